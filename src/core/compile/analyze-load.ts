@@ -1,0 +1,72 @@
+import path from "node:path";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import type { ColumnDef, FileFormat, LoadBody } from "../model/plan.js";
+import type { AnalysisContext } from "./analysis-context.js";
+import { parseColumnType } from "./column-types.js";
+import { cdmColumnsDeclared, columnsRequired, parquetOptions, unknownParam } from "./compile-errors.js";
+import type { LoadedStep } from "./load-workflow.js";
+import { paramRefs, substituteRaw } from "./params.js";
+import { resolveTableName } from "./step-io.js";
+
+const URI = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** Checks a load step and resolves its files and format; registers a non-CDM target's declared columns. */
+export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | undefined {
+  if (step.dml.kind !== "load") return undefined;
+  const l = step.dml.dml;
+  const y = step.yaml;
+  let ok = true;
+  const target = resolveTableName(l.target, y.locate(["target"]), ctx.schemas, ctx.spec, []);
+  if (!target) return undefined;
+  const cdm = ctx.catalog.cdmTable(target);
+  let columns: ColumnDef[];
+  if (cdm) {
+    if (l.columns) {
+      ctx.diagnostics.push(cdmColumnsDeclared(y.locate(["columns"], "key"), cdm.name));
+      ok = false;
+    }
+    const t = ctx.catalog.get(target)!;
+    columns = t.columns === "any" ? [] : t.columns;
+  } else {
+    if (!l.columns || Object.keys(l.columns).length === 0) {
+      ctx.diagnostics.push(columnsRequired(y.locate(["target"]), `${target.schema}.${target.name}`));
+      return undefined;
+    }
+    columns = Object.entries(l.columns).map(([name, type]) => ({ name: name.toLowerCase(), type: parseColumnType(type), required: false }));
+    ctx.catalog.declare(target, columns, [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
+  }
+
+  const rawFiles = Array.isArray(l.files) ? l.files : [l.files];
+  const files: string[] = [];
+  for (const [i, f] of rawFiles.entries()) {
+    const p = Array.isArray(l.files) ? ["files", i] : ["files"];
+    for (const ref of paramRefs(f)) {
+      if (!ctx.declaredParams.has(ref.name)) {
+        ctx.diagnostics.push(unknownParam(y.locateInScalar(p, ref.offset), ref.name, didYouMean(ref.name, ctx.declaredParams)));
+        ok = false;
+      }
+    }
+    const s = substituteRaw(f, ctx.params);
+    // Local paths are made absolute (relative to the DML file), so the plan runs from any directory.
+    files.push(URI.test(s) ? s : path.resolve(path.dirname(step.absFile), s).split(path.sep).join("/"));
+  }
+
+  const fmt = l.format ?? { type: "csv" as const, header: true };
+  const type = fmt.type === "auto" ? (files.every((f) => /\.parquet$/i.test(f)) ? "parquet" : /\.tsv$/i.test(files[0] ?? "") ? "tsv" : "csv") : fmt.type;
+  if (type === "parquet" && (fmt.delimiter || fmt.quote || fmt.null || fmt.date_format || fmt.datetime_format)) {
+    ctx.diagnostics.push(parquetOptions(y.locate(["format"], "key")));
+    ok = false;
+  }
+  const nulls = fmt.null === undefined ? [] : Array.isArray(fmt.null) ? fmt.null : [fmt.null];
+  const format: FileFormat = {
+    type: type === "parquet" ? "parquet" : "csv",
+    header: fmt.header ?? true,
+    delimiter: substituteRaw(fmt.delimiter ?? (type === "tsv" ? "\t" : ","), ctx.params).replace(/^\\t$/, "\t"),
+    quote: fmt.quote === "none" ? null : (fmt.quote ?? '"'),
+    nullValues: nulls.map((n) => substituteRaw(n, ctx.params)),
+    ...(fmt.date_format ? { dateFormat: substituteRaw(fmt.date_format, ctx.params) } : {}),
+    ...(fmt.datetime_format ? { datetimeFormat: substituteRaw(fmt.datetime_format, ctx.params) } : {}),
+  };
+  if (!ok) return undefined;
+  return { kind: "load", target, files, format, columns, mode: "replace" };
+}

@@ -1,0 +1,445 @@
+import type { CastType, Expr } from "../expr/ast.js";
+import type { ExprScope, ScopeTable } from "../expr/index.js";
+import type { SelectDml } from "../model/dml-schema.js";
+import type { ColumnDef, IdKey, Join, Select, TableRef, TransformBody } from "../model/plan.js";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import type { YamlPath } from "../yaml/yaml-file.js";
+import { analyzeAt, scopeTableFor, type AnalysisContext } from "./analysis-context.js";
+import { assignable } from "./assignability.js";
+import { castTypeLabel, parseColumnType, valueToCastType } from "./column-types.js";
+import {
+  aggregateWithoutGroup,
+  columnTypeMismatch,
+  conceptColumnNotConcept,
+  duplicateAlias,
+  idAlsoMapped,
+  idNotInteger,
+  invalidFrom,
+  keyRequired,
+  rebuildCdm,
+  requiredColumnMissing,
+  sliceNotReplace,
+  unionColumnsMismatch,
+  unknownKeyColumn,
+  unknownTargetColumn,
+  untypedColumn,
+  unknownTableColumns,
+} from "./compile-errors.js";
+import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or } from "./expr-builders.js";
+import type { LoadedStep } from "./load-workflow.js";
+import { defaultIdDomain, parseFrom, resolveTableName, selectsOf } from "./step-io.js";
+import type { CatalogTable } from "./table-catalog.js";
+
+/** Columns a lookup alias exposes, and the expanded expression each one stands for. */
+const LOOKUP_COLUMNS = {
+  concept_id: "integer",
+  source_concept_id: "integer",
+  domain_id: "string",
+  concept_name: "string",
+  vocabulary_id: "string",
+  source_domain_id: "string",
+} as const;
+
+interface AnalyzedSelect {
+  select: Select;
+  /** Column name -> expression, in YAML order. */
+  mapped: Map<string, { expr: Expr; path: YamlPath }>;
+  path: YamlPath;
+}
+
+/**
+ * Type-checks a transform against the spec and the tables known so far, expanding lookups and surrogate ids into
+ * plain joins. Registers a non-CDM target's inferred columns in the catalog for the steps that read it.
+ */
+export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): TransformBody | undefined {
+  if (step.dml.kind !== "transform") return undefined;
+  const t = step.dml.dml;
+  const y = step.yaml;
+  const errorsBefore = ctx.diagnostics.filter((d) => d.severity === "error").length;
+  ctx.poisoned.value = false;
+  const target = resolveTableName(t.target, y.locate(["target"]), ctx.schemas, ctx.spec, []);
+  if (!target) return undefined; // reported by step-io
+  const cdm = ctx.catalog.cdmTable(target);
+  const targetTable = cdm ? ctx.catalog.get(target) : undefined;
+
+  if (cdm && t.mode === "rebuild") ctx.diagnostics.push(rebuildCdm(y.locate(["mode"]), cdm.name));
+  if (t.slice !== undefined && t.mode !== "replace") ctx.diagnostics.push(sliceNotReplace(y.locate(["slice"]), t.mode));
+
+  const analyzed: AnalyzedSelect[] = [];
+  for (const { select, path } of selectsOf(step)) {
+    const a = analyzeSelect(step, select, path, target, targetTable, ctx);
+    if (a) analyzed.push(a);
+  }
+  if (analyzed.length === 0) return undefined;
+
+  // The union's selects must agree on their columns.
+  const first = analyzed[0]!;
+  const firstNames = [...first.mapped.keys()];
+  for (const [i, a] of analyzed.entries()) {
+    if (i === 0) continue;
+    const names = [...a.mapped.keys()];
+    const missing = firstNames.filter((n) => !a.mapped.has(n));
+    const extra = names.filter((n) => !first.mapped.has(n));
+    if (missing.length || extra.length) ctx.diagnostics.push(unionColumnsMismatch(y.locate([...a.path, "columns"], "key"), i, missing, extra));
+  }
+
+  // Target columns: the CDM table's (all of them, unmapped nullable ones as NULL), or inferred for staging tables.
+  let columns: ColumnDef[];
+  if (targetTable && targetTable.columns !== "any") {
+    columns = targetTable.columns;
+    const missing = columns.filter((c) => c.required && !first.mapped.has(c.name)).map((c) => c.name);
+    if (missing.length) ctx.diagnostics.push(requiredColumnMissing(y.locate([...first.path, "columns"], "key"), missing, target.name));
+  } else {
+    columns = [];
+    for (const [name, m] of first.mapped) {
+      const declared = t.column_types?.[name];
+      const inferred: CastType | undefined = declared ? parseColumnType(declared) : valueToCastType(m.expr.type);
+      if (!inferred) {
+        if (ctx.poisoned.value) return undefined;
+        ctx.diagnostics.push(untypedColumn(y.locate([...m.path]), name, `${target.schema}.${target.name}`, m.expr.type));
+        continue;
+      }
+      columns.push({ name, type: inferred, required: false });
+    }
+  }
+
+  // Every select yields every target column, in order, converted to the column's type where needed.
+  const selects: Select[] = [];
+  for (const a of analyzed) {
+    const out: { name: string; expr: Expr }[] = [];
+    for (const c of columns) {
+      const m = a.mapped.get(c.name);
+      if (!m) {
+        out.push({ name: c.name, expr: cast(lit(null), c.type) });
+        continue;
+      }
+      const ok = assignable(m.expr, c.type);
+      if (!ok.ok) {
+        ctx.diagnostics.push(columnTypeMismatch(y.locate(m.path), c.name, `${target.schema}.${target.name}`, m.expr.type, castTypeLabel(c.type), ok.hint));
+        continue;
+      }
+      out.push({ name: c.name, expr: ok.cast ? cast(m.expr, c.type) : m.expr });
+      if (cdm && c.name.endsWith("_concept_id") && !looksLikeConcept(m.expr)) {
+        ctx.diagnostics.push(conceptColumnNotConcept(y.locate(m.path), c.name));
+      }
+    }
+    selects.push({ ...a.select, columns: out });
+  }
+
+  // Key: explicit, or the CDM table's primary key.
+  const key = t.key ?? (cdm ? cdm.primaryKey : []);
+  if (t.mode === "merge" && key.length === 0) ctx.diagnostics.push(keyRequired(y.locate(["mode"]), target.name, cdm?.primaryKey ?? []));
+  for (const [i, k] of key.entries()) {
+    if (!columns.some((c) => c.name === k)) {
+      ctx.diagnostics.push(unknownKeyColumn(t.key ? y.locate(["key", i]) : y.locate(["target"]), k, target.name, didYouMean(k, columns.map((c) => c.name))));
+    }
+  }
+
+  let slice: Expr | undefined;
+  if (t.slice !== undefined && t.mode === "replace") {
+    const scope: ExprScope = {
+      tables: [{ alias: "t", columns: new Map(columns.map((c) => [c.name, c.type.kind === "varchar" ? "string" : c.type.kind])), description: `target ${target.schema}.${target.name}` }],
+    };
+    slice = analyzeAt(ctx, y, ["slice"], t.slice, scope, { expected: "boolean" });
+  }
+
+  if (!cdm) {
+    ctx.catalog.declare(
+      target,
+      columns,
+      t.mode === "merge" ? key : [],
+      (t.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())),
+    );
+  }
+  const errorsAfter = ctx.diagnostics.filter((d) => d.severity === "error").length;
+  if (errorsAfter > errorsBefore) return undefined;
+  return {
+    kind: "transform",
+    target,
+    mode: t.mode,
+    key,
+    columns,
+    ...(slice ? { slice } : {}),
+    selects,
+  };
+}
+
+/**
+ * A concept column should be fed by a concept: a literal id, a lookup, a column named like a concept id, or a CASE /
+ * COALESCE / CAST whose every result is one of those.
+ */
+function looksLikeConcept(e: Expr): boolean {
+  switch (e.k) {
+    case "lit":
+      return true;
+    case "col":
+      return e.column.includes("concept_id") || e.column === "id";
+    case "cast":
+      return looksLikeConcept(e.arg);
+    case "case":
+      return e.whens.every((w) => looksLikeConcept(w.then)) && (!e.else || looksLikeConcept(e.else));
+    case "fn":
+      return ["coalesce", "nullif", "min", "max", "greatest", "least"].includes(e.name) && looksLikeConcept(e.args[0]!);
+    default:
+      return false;
+  }
+}
+
+function analyzeSelect(
+  step: LoadedStep,
+  s: SelectDml,
+  path: YamlPath,
+  target: TableRef,
+  targetTable: CatalogTable | undefined,
+  ctx: AnalysisContext,
+): AnalyzedSelect | undefined {
+  const y = step.yaml;
+  const aliases = new Set<string>();
+  const claim = (alias: string, p: YamlPath, which: "key" | "value" = "value") => {
+    if (aliases.has(alias)) {
+      ctx.diagnostics.push(duplicateAlias(y.locate(p, which), alias));
+      return false;
+    }
+    aliases.add(alias);
+    return true;
+  };
+
+  const from = parseFrom(s.from);
+  if (!from) {
+    ctx.diagnostics.push(invalidFrom(y.locate([...path, "from"]), String(s.from)));
+    return undefined;
+  }
+  const fromRef = resolveTableName(from.table, y.locate([...path, "from"]), ctx.schemas, ctx.spec, []);
+  if (!fromRef) return undefined;
+  const fromAlias = from.alias ?? fromRef.name;
+  claim(fromAlias, [...path, "from"]);
+  const poisoned = ctx.poisoned;
+  const warnUntyped = (ref: TableRef, p: YamlPath) => {
+    const t = ctx.catalog.get(ref);
+    if (!t || t.origin === "failed") poisoned.value = true;
+    else if (t && t.columns === "any" && t.origin !== "external") ctx.diagnostics.push(unknownTableColumns(y.locate(p), `${ref.schema}.${ref.name}`));
+  };
+  warnUntyped(fromRef, [...path, "from"]);
+  const scopeTables: ScopeTable[] = [scopeTableFor(fromAlias, ctx.catalog.get(fromRef), fromRef)];
+
+  const joins: Join[] = [];
+  for (const [i, j] of (s.joins ?? []).entries()) {
+    const ref = resolveTableName(j.table, y.locate([...path, "joins", i, "table"]), ctx.schemas, ctx.spec, []);
+    if (!ref) return undefined;
+    const alias = j.as ?? ref.name;
+    warnUntyped(ref, [...path, "joins", i, "table"]);
+    claim(alias, [...path, "joins", i, j.as ? "as" : "table"]);
+    scopeTables.push(scopeTableFor(alias, ctx.catalog.get(ref), ref));
+    // ON may use the tables joined so far, as SQL requires.
+    const on = analyzeAt(ctx, y, [...path, "joins", i, "on"], j.on, { tables: [...scopeTables] }, { expected: "boolean" });
+    if (on) joins.push({ type: j.type, table: ref, alias, on, role: "user" });
+  }
+
+  // Lookups: three left joins each (source concept, 'Maps to', standard concept); columns rewritten below.
+  const lookupFilters: Expr[] = [];
+  const lookupNames = new Set<string>();
+  const concept: TableRef = { schema: "vocab", name: "concept" };
+  const rel: TableRef = { schema: "vocab", name: "concept_relationship" };
+  for (const [name, l] of Object.entries(s.lookups ?? {})) {
+    if (!claim(name, [...path, "lookups", name], "key")) continue;
+    lookupNames.add(name);
+    let code = analyzeAt(ctx, y, [...path, "lookups", name, "code"], l.code, { tables: [...scopeTables] });
+    if (!code) continue;
+    if (code.type !== "string") code = cast(code, { kind: "varchar" });
+    const vocabularies = (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).map((v) => lit(v));
+    const src = `${name}__src`;
+    const map = `${name}__map`;
+    const std = `${name}__std`;
+    joins.push(
+      {
+        type: "left",
+        table: concept,
+        alias: src,
+        on: and(bin("=", col(src, "concept_code", "string"), code), inList(col(src, "vocabulary_id", "string"), vocabularies)),
+        role: "lookup",
+      },
+      {
+        type: "left",
+        table: rel,
+        alias: map,
+        on: and(
+          bin("=", col(map, "concept_id_1", "integer"), col(src, "concept_id", "integer")),
+          bin("=", col(map, "relationship_id", "string"), lit("Maps to")),
+          isNull(col(map, "invalid_reason", "string")),
+        ),
+        role: "lookup",
+      },
+      {
+        type: "left",
+        table: concept,
+        alias: std,
+        on: and(
+          bin("=", col(std, "concept_id", "integer"), col(map, "concept_id_2", "integer")),
+          bin("=", col(std, "standard_concept", "string"), lit("S")),
+          isNull(col(std, "invalid_reason", "string")),
+        ),
+        role: "lookup",
+      },
+    );
+    if (l.domain) {
+      const inDomain = bin("=", col(std, "domain_id", "string"), lit(l.domain));
+      lookupFilters.push(l.keep_unmapped === false ? inDomain : or(inDomain, isNull(col(std, "concept_id", "integer"))));
+    } else if (l.keep_unmapped === false) {
+      lookupFilters.push(isNull(col(std, "concept_id", "integer"), true));
+    }
+  }
+  const lookupScope: ScopeTable[] = [...lookupNames].map((alias) => ({
+    alias,
+    columns: new Map(Object.entries(LOOKUP_COLUMNS)),
+    description: "a vocabulary lookup",
+  }));
+  const expandLookups = (e: Expr): Expr =>
+    mapExpr(e, (n) => {
+      if (n.k !== "col" || !lookupNames.has(n.table)) return undefined;
+      const std = `${n.table}__std`;
+      const src = `${n.table}__src`;
+      switch (n.column) {
+        case "concept_id":
+          return fn("coalesce", [col(std, "concept_id", "integer"), lit(0)], "integer");
+        case "source_concept_id":
+          return fn("coalesce", [col(src, "concept_id", "integer"), lit(0)], "integer");
+        case "source_domain_id":
+          return col(src, "domain_id", "string");
+        default:
+          return col(std, n.column, n.type);
+      }
+    });
+
+  const fullScope: ExprScope = { tables: [...scopeTables, ...lookupScope] };
+  const keyScope: ExprScope = { tables: [...scopeTables, ...lookupScope] };
+
+  // Surrogate ids: a left join on the persisted id map per id column.
+  const ids: IdKey[] = [];
+  const idColumns = new Map<string, Expr>();
+  for (const [column, id] of Object.entries(s.ids ?? {})) {
+    const aliasName = `__id_${column}`;
+    if (!claim(aliasName, [...path, "ids", column], "key")) continue;
+    const targetCol = targetTable && targetTable.columns !== "any" ? targetTable.columns.find((c) => c.name === column) : undefined;
+    if (targetTable && targetTable.columns !== "any") {
+      if (!targetCol) {
+        ctx.diagnostics.push(unknownTargetColumn(y.locate([...path, "ids", column], "key"), column, target.name, didYouMean(column, targetTable.columns.map((c) => c.name))));
+        continue;
+      }
+      if (targetCol.type.kind !== "integer" && targetCol.type.kind !== "bigint") {
+        ctx.diagnostics.push(idNotInteger(y.locate([...path, "ids", column], "key"), column, target.name));
+        continue;
+      }
+    }
+    if (column in s.columns) ctx.diagnostics.push(idAlsoMapped(y.locate([...path, "columns", column], "key"), column));
+    const parts: Expr[] = [];
+    for (const [i, k] of id.source_key.entries()) {
+      const e = analyzeAt(ctx, y, [...path, "ids", column, "source_key", i], k, keyScope);
+      if (e) parts.push(expandLookups(e));
+    }
+    if (parts.length !== id.source_key.length) continue;
+    const domain = id.domain ?? defaultIdDomain(target, column);
+    const key = sourceKey(parts);
+    ids.push({ column, domain, key, assign: id.assign !== false, alias: aliasName });
+    joins.push({
+      type: "left",
+      table: ctx.idMap,
+      alias: aliasName,
+      on: and(bin("=", col(aliasName, "domain", "string"), lit(domain)), bin("=", col(aliasName, "source_key", "string"), key)),
+      role: "id_map",
+    });
+    idColumns.set(column, col(aliasName, "id", "integer"));
+  }
+
+  let where: Expr | undefined;
+  if (s.where !== undefined) {
+    const w = analyzeAt(ctx, y, [...path, "where"], s.where, fullScope, { expected: "boolean" });
+    if (w) where = expandLookups(w);
+  }
+  if (lookupFilters.length) where = where ? and(where, ...lookupFilters) : and(...lookupFilters);
+
+  const groupBy: Expr[] = [];
+  for (const [i, g] of (s.group_by ?? []).entries()) {
+    const e = analyzeAt(ctx, y, [...path, "group_by", i], g, fullScope);
+    if (e) groupBy.push(expandLookups(e));
+  }
+  let having: Expr | undefined;
+  if (s.having !== undefined) {
+    const h = analyzeAt(ctx, y, [...path, "having"], s.having, fullScope, { expected: "boolean", allowAggregates: true });
+    if (h) having = expandLookups(h);
+  }
+
+  const mapped = new Map<string, { expr: Expr; path: YamlPath }>();
+  for (const [name, value] of Object.entries(s.columns)) {
+    const colName = name.toLowerCase();
+    const p = [...path, "columns", name];
+    if (targetTable && targetTable.columns !== "any" && !targetTable.columns.some((c) => c.name === colName)) {
+      ctx.diagnostics.push(unknownTargetColumn(y.locate(p, "key"), name, target.name, didYouMean(name, targetTable.columns.map((c) => c.name))));
+      continue;
+    }
+    const e = analyzeAt(ctx, y, p, value, fullScope, { allowAggregates: true, allowWindows: true });
+    if (e) mapped.set(colName, { expr: expandLookups(e), path: p });
+  }
+  for (const [column, e] of idColumns) mapped.set(column, { expr: e, path: [...path, "ids", column] });
+
+  // Aggregation: with group_by (or any aggregate), every plain column must be grouped.
+  const hasAggregate = [...mapped.values()].some((m) => containsAggregate(m.expr));
+  if (groupBy.length > 0 || hasAggregate) {
+    const grouped = new Set(groupBy.map((g) => JSON.stringify(g)));
+    const groupedCols = new Set(groupBy.filter((g) => g.k === "col").map((g) => JSON.stringify(g)));
+    for (const [name, m] of mapped) {
+      if (idColumns.has(name) || containsAggregate(m.expr) || grouped.has(JSON.stringify(m.expr))) continue;
+      const loose = columnRefsOutsideAggregates(m.expr).filter((r) => !groupedCols.has(JSON.stringify(r)));
+      if (loose.length > 0) ctx.diagnostics.push(aggregateWithoutGroup(y.locate(m.path), name));
+    }
+  }
+
+  return {
+    path,
+    mapped,
+    select: {
+      distinct: s.distinct ?? false,
+      from: { table: fromRef, alias: fromAlias },
+      joins,
+      ...(where ? { where } : {}),
+      groupBy,
+      ...(having ? { having } : {}),
+      ids,
+      columns: [],
+    },
+  };
+}
+
+const AGGREGATES = new Set(["count", "sum", "min", "max", "avg"]);
+
+function containsAggregate(e: Expr): boolean {
+  let found = false;
+  mapExpr(e, (n) => {
+    if (n.k === "fn" && AGGREGATES.has(n.name)) found = true;
+    return n.k === "window" ? n : undefined; // aggregates inside OVER are window functions, not grouping
+  });
+  return found;
+}
+
+function columnRefsOutsideAggregates(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  mapExpr(e, (n) => {
+    if (n.k === "fn" && AGGREGATES.has(n.name)) return n;
+    if (n.k === "col") out.push(n);
+    return undefined;
+  });
+  return out;
+}
+
+/**
+ * The id-map key of a source row: each part as text, length-prefixed ("3:abc"), NULL as "~", joined — injective,
+ * so distinct source keys can never collide, and printable, so the map is readable.
+ */
+function sourceKey(parts: Expr[]): Expr {
+  const text = parts.map((p) => {
+    const s = p.type === "string" ? p : cast(p, { kind: "varchar" });
+    const len = cast(fn("length", [s], "integer"), { kind: "varchar" });
+    return fn("coalesce", [bin("||", bin("||", len, lit(":")), s), lit("~")], "string");
+  });
+  return text.reduce((a, b) => bin("||", bin("||", a, lit("|")), b));
+}
+

@@ -1,0 +1,106 @@
+import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
+
+/**
+ * One factory per diagnostic code of the compiler (the expression language and the spec loader keep their own).
+ * Messages say what is wrong; hints say how to fix it.
+ */
+function error(code: string, location: SourceLocation | undefined, message: string, hint?: string): Diagnostic {
+  return { code, severity: "error", location, message, ...(hint ? { hint } : {}) };
+}
+function warning(code: string, location: SourceLocation | undefined, message: string, hint?: string): Diagnostic {
+  return { code, severity: "warning", location, message, ...(hint ? { hint } : {}) };
+}
+
+// --- schema (shape of the YAML) -------------------------------------------------------------
+export const unknownField = (loc: SourceLocation, key: string, parent: string, suggestion: string | undefined, known: string[]) =>
+  error("UNKNOWN_FIELD", loc, `"${key}" is not a field of ${parent}.${suggestion ? ` ${suggestion}` : ""}`, known.length ? `Known fields: ${known.join(", ")}.` : undefined);
+export const missingField = (loc: SourceLocation, key: string, parent: string, expected: string) =>
+  error("MISSING_FIELD", loc, `${parent} is missing the required field "${key}".`, `Add "${key}:" (${expected}).`);
+export const invalidType = (loc: SourceLocation, field: string, expected: string, actual: string) =>
+  error("INVALID_TYPE", loc, `"${field}" must be ${expected}, not ${actual}.`);
+export const invalidValue = (loc: SourceLocation, field: string, detail: string) =>
+  error("INVALID_VALUE", loc, `invalid value for "${field}": ${detail}.`);
+export const unknownDmlKind = (loc: SourceLocation, kind: string, suggestion: string | undefined) =>
+  error("UNKNOWN_KIND", loc, `"${kind}" is not a DML kind.${suggestion ? ` ${suggestion}` : ""}`, "Use one of: load, transform, sql, ddl.");
+
+// --- files and steps ------------------------------------------------------------------------
+export const fileNotFound = (loc: SourceLocation | undefined, path: string) =>
+  error("FILE_NOT_FOUND", loc, `file "${path}" does not exist.`, "Paths in a workflow are relative to the workflow file.");
+export const noFilesMatched = (loc: SourceLocation, pattern: string) =>
+  error("NO_FILES_MATCHED", loc, `"${pattern}" matches no DML file.`, "Check the glob; paths are relative to the workflow file.");
+export const duplicateStep = (loc: SourceLocation, name: string, otherFile: string) =>
+  error("DUPLICATE_STEP", loc, `step "${name}" is defined twice (also by ${otherFile}).`, 'Give one of them a distinct "name:".');
+export const nameWithGlob = (loc: SourceLocation, pattern: string) =>
+  error("NAME_WITH_GLOB", loc, `"name" cannot be used with "${pattern}", which matches several files.`, "Each file's step is named by its stem; list the file on its own to rename it.");
+export const unknownStep = (loc: SourceLocation, name: string, suggestion: string | undefined) =>
+  error("UNKNOWN_STEP", loc, `depends_on names "${name}", which is not a step of this workflow.${suggestion ? ` ${suggestion}` : ""}`);
+export const dependencyCycle = (loc: SourceLocation, path: string[]) =>
+  error("CYCLE", loc, `steps depend on each other in a cycle: ${path.join(" -> ")}.`, "Remove one depends_on, or split a step so that what it reads is written before it.");
+export const unwrittenTable = (loc: SourceLocation, table: string) =>
+  error("UNWRITTEN_TABLE", loc, `"${table}" is read here but no step writes it.`, `Add a step that loads or creates it, or declare it under "external:" in the workflow if it already exists.`);
+export const sliceConflict = (loc: SourceLocation, table: string, other: string, why: string) =>
+  error("SLICE_CONFLICT", loc, `replace steps "${other}" and this one both claim ${why} of "${table}".`, 'Give each replace step a distinct "slice:" (the rows it owns), or use mode: merge.');
+export const rebuildConflict = (loc: SourceLocation, table: string, other: string) =>
+  error("WRITE_CONFLICT", loc, `"${table}" is rebuilt by this step and also written by "${other}".`, "A rebuilt table belongs to one step; write another table, or use merge/replace in both.");
+
+// --- parameters -----------------------------------------------------------------------------
+export const unknownParam = (loc: SourceLocation | undefined, name: string, suggestion: string | undefined) =>
+  error("UNKNOWN_PARAM", loc, `parameter "${name}" is not declared.${suggestion ? ` ${suggestion}` : ""}`, "Declare it under params: in the workflow.");
+export const missingParam = (loc: SourceLocation, name: string) =>
+  error("MISSING_PARAM", loc, `parameter "${name}" has no value.`, `Pass --param ${name}=... or give it a default.`);
+export const paramType = (loc: SourceLocation | undefined, name: string, type: string, value: string) =>
+  error("PARAM_TYPE", loc, `parameter "${name}" is ${/^[aeiou]/.test(type) ? "an" : "a"} ${type}, but got "${value}".`);
+
+// --- tables and columns ---------------------------------------------------------------------
+export const unknownSchema = (loc: SourceLocation, schema: string, known: string[], suggestion: string | undefined) =>
+  error("UNKNOWN_SCHEMA", loc, `"${schema}" is not a logical schema of this workflow.${suggestion ? ` ${suggestion}` : ""}`, `Known: ${known.join(", ")}; declare others under "schemas:".`);
+export const unknownCdmTable = (loc: SourceLocation, table: string, version: string, suggestion: string | undefined) =>
+  error("UNKNOWN_TABLE", loc, `"${table}" is not a table of OMOP CDM ${version}.${suggestion ? ` ${suggestion}` : ""}`);
+export const unknownTargetColumn = (loc: SourceLocation, column: string, table: string, suggestion: string | undefined) =>
+  error("UNKNOWN_COLUMN", loc, `"${column}" is not a column of CDM table "${table}".${suggestion ? ` ${suggestion}` : ""}`);
+export const requiredColumnMissing = (loc: SourceLocation, columns: string[], table: string) =>
+  error("REQUIRED_COLUMN_MISSING", loc, `required (NOT NULL) column${columns.length > 1 ? "s" : ""} ${columns.map((c) => `"${c}"`).join(", ")} of "${table}" ${columns.length > 1 ? "are" : "is"} not mapped.`, "Map each under columns:.");
+export const unknownKeyColumn = (loc: SourceLocation, column: string, table: string, suggestion: string | undefined) =>
+  error("UNKNOWN_KEY_COLUMN", loc, `key column "${column}" is not a column written to "${table}".${suggestion ? ` ${suggestion}` : ""}`);
+export const keyRequired = (loc: SourceLocation, table: string, pk: string[]) =>
+  error("KEY_REQUIRED", loc, `mode merge needs a key to upsert "${table}" on.`, pk.length ? `Add key: [${pk.join(", ")}] (the table's primary key).` : "Add key: [column, ...].");
+export const columnTypeMismatch = (loc: SourceLocation, column: string, table: string, exprType: string, columnType: string, hint?: string) =>
+  error("TYPE_MISMATCH", loc, `column "${column}" of "${table}" is ${columnType}, but the expression is ${exprType}.`, hint ?? `CAST the expression to ${columnType}.`);
+export const conceptColumnNotConcept = (loc: SourceLocation, column: string) =>
+  warning("CONCEPT_NOT_LOOKED_UP", loc, `"${column}" is a concept column fed by an expression that is neither a concept lookup, a concept table column nor a literal.`, "Use a lookups: entry (or a join on concept) so the value is a real concept id.");
+export const cdmColumnsDeclared = (loc: SourceLocation, table: string) =>
+  error("CDM_COLUMNS_DECLARED", loc, `"${table}" is a CDM table: its columns come from the spec and cannot be declared.`, "Remove columns:.");
+export const columnsRequired = (loc: SourceLocation, table: string) =>
+  error("COLUMNS_REQUIRED", loc, `"${table}" is not a CDM table, so its columns must be declared.`, "Add columns: { name: type, ... }.");
+export const unknownTableColumns = (loc: SourceLocation, table: string) =>
+  warning("UNTYPED_TABLE", loc, `the columns of "${table}" are unknown (it is written by a sql step that does not declare them); they are not checked.`, "Declare them: writes: [{ table: ..., columns: {...} }].");
+export const duplicateAlias = (loc: SourceLocation, alias: string) =>
+  error("DUPLICATE_ALIAS", loc, `alias "${alias}" is used twice in one select.`, "Give each table, lookup and id a distinct alias.");
+export const unionColumnsMismatch = (loc: SourceLocation, index: number, missing: string[], extra: string[]) =>
+  error("UNION_COLUMNS_MISMATCH", loc, `union_all select #${index + 1} does not write the same columns as the first${missing.length ? `: it lacks ${missing.join(", ")}` : ""}${extra.length ? `${missing.length ? ";" : ":"} it adds ${extra.join(", ")}` : ""}.`, "Every select of a union must map the same columns.");
+export const sliceNotReplace = (loc: SourceLocation, mode: string) =>
+  error("SLICE_NOT_REPLACE", loc, `slice only applies to mode replace, not ${mode}.`, "Remove slice: or use mode: replace.");
+export const rebuildCdm = (loc: SourceLocation, table: string) =>
+  error("REBUILD_CDM_TABLE", loc, `mode rebuild would drop and recreate CDM table "${table}".`, "Use merge or replace for CDM tables; rebuild is for staging tables.");
+export const idNotInteger = (loc: SourceLocation, column: string, table: string) =>
+  error("ID_COLUMN_TYPE", loc, `surrogate id "${column}" must go to an integer column, and "${column}" of "${table}" is not one.`);
+export const idDomainUnknown = (loc: SourceLocation, domain: string, suggestion: string | undefined) =>
+  error("UNKNOWN_ID_DOMAIN", loc, `no step assigns ids in domain "${domain}".${suggestion ? ` ${suggestion}` : ""}`, "Reading ids (assign: false) needs a step that assigns them.");
+export const aggregateWithoutGroup = (loc: SourceLocation, column: string) =>
+  error("AGGREGATE_MIXED", loc, `"${column}" is not aggregated and not in group_by.`, "Add it to group_by or wrap it in an aggregate such as min().");
+export const externalInvalid = (loc: SourceLocation, value: string) =>
+  error("INVALID_VALUE", loc, `invalid value for "external": "${value}" is not "schema.table".`);
+export const wrongSchema = (loc: SourceLocation, table: string, given: string, expected: string) =>
+  error("WRONG_SCHEMA", loc, `CDM table "${table}" belongs in logical schema "${expected}", not "${given}".`, `Write "${expected}.${table}".`);
+export const idAssignedTwice = (loc: SourceLocation, domain: string, other: string) =>
+  error("DUPLICATE_ID_DOMAIN", loc, `ids in domain "${domain}" are also assigned by step "${other}".`, "Let one step assign a domain and the others read it with assign: false, or give each its own domain.");
+export const idAlsoMapped = (loc: SourceLocation, column: string) =>
+  error("ID_ALSO_MAPPED", loc, `"${column}" is declared under ids: and also mapped under columns:.`, "Keep one: ids: assigns the column its stable surrogate id.");
+export const untypedColumn = (loc: SourceLocation, column: string, table: string, type: string) =>
+  error("UNTYPED_COLUMN", loc, `the type of column "${column}" of "${table}" cannot be inferred from an expression of type ${type}.`, `Declare it: column_types: { ${column}: varchar }, or CAST the expression.`);
+export const invalidFrom = (loc: SourceLocation, text: string) =>
+  error("INVALID_VALUE", loc, `invalid value for "from": "${text}" is not "schema.table [AS alias]".`, 'Write e.g. from: "source.patients AS p" or from: { table: source.patients, as: p }.');
+export const unknownSchemaPlaceholder = (loc: SourceLocation, schema: string, known: string[]) =>
+  error("UNKNOWN_SCHEMA", loc, `\${schemas.${schema}} names a logical schema this workflow does not have.`, `Known: ${known.join(", ")}.`);
+export const parquetOptions = (loc: SourceLocation) =>
+  error("INVALID_FORMAT", loc, "delimiter, quote, null, date_format and header do not apply to parquet files.", "Remove them, or use type: csv.");

@@ -1,0 +1,191 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { compareDiagnostics, hasErrors } from "../diagnostics/diagnostic.js";
+import {
+  CompiledWorkflowPlanSchema,
+  PLAN_VERSION,
+  type CompiledWorkflowPlan,
+  type PlanStep,
+  type StepBody,
+  type TableDef,
+  type TableRef,
+} from "../model/plan.js";
+import type { CdmSpec, CdmVersion } from "../spec/spec-model.js";
+import { getTable } from "../spec/spec-model.js";
+import { standardIndexes } from "../spec/standard-indexes.js";
+import type { AnalysisContext } from "./analysis-context.js";
+import { analyzeLoad } from "./analyze-load.js";
+import { analyzeSql } from "./analyze-sql.js";
+import { analyzeTransform } from "./analyze-transform.js";
+import { buildDag } from "./build-dag.js";
+import { canonicalJson, sha256 } from "./canonical-json.js";
+import { externalInvalid } from "./compile-errors.js";
+import { loadWorkflow, type LoadedStep, type LoadOptions } from "./load-workflow.js";
+import { stepIo, type StepIo } from "./step-io.js";
+import { logicalSchemaOf, parseRef, refKey, TableCatalog } from "./table-catalog.js";
+
+/** Default physical schema for each built-in logical schema. Vocabulary tables live beside the CDM, as in OHDSI. */
+export const DEFAULT_SCHEMAS: Readonly<Record<string, string>> = { source: "source", staging: "staging", cdm: "cdm", vocab: "cdm" };
+
+/** The table surrogate ids are persisted in, so the same source row keeps its id across runs. */
+export const ID_MAP_TABLE: TableRef = { schema: "staging", name: "omopetl_id_map" };
+
+export interface CompileOptions extends LoadOptions {
+  /** Loads the CDM spec for a version (the caller decides: local dir, cache or GitHub). */
+  loadSpec: (version: CdmVersion) => Promise<CdmSpec>;
+}
+
+export interface CompileResult {
+  plan?: CompiledWorkflowPlan;
+  /** All findings, sorted by file:line:col. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Compiles a workflow: reads and validates every file, infers the DAG, type-checks every step against the CDM spec,
+ * and emits a deterministic CompiledWorkflowPlan. User errors are returned as diagnostics, never thrown; I/O failures
+ * of the spec (network, cache) throw OmopetlError.
+ */
+export async function compileWorkflow(workflowPath: string, options: CompileOptions): Promise<CompileResult> {
+  const diagnostics: Diagnostic[] = [];
+  const done = (plan?: CompiledWorkflowPlan): CompileResult => ({ ...(plan ? { plan } : {}), diagnostics: dedupe(diagnostics).sort(compareDiagnostics) });
+
+  const loaded = await loadWorkflow(workflowPath, options, diagnostics);
+  if (!loaded) return done();
+  const { workflow, yaml } = loaded;
+  const spec = await options.loadSpec(workflow.cdm_version);
+
+  const schemaMap: Record<string, string> = { ...DEFAULT_SCHEMAS };
+  for (const [k, v] of Object.entries(workflow.schemas ?? {})) schemaMap[k.toLowerCase()] = v;
+  const schemas = new Set(Object.keys(schemaMap));
+
+  const external = new Set<string>();
+  for (const [i, e] of (workflow.external ?? []).entries()) {
+    if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(e)) diagnostics.push(externalInvalid(yaml.locate(["external", i]), e));
+    else external.add(refKey(parseRef(e)));
+  }
+
+  const ios = loaded.steps.map((s) => stepIo(s, schemas, spec, diagnostics));
+  const dag = buildDag(ios, yaml, external, diagnostics, loaded.incomplete);
+  if (!dag) return done();
+
+  const catalog = new TableCatalog(spec);
+  const ctx: AnalysisContext = { spec, catalog, params: loaded.params, schemas, idMap: ID_MAP_TABLE, diagnostics, declaredParams: new Set(Object.keys(workflow.params ?? {})), poisoned: { value: false } };
+  // External non-CDM tables have unknown columns: expressions over them are not type-checked.
+  for (const e of external) {
+    const ref = parseRef(e);
+    if (!catalog.cdmTable(ref)) catalog.declare(ref, "any", [], [], "external");
+  }
+
+  const byName = new Map(ios.map((io) => [io.step.name, io]));
+  const bodies = new Map<string, StepBody>();
+  for (const name of dag.order) {
+    const io = byName.get(name)!;
+    const body = analyzeStep(io.step, io, ctx);
+    if (body) bodies.set(name, body);
+    else for (const w of io.writes) if (!catalog.cdmTable(w.ref)) catalog.markFailed(w.ref);
+  }
+  if (hasErrors(diagnostics)) return done();
+
+  const tables = tableDefs(ios, catalog, spec);
+  const steps: PlanStep[] = dag.order.map((name) => {
+    const io = byName.get(name)!;
+    const body = bodies.get(name)!;
+    const reads = sortRefs(io.reads.map((r) => r.ref));
+    const writes = sortRefs([...io.writes, ...io.creates, ...io.finishes].map((w) => w.ref));
+    const touched = new Set([...reads, ...writes].map(refKey));
+    // The fingerprint covers everything that decides the step's SQL, including the definitions of its tables.
+    const fingerprint = sha256(canonicalJson({ body, tables: tables.filter((t) => touched.has(refKey(t))), schemas: schemaMap }));
+    return {
+      name,
+      kind: io.step.dml.kind,
+      file: io.step.relFile,
+      ...(io.step.dml.dml.description ? { description: io.step.dml.dml.description } : {}),
+      dependsOn: dag.dependsOn.get(name)!,
+      level: dag.level.get(name)!,
+      fingerprint,
+      retries: io.step.retries,
+      ...(io.step.timeoutSeconds !== undefined ? { timeoutSeconds: io.step.timeoutSeconds } : {}),
+      reads,
+      writes,
+      body,
+    };
+  });
+
+  const withoutFingerprint = {
+    planVersion: PLAN_VERSION,
+    name: workflow.name,
+    cdmVersion: workflow.cdm_version,
+    spec: { version: spec.version, ref: spec.ref, contentHash: spec.contentHash },
+    params: loaded.params,
+    schemas: Object.fromEntries(Object.entries(schemaMap).sort(([a], [b]) => (a < b ? -1 : 1))),
+    idMap: ID_MAP_TABLE,
+    tables,
+    steps,
+  };
+  const plan = CompiledWorkflowPlanSchema.parse({ ...withoutFingerprint, fingerprint: sha256(canonicalJson(withoutFingerprint)) });
+  return done(plan);
+}
+
+function analyzeStep(step: LoadedStep, io: StepIo, ctx: AnalysisContext): StepBody | undefined {
+  switch (step.dml.kind) {
+    case "load":
+      return analyzeLoad(step, ctx);
+    case "transform":
+      return analyzeTransform(step, ctx);
+    case "sql":
+      return analyzeSql(step, ctx);
+    case "ddl":
+      return {
+        kind: "ddl",
+        part: step.dml.dml.part,
+        tables: sortRefs((step.dml.dml.part === "tables" ? io.creates : io.finishes).map((u) => u.ref)),
+      };
+  }
+}
+
+/** Definitions of every table the plan touches (plus the id map when ids are used). */
+function tableDefs(ios: StepIo[], catalog: TableCatalog, spec: CdmSpec): TableDef[] {
+  const refs = new Map<string, TableRef>();
+  for (const io of ios) for (const u of [...io.reads, ...io.writes, ...io.creates, ...io.finishes]) refs.set(refKey(u.ref), u.ref);
+  const indexes = standardIndexes(spec);
+  const defs: TableDef[] = [];
+  for (const ref of refs.values()) {
+    const t = catalog.get(ref);
+    if (!t) continue;
+    if (t.cdm) {
+      const foreignKeys = t.cdm.columns
+        .filter((c) => c.foreignKey && getTable(spec, c.foreignKey.table))
+        .map((c) => {
+          const fk = c.foreignKey!;
+          return { column: c.name, references: { schema: logicalSchemaOf(getTable(spec, fk.table)!), name: fk.table }, referencesColumn: fk.column };
+        });
+      defs.push({
+        schema: ref.schema,
+        name: ref.name,
+        cdm: true,
+        columns: t.columns === "any" ? [] : t.columns,
+        primaryKey: t.cdm.primaryKey,
+        foreignKeys,
+        indexes: indexes.get(t.cdm.name) ?? [],
+      });
+    } else {
+      defs.push({ schema: ref.schema, name: ref.name, cdm: false, columns: t.columns === "any" ? [] : t.columns, primaryKey: t.primaryKey, foreignKeys: [], indexes: t.indexes });
+    }
+  }
+  return defs.sort((a, b) => (refKey(a) < refKey(b) ? -1 : refKey(a) > refKey(b) ? 1 : 0));
+}
+
+function sortRefs(refs: TableRef[]): TableRef[] {
+  const m = new Map(refs.map((r) => [refKey(r), r]));
+  return [...m.keys()].sort().map((k) => m.get(k)!);
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = JSON.stringify([d.code, d.location?.file, d.location?.line, d.location?.column, d.message]);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,171 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { glob } from "tinyglobby";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { DML_KINDS, DML_SCHEMAS, type DdlDml, type LoadDml, type SqlDml, type TransformDml } from "../model/dml-schema.js";
+import { WorkflowSchema, type Workflow } from "../model/workflow-schema.js";
+import { YamlFile } from "../yaml/yaml-file.js";
+import { duplicateStep, fileNotFound, invalidType, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
+import { resolveParams, type ParamOverride, type ParamValue } from "./params.js";
+import { transformSchemaFor } from "./transform-shape.js";
+import { zodIssuesToDiagnostics } from "./zod-diagnostics.js";
+
+export type Dml =
+  | { kind: "load"; dml: LoadDml }
+  | { kind: "transform"; dml: TransformDml }
+  | { kind: "sql"; dml: SqlDml }
+  | { kind: "ddl"; dml: DdlDml };
+
+/** A step after its DML file was read and its shape validated. */
+export interface LoadedStep {
+  name: string;
+  /** DML file relative to the workflow file, forward slashes. */
+  relFile: string;
+  absFile: string;
+  yaml: YamlFile;
+  dml: Dml;
+  explicitDeps: { name: string; index: number }[];
+  /** Index of the workflow `steps:` entry that produced this step (for locations in the workflow file). */
+  entryIndex: number;
+  retries: number;
+  timeoutSeconds?: number;
+}
+
+export interface LoadedWorkflow {
+  yaml: YamlFile;
+  workflow: Workflow;
+  absFile: string;
+  dir: string;
+  params: Record<string, ParamValue>;
+  steps: LoadedStep[];
+  /** DML files that could not be read or validated: what they write is unknown, so "nobody writes" is not reported. */
+  incomplete: boolean;
+}
+
+export interface LoadOptions {
+  /** --param and config values. */
+  params?: Record<string, ParamOverride>;
+  /** Directory diagnostics' file paths are shown relative to (default: process.cwd()). */
+  cwd?: string;
+}
+
+function display(abs: string, cwd: string): string {
+  const rel = path.relative(cwd, abs);
+  return (rel.startsWith("..") && rel.split(path.sep).filter((s) => s === "..").length > 2 ? abs : rel).split(path.sep).join("/");
+}
+
+/**
+ * Reads the workflow and every DML file it names, validating their shape. Collects diagnostics; a file that cannot be
+ * read or parsed is reported and left out, so the rest is still checked.
+ */
+export async function loadWorkflow(workflowPath: string, options: LoadOptions, diagnostics: Diagnostic[]): Promise<LoadedWorkflow | undefined> {
+  const cwd = options.cwd ?? process.cwd();
+  const absFile = path.resolve(cwd, workflowPath);
+  const dir = path.dirname(absFile);
+  let text: string;
+  try {
+    text = await readFile(absFile, "utf8");
+  } catch {
+    diagnostics.push(fileNotFound(undefined, display(absFile, cwd)));
+    return undefined;
+  }
+  const yaml = new YamlFile(display(absFile, cwd), text);
+  diagnostics.push(...yaml.diagnostics);
+  if (yaml.diagnostics.length > 0) return undefined;
+  const parsed = WorkflowSchema.safeParse(yaml.value ?? {});
+  if (!parsed.success) {
+    diagnostics.push(...zodIssuesToDiagnostics(yaml, WorkflowSchema, parsed.error.issues, "the workflow"));
+    return undefined;
+  }
+  const workflow = parsed.data;
+  const { values: params, diagnostics: paramDiags } = resolveParams(
+    workflow.params ?? {},
+    options.params ?? {},
+    dir,
+    (name) => yaml.locate(["params", name], "key"),
+    yaml.locate(["params"], "key"),
+  );
+  diagnostics.push(...paramDiags);
+
+  const steps: LoadedStep[] = [];
+  const errorsBefore = diagnostics.length;
+  const byName = new Map<string, LoadedStep>();
+  for (const [index, entry] of workflow.steps.entries()) {
+    const loc = yaml.locate(["steps", index, "dml"]);
+    const isGlob = /[*?[\]{}]/.test(entry.dml);
+    let files: string[];
+    if (isGlob) {
+      files = (await glob(entry.dml, { cwd: dir, absolute: true, onlyFiles: true, expandDirectories: false })).sort();
+      if (files.length === 0) {
+        diagnostics.push(noFilesMatched(loc, entry.dml));
+        continue;
+      }
+      if (entry.name && files.length > 1) diagnostics.push(nameWithGlob(yaml.locate(["steps", index, "name"]), entry.dml));
+    } else {
+      files = [path.resolve(dir, entry.dml)];
+    }
+    for (const abs of files) {
+      let dmlText: string;
+      try {
+        dmlText = await readFile(abs, "utf8");
+      } catch {
+        diagnostics.push(fileNotFound(loc, display(abs, cwd)));
+        continue;
+      }
+      const relFile = path.relative(dir, abs).split(path.sep).join("/");
+      const name = (files.length === 1 && entry.name) || path.basename(abs).replace(/\.ya?ml$/i, "");
+      const dmlYaml = new YamlFile(display(abs, cwd), dmlText);
+      diagnostics.push(...dmlYaml.diagnostics);
+      if (dmlYaml.diagnostics.length > 0) continue;
+      const dml = validateDml(dmlYaml, diagnostics);
+      if (!dml) continue;
+      const previous = byName.get(name);
+      if (previous) {
+        diagnostics.push(duplicateStep(isGlob || !entry.name ? loc : yaml.locate(["steps", index, "name"]), name, previous.relFile));
+        continue;
+      }
+      const step: LoadedStep = {
+        name,
+        relFile,
+        absFile: abs,
+        yaml: dmlYaml,
+        dml,
+        explicitDeps: (entry.depends_on ?? []).map((d, i) => ({ name: d, index: i })),
+        entryIndex: index,
+        retries: entry.retries ?? workflow.defaults?.retries ?? 0,
+        ...(entry.timeout_seconds ?? workflow.defaults?.timeout_seconds
+          ? { timeoutSeconds: entry.timeout_seconds ?? workflow.defaults?.timeout_seconds }
+          : {}),
+      };
+      byName.set(name, step);
+      steps.push(step);
+    }
+  }
+  return { yaml, workflow, absFile, dir, params, steps, incomplete: diagnostics.length > errorsBefore };
+}
+
+/** Validates a DML document's shape by kind. */
+function validateDml(file: YamlFile, diagnostics: Diagnostic[]): Dml | undefined {
+  const value = file.value;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    diagnostics.push(invalidType(file.locate([]), "the DML file", "a mapping", Array.isArray(value) ? "a list" : String(value)));
+    return undefined;
+  }
+  const kind = (value as Record<string, unknown>).kind;
+  if (kind === undefined) {
+    diagnostics.push(missingField(file.locate([]), "kind", "the DML file", DML_KINDS.join(" | ")));
+    return undefined;
+  }
+  if (typeof kind !== "string" || !(DML_KINDS as readonly string[]).includes(kind)) {
+    diagnostics.push(unknownDmlKind(file.locate(["kind"]), String(kind), didYouMean(String(kind), DML_KINDS)));
+    return undefined;
+  }
+  const schema = kind === "transform" ? transformSchemaFor(value) : DML_SCHEMAS[kind as keyof typeof DML_SCHEMAS];
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    diagnostics.push(...zodIssuesToDiagnostics(file, schema, parsed.error.issues, `a ${kind} DML`));
+    return undefined;
+  }
+  return { kind, dml: parsed.data } as Dml;
+}

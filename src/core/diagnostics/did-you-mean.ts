@@ -1,0 +1,43 @@
+/** Damerau-free Levenshtein distance; inputs are short identifiers so O(n*m) is fine. */
+export function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[n]!;
+}
+
+/**
+ * The closest candidate to `name`, if it is close enough to be a plausible typo
+ * (distance at most a third of the length, or a prefix/suffix match like "gender_concept" -> "gender_concept_id").
+ */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const cl = c.toLowerCase();
+    let score = editDistance(lower, cl);
+    if (cl.startsWith(lower) || lower.startsWith(cl)) score = Math.min(score, Math.abs(cl.length - lower.length) / 4);
+    if (score < bestScore || (score === bestScore && best !== undefined && c < best)) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(2, Math.floor(lower.length / 3));
+  return bestScore <= limit ? best : undefined;
+}
+
+/** " Did you mean "x"?" or "" — for appending to a message. */
+export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  const c = closest(name, candidates);
+  return c === undefined ? undefined : `Did you mean "${c}"?`;
+}

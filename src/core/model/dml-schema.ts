@@ -1,0 +1,140 @@
+import { z } from "zod";
+
+/** An expression of the portable expression language; YAML numbers, booleans and null are literals. */
+export const ExpressionSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier (letters, digits, _)");
+/** `schema.table` with a logical schema name. */
+export const QualifiedTableSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be "schema.table", e.g. "cdm.person"');
+
+/** Column types for declared (non-CDM) columns: varchar, varchar(50), integer, bigint, float, date, datetime, boolean. */
+export const ColumnTypeSchema = z
+  .string()
+  .regex(
+    /^(varchar(\(\d+\))?|text|string|integer|int|bigint|float|double|date|datetime|timestamp|boolean)$/i,
+    "must be one of varchar, varchar(n), integer, bigint, float, date, datetime, boolean",
+  );
+
+const Description = z.string().optional();
+const Indexes = z.array(z.array(Identifier).min(1)).optional();
+
+export const LoadDmlSchema = z.strictObject({
+  kind: z.literal("load"),
+  description: Description,
+  target: QualifiedTableSchema,
+  /** One path/URI/glob or a list; `${params.x}` substituted. Relative paths resolve against the DML file. */
+  files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  format: z
+    .strictObject({
+      type: z.enum(["csv", "tsv", "parquet", "auto"]).default("csv"),
+      header: z.boolean().default(true),
+      delimiter: z.string().min(1).max(2).optional(),
+      quote: z.union([z.string().length(1), z.literal("none")]).optional(),
+      null: z.union([z.string(), z.array(z.string())]).optional(),
+      date_format: z.string().optional(),
+      datetime_format: z.string().optional(),
+    })
+    .optional(),
+  /** Column name -> type, for non-CDM targets. CDM targets take their columns from the spec. */
+  columns: z.record(Identifier, ColumnTypeSchema).optional(),
+  indexes: Indexes,
+  mode: z.literal("replace").optional(),
+});
+export type LoadDml = z.infer<typeof LoadDmlSchema>;
+
+export const TableSourceSchema = z.union([
+  z.string(),
+  z.strictObject({ table: QualifiedTableSchema, as: Identifier.optional() }),
+]);
+
+export const JoinDmlSchema = z.strictObject({
+  table: QualifiedTableSchema,
+  as: Identifier.optional(),
+  on: ExpressionSchema,
+  type: z.enum(["inner", "left"]).default("inner"),
+});
+
+/** A vocabulary lookup: source code (+ vocabulary, + expected domain) -> standard and source concept. */
+export const LookupDmlSchema = z.strictObject({
+  code: ExpressionSchema,
+  vocabulary: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Expected domain of the standard concept; rows mapping elsewhere are filtered out (routed to that domain's step). */
+  domain: z.string().optional(),
+  /** Keep rows whose code has no standard concept (concept_id 0). Default true. */
+  keep_unmapped: z.boolean().optional(),
+});
+
+export const IdDmlSchema = z.strictObject({
+  /** Expressions identifying the source row; the same key always gets the same id. */
+  source_key: z.array(ExpressionSchema).min(1),
+  /** The id space; defaults to "<target table>.<column>". Use another step's domain (with assign: false) to read its ids. */
+  domain: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).optional(),
+  assign: z.boolean().optional(),
+});
+
+export const SelectDmlShape = {
+  from: TableSourceSchema,
+  joins: z.array(JoinDmlSchema).optional(),
+  lookups: z.record(Identifier, LookupDmlSchema).optional(),
+  ids: z.record(Identifier, IdDmlSchema).optional(),
+  where: ExpressionSchema.optional(),
+  group_by: z.array(ExpressionSchema).optional(),
+  having: ExpressionSchema.optional(),
+  distinct: z.boolean().optional(),
+  columns: z.record(Identifier, ExpressionSchema),
+};
+export const SelectDmlSchema = z.strictObject(SelectDmlShape);
+export type SelectDml = z.infer<typeof SelectDmlSchema>;
+
+const TransformCommon = {
+  kind: z.literal("transform"),
+  description: Description,
+  target: QualifiedTableSchema,
+  mode: z.enum(["merge", "replace", "rebuild"]),
+  key: z.array(Identifier).optional(),
+  slice: ExpressionSchema.optional(),
+  /** Types for non-CDM target columns whose type cannot be inferred (e.g. a NULL literal). */
+  column_types: z.record(Identifier, ColumnTypeSchema).optional(),
+  indexes: Indexes,
+};
+
+/** A transform is either one select (from/joins/columns at the top level) or a `union_all` of selects. */
+export const TransformDmlSchema = z.union([
+  z.strictObject({ ...TransformCommon, ...SelectDmlShape }),
+  z.strictObject({ ...TransformCommon, union_all: z.array(SelectDmlSchema).min(1) }),
+]);
+export type TransformDml = z.infer<typeof TransformDmlSchema>;
+
+export const SqlDmlSchema = z.strictObject({
+  kind: z.literal("sql"),
+  description: Description,
+  reads: z.array(QualifiedTableSchema).optional(),
+  writes: z.array(
+    z.union([QualifiedTableSchema, z.strictObject({ table: QualifiedTableSchema, columns: z.record(Identifier, ColumnTypeSchema).optional() })]),
+  ),
+  sql: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Per-dialect variants: dialect name -> statements. */
+  dialects: z.record(Identifier, z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
+  transactional: z.boolean().optional(),
+});
+export type SqlDml = z.infer<typeof SqlDmlSchema>;
+
+export const DdlDmlSchema = z.strictObject({
+  kind: z.literal("ddl"),
+  description: Description,
+  part: z.enum(["tables", "constraints", "indexes"]).default("tables"),
+  tables: z.union([z.literal("all"), z.array(Identifier).min(1)]).default("all"),
+});
+export type DdlDml = z.infer<typeof DdlDmlSchema>;
+
+export const DML_KINDS = ["load", "transform", "sql", "ddl"] as const;
+export type DmlKind = (typeof DML_KINDS)[number];
+
+export const DML_SCHEMAS = {
+  load: LoadDmlSchema,
+  transform: TransformDmlSchema,
+  sql: SqlDmlSchema,
+  ddl: DdlDmlSchema,
+} as const;

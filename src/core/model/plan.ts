@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { CastTypeSchema, ExprSchema } from "../expr/ast.js";
+
+/**
+ * The CompiledWorkflowPlan: the versioned, deterministic, self-contained artifact the compiler emits and
+ * orchestrators execute. It carries typed ASTs, never dialect SQL (unless compiled `--dialect X`, which adds `sql`).
+ * Bump PLAN_VERSION on any incompatible change; `schemas/compiled-workflow-plan.schema.json` is generated from here.
+ */
+export const PLAN_VERSION = 1;
+
+/** A table named by its logical schema (source, staging, cdm, vocab, or a user-declared one). */
+export const TableRefSchema = z.object({ schema: z.string(), name: z.string() });
+export type TableRef = z.infer<typeof TableRefSchema>;
+
+export const ColumnDefSchema = z.object({
+  name: z.string(),
+  type: CastTypeSchema,
+  required: z.boolean(),
+});
+export type ColumnDef = z.infer<typeof ColumnDefSchema>;
+
+export const ForeignKeyDefSchema = z.object({
+  column: z.string(),
+  references: TableRefSchema,
+  referencesColumn: z.string(),
+});
+export type ForeignKeyDef = z.infer<typeof ForeignKeyDefSchema>;
+
+/** Every table the plan touches, with its columns, so providers can create/load it without the spec. */
+export const TableDefSchema = z.object({
+  schema: z.string(),
+  name: z.string(),
+  /** true for tables of the OMOP CDM spec (columns from the spec); false for source/staging tables. */
+  cdm: z.boolean(),
+  columns: z.array(ColumnDefSchema),
+  primaryKey: z.array(z.string()),
+  foreignKeys: z.array(ForeignKeyDefSchema),
+  /** Indexes to create: each an ordered column list. For CDM tables, OHDSI's standard indexes. */
+  indexes: z.array(z.array(z.string())),
+});
+export type TableDef = z.infer<typeof TableDefSchema>;
+
+export const FileFormatSchema = z.object({
+  type: z.enum(["csv", "parquet"]),
+  header: z.boolean(),
+  /** Single character; "\t" for TSV. */
+  delimiter: z.string(),
+  /** Quote character, or null when the file is unquoted (Athena vocabulary exports). */
+  quote: z.string().nullable(),
+  /** Strings read as NULL (besides the empty field). */
+  nullValues: z.array(z.string()),
+  /** strftime-style format for date columns, e.g. "%Y%m%d"; undefined means ISO (YYYY-MM-DD). */
+  dateFormat: z.string().optional(),
+  /** strftime-style format for datetime columns; undefined means ISO 8601. */
+  datetimeFormat: z.string().optional(),
+});
+export type FileFormat = z.infer<typeof FileFormatSchema>;
+
+export const LoadBodySchema = z.object({
+  kind: z.literal("load"),
+  target: TableRefSchema,
+  /** Absolute local paths or URIs (file://, s3://, gs://, abfss://); globs are kept for the engine to expand. */
+  files: z.array(z.string()),
+  format: FileFormatSchema,
+  /**
+   * Map of target column -> header name in the file, when they differ only by case (Athena headers are lower-case,
+   * some exports upper-case). Columns absent from the file are loaded as NULL.
+   */
+  columns: z.array(ColumnDefSchema),
+  /** Loads always replace the target's contents in one transaction: re-running is idempotent. */
+  mode: z.literal("replace"),
+});
+export type LoadBody = z.infer<typeof LoadBodySchema>;
+
+export const JoinSchema = z.object({
+  type: z.enum(["inner", "left"]),
+  table: TableRefSchema,
+  alias: z.string(),
+  on: ExprSchema,
+  /** "id_map" joins read surrogate ids; providers leave them out when enumerating keys to assign. */
+  role: z.enum(["user", "lookup", "id_map"]),
+});
+export type Join = z.infer<typeof JoinSchema>;
+
+/** One surrogate id assigned (or read) by a select: `column` gets the id of `key` in `domain`. */
+export const IdKeySchema = z.object({
+  column: z.string(),
+  domain: z.string(),
+  /** A string-typed expression over the select's scope (without id_map joins) identifying the source row. */
+  key: ExprSchema,
+  /** true: new keys get new ids before the step runs; false: only read ids assigned by another step. */
+  assign: z.boolean(),
+  /** Alias of the id_map join that carries this id. */
+  alias: z.string(),
+});
+export type IdKey = z.infer<typeof IdKeySchema>;
+
+export const SelectSchema = z.object({
+  distinct: z.boolean(),
+  from: z.object({ table: TableRefSchema, alias: z.string() }),
+  joins: z.array(JoinSchema),
+  where: ExprSchema.optional(),
+  groupBy: z.array(ExprSchema),
+  having: ExprSchema.optional(),
+  ids: z.array(IdKeySchema),
+  /** Output columns in the order of the transform's `columns`; an unmapped nullable column is a NULL literal. */
+  columns: z.array(z.object({ name: z.string(), expr: ExprSchema })),
+});
+export type Select = z.infer<typeof SelectSchema>;
+
+export const TransformBodySchema = z.object({
+  kind: z.literal("transform"),
+  target: TableRefSchema,
+  mode: z.enum(["merge", "replace", "rebuild"]),
+  /** Key columns: the merge key (merge), informational for replace/rebuild. */
+  key: z.array(z.string()),
+  /** Target columns written, in order (every select yields them in this order). */
+  columns: z.array(ColumnDefSchema),
+  /**
+   * replace: the target rows this step owns, as a boolean expression over the target's columns (table alias "t").
+   * Absent: the step owns the whole table.
+   */
+  slice: ExprSchema.optional(),
+  selects: z.array(SelectSchema),
+});
+export type TransformBody = z.infer<typeof TransformBodySchema>;
+
+export const SqlBodySchema = z.object({
+  kind: z.literal("sql"),
+  /**
+   * Statements per dialect; "default" is used when the target's dialect has no variant.
+   * Schema placeholders `${schemas.<logical>}` are left for the provider to substitute with quoted physical names.
+   */
+  statements: z.record(z.string(), z.array(z.string())),
+  transactional: z.boolean(),
+});
+export type SqlBody = z.infer<typeof SqlBodySchema>;
+
+export const DdlBodySchema = z.object({
+  kind: z.literal("ddl"),
+  /** "tables": CREATE TABLE IF NOT EXISTS; "constraints": primary and foreign keys; "indexes": standard indexes. */
+  part: z.enum(["tables", "constraints", "indexes"]),
+  /** CDM tables (with their logical schema) to act on; their definitions are in plan.tables. */
+  tables: z.array(TableRefSchema),
+});
+export type DdlBody = z.infer<typeof DdlBodySchema>;
+
+export const StepBodySchema = z.discriminatedUnion("kind", [
+  LoadBodySchema,
+  TransformBodySchema,
+  SqlBodySchema,
+  DdlBodySchema,
+]);
+export type StepBody = z.infer<typeof StepBodySchema>;
+
+export const PlanStepSchema = z.object({
+  name: z.string(),
+  kind: z.enum(["load", "transform", "sql", "ddl"]),
+  /** The DML file, relative to the workflow file, with forward slashes. */
+  file: z.string(),
+  description: z.string().optional(),
+  /** Explicit and inferred dependencies, sorted by name. */
+  dependsOn: z.array(z.string()),
+  /** 0 for steps with no dependencies; otherwise 1 + the highest level of a dependency. */
+  level: z.number().int().nonnegative(),
+  /** sha256 of the step's canonical content (body, tables it writes); changes when the step's SQL would. */
+  fingerprint: z.string(),
+  retries: z.number().int().nonnegative(),
+  timeoutSeconds: z.number().positive().optional(),
+  reads: z.array(TableRefSchema),
+  writes: z.array(TableRefSchema),
+  body: StepBodySchema,
+  /** Present when compiled with --dialect: the provider's statements for this step, in execution order. */
+  sql: z.array(z.string()).optional(),
+});
+export type PlanStep = z.infer<typeof PlanStepSchema>;
+
+export const CompiledWorkflowPlanSchema = z.object({
+  planVersion: z.literal(PLAN_VERSION),
+  name: z.string(),
+  cdmVersion: z.enum(["5.3", "5.4"]),
+  spec: z.object({ version: z.enum(["5.3", "5.4"]), ref: z.string(), contentHash: z.string() }),
+  /** Resolved parameter values (after defaults, config and --param). */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Logical schema -> default physical schema name; a target may override the mapping. */
+  schemas: z.record(z.string(), z.string()),
+  /** Where surrogate-id maps are persisted (a table in the staging schema). */
+  idMap: TableRefSchema,
+  tables: z.array(TableDefSchema),
+  steps: z.array(PlanStepSchema),
+  /** Dialect whose SQL is embedded in steps[].sql, when compiled with --dialect. */
+  dialect: z.string().optional(),
+  /** sha256 over the canonical plan content without this field. */
+  fingerprint: z.string(),
+});
+export type CompiledWorkflowPlan = z.infer<typeof CompiledWorkflowPlanSchema>;

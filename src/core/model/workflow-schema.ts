@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier (letters, digits, _)");
+
+/** A typed workflow parameter. `path` values given on the command line resolve against the working directory. */
+export const ParamDeclSchema = z.strictObject({
+  type: z.enum(["string", "path", "integer", "number", "boolean"]).default("string"),
+  description: z.string().optional(),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+});
+export type ParamDecl = z.infer<typeof ParamDeclSchema>;
+
+export const WorkflowStepSchema = z.strictObject({
+  /** A DML file or a glob of DML files, relative to the workflow file. */
+  dml: z.string().min(1),
+  /** Step name; defaults to the file stem. Not allowed with a glob that matches several files. */
+  name: Identifier.optional(),
+  depends_on: z.array(Identifier).optional(),
+  retries: z.number().int().min(0).max(100).optional(),
+  timeout_seconds: z.number().positive().optional(),
+});
+export type WorkflowStep = z.infer<typeof WorkflowStepSchema>;
+
+/** The workflow file: which DML files make up the ETL, with parameters and logical schemas. */
+export const WorkflowSchema = z.strictObject({
+  name: Identifier.or(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a name (letters, digits, _ . -)")),
+  description: z.string().optional(),
+  cdm_version: z.enum(["5.3", "5.4"]),
+  params: z.record(Identifier, ParamDeclSchema).optional(),
+  /** Logical schema -> default physical schema. source, staging, cdm and vocab always exist. */
+  schemas: z.record(Identifier, Identifier).optional(),
+  /** Tables that exist before the workflow runs (read, never written by a step), as `schema.table`. */
+  external: z.array(z.string()).optional(),
+  defaults: z
+    .strictObject({ retries: z.number().int().min(0).max(100).optional(), timeout_seconds: z.number().positive().optional() })
+    .optional(),
+  steps: z.array(WorkflowStepSchema).min(1),
+});
+export type Workflow = z.infer<typeof WorkflowSchema>;

@@ -1,0 +1,37 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../src/core/compile/canonical-json.js";
+import { formatDiagnostic } from "../../src/core/diagnostics/format.js";
+import { CompiledWorkflowPlanSchema } from "../../src/core/model/plan.js";
+import { compileFixture } from "../helpers/compile.js";
+import { expectGolden } from "../helpers/golden.js";
+import { fixturesDir } from "../helpers/paths.js";
+
+/**
+ * Golden plans: each folder of test/fixtures/compile holds a workflow (and `_params.json` with --param values);
+ * `_expected/plan.json` is the exact plan and `_expected/diagnostics.txt` the warnings.
+ */
+const root = path.join(fixturesDir, "compile");
+const cases = readdirSync(root).filter((d) => existsSync(path.join(root, d, "workflow.yaml"))).sort();
+
+describe("golden plans", () => {
+  it("has fixtures", () => expect(cases.length).toBeGreaterThan(0));
+  for (const name of cases) {
+    it(name, async () => {
+      const dir = path.join(root, name);
+      const paramsFile = path.join(dir, "_params.json");
+      const params = existsSync(paramsFile) ? (JSON.parse(readFileSync(paramsFile, "utf8")) as Record<string, string>) : {};
+      const result = await compileFixture("workflow.yaml", dir, params);
+      expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      expect(result.plan).toBeDefined();
+      const json = canonicalJson(result.plan, 2) + "\n";
+      expectGolden(path.join(dir, "_expected/plan.json"), json);
+      expectGolden(path.join(dir, "_expected/diagnostics.txt"), result.diagnostics.map((d) => formatDiagnostic(d)).join("\n") + "\n");
+      // The plan is valid against its own schema, and compiling again gives the same bytes.
+      expect(CompiledWorkflowPlanSchema.safeParse(JSON.parse(json)).success).toBe(true);
+      const again = await compileFixture("workflow.yaml", dir, params);
+      expect(canonicalJson(again.plan, 2) + "\n").toBe(json);
+    });
+  }
+});
