@@ -1,12 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/compile/canonical-json.js";
 import { formatDiagnostic } from "../../src/core/diagnostics/format.js";
 import { CompiledWorkflowPlanSchema } from "../../src/core/model/plan.js";
 import { compileFixture } from "../helpers/compile.js";
 import { expectGolden } from "../helpers/golden.js";
-import { fixturesDir } from "../helpers/paths.js";
+import { fixturesDir, repoRoot } from "../helpers/paths.js";
+
+const planSchema = JSON.parse(readFileSync(path.join(repoRoot, "schemas/compiled-workflow-plan.schema.json"), "utf8"));
+const validatePlan = new Ajv2020({ strict: false, allErrors: true }).compile(planSchema);
 
 /**
  * Golden plans: each folder of test/fixtures/compile holds a workflow (and `_params.json` with --param values);
@@ -30,6 +34,8 @@ describe("golden plans", () => {
       expectGolden(path.join(dir, "_expected/diagnostics.txt"), result.diagnostics.map((d) => formatDiagnostic(d)).join("\n") + "\n");
       // The plan is valid against its own schema, and compiling again gives the same bytes.
       expect(CompiledWorkflowPlanSchema.safeParse(JSON.parse(json)).success).toBe(true);
+      // ... and against the published JSON Schema, with an independent validator.
+      expect(validatePlan(JSON.parse(json)), JSON.stringify(validatePlan.errors)).toBe(true);
       const again = await compileFixture("workflow.yaml", dir, params);
       expect(canonicalJson(again.plan, 2) + "\n").toBe(json);
     });

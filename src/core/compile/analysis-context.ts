@@ -50,6 +50,7 @@ export function analyzeAt(
 /** A scope entry for a catalogued table under `alias`. */
 export function scopeTableFor(alias: string, table: CatalogTable | undefined, ref: TableRef): ScopeTable {
   const description = table?.cdm ? `CDM table ${table.cdm.name}` : `${ref.schema}.${ref.name}`;
+  if (table?.looseColumns) return { alias, columns: new Map(table.looseColumns.map((c) => [c, "any"] as [string, ValueType])), description };
   if (!table || table.columns === "any") return { alias, columns: "any", description };
   return { alias, columns: new Map(table.columns.map((c) => [c.name, castTypeToValue(c.type)] as [string, ValueType])), description };
 }

@@ -2,7 +2,7 @@ import type { CastType, Expr } from "../expr/ast.js";
 import type { ExprScope, ScopeTable } from "../expr/index.js";
 import type { SelectDml } from "../model/dml-schema.js";
 import type { ColumnDef, IdKey, Join, Select, TableRef, TransformBody } from "../model/plan.js";
-import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { closest, didYouMean } from "../diagnostics/did-you-mean.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import { analyzeAt, scopeTableFor, type AnalysisContext } from "./analysis-context.js";
 import { assignable } from "./assignability.js";
@@ -44,6 +44,8 @@ interface AnalyzedSelect {
   select: Select;
   /** Column name -> expression, in YAML order. */
   mapped: Map<string, { expr: Expr; path: YamlPath }>;
+  /** Target columns suggested for a misspelt one: not reported again as "required but not mapped". */
+  suggested: Set<string>;
   path: YamlPath;
 }
 
@@ -87,7 +89,7 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
   let columns: ColumnDef[];
   if (targetTable && targetTable.columns !== "any") {
     columns = targetTable.columns;
-    const missing = columns.filter((c) => c.required && !first.mapped.has(c.name)).map((c) => c.name);
+    const missing = columns.filter((c) => c.required && !first.mapped.has(c.name) && !first.suggested.has(c.name)).map((c) => c.name);
     if (missing.length) ctx.diagnostics.push(requiredColumnMissing(y.locate([...first.path, "columns"], "key"), missing, target.name));
   } else {
     columns = [];
@@ -369,11 +371,15 @@ function analyzeSelect(
   }
 
   const mapped = new Map<string, { expr: Expr; path: YamlPath }>();
+  const suggested = new Set<string>();
   for (const [name, value] of Object.entries(s.columns)) {
     const colName = name.toLowerCase();
     const p = [...path, "columns", name];
     if (targetTable && targetTable.columns !== "any" && !targetTable.columns.some((c) => c.name === colName)) {
-      ctx.diagnostics.push(unknownTargetColumn(y.locate(p, "key"), name, target.name, didYouMean(name, targetTable.columns.map((c) => c.name))));
+      const names = targetTable.columns.map((c) => c.name);
+      const guess = closest(name, names);
+      if (guess) suggested.add(guess);
+      ctx.diagnostics.push(unknownTargetColumn(y.locate(p, "key"), name, target.name, didYouMean(name, names)));
       continue;
     }
     const e = analyzeAt(ctx, y, p, value, fullScope, { allowAggregates: true, allowWindows: true });
@@ -396,6 +402,7 @@ function analyzeSelect(
   return {
     path,
     mapped,
+    suggested,
     select: {
       distinct: s.distinct ?? false,
       from: { table: fromRef, alias: fromAlias },

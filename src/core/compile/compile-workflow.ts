@@ -82,7 +82,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
     const io = byName.get(name)!;
     const body = analyzeStep(io.step, io, ctx);
     if (body) bodies.set(name, body);
-    else for (const w of io.writes) if (!catalog.cdmTable(w.ref)) catalog.markFailed(w.ref);
+    else for (const w of io.writes) if (!catalog.cdmTable(w.ref)) catalog.markFailed(w.ref, intendedColumns(io.step));
   }
   if (hasErrors(diagnostics)) return done();
 
@@ -124,6 +124,18 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   };
   const plan = CompiledWorkflowPlanSchema.parse({ ...withoutFingerprint, fingerprint: sha256(canonicalJson(withoutFingerprint)) });
   return done(plan);
+}
+
+/** The columns a step means to write, read from its YAML alone (for readers of a step that failed to compile). */
+function intendedColumns(step: LoadedStep): string[] | undefined {
+  const d = step.dml;
+  if (d.kind === "load") return d.dml.columns ? Object.keys(d.dml.columns).map((c) => c.toLowerCase()) : undefined;
+  if (d.kind === "transform") {
+    const first = "union_all" in d.dml ? d.dml.union_all[0] : d.dml;
+    if (!first) return undefined;
+    return [...Object.keys(first.columns), ...Object.keys(first.ids ?? {})].map((c) => c.toLowerCase());
+  }
+  return undefined;
 }
 
 function analyzeStep(step: LoadedStep, io: StepIo, ctx: AnalysisContext): StepBody | undefined {

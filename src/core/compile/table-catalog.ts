@@ -28,8 +28,10 @@ export interface CatalogTable {
   columns: ColumnDef[] | "any";
   primaryKey: string[];
   indexes: string[][];
-  /** "external" for tables declared under external:, else the step that declared the table. */
+  /** "external" for tables declared under external:, "failed" when its writer did not compile, else the declaring step. */
   origin?: string;
+  /** For a failed writer: the column names it would have written (types unknown), so readers' typos are still caught. */
+  looseColumns?: string[];
 }
 
 /**
@@ -77,12 +79,11 @@ export class TableCatalog {
    * A step that writes this table failed to compile: forget its columns so readers are not checked against a
    * half-known table (which would only repeat the first error in other words).
    */
-  markFailed(ref: TableRef): void {
+  markFailed(ref: TableRef, columnNames?: string[]): void {
     const existing = this.tables.get(refKey(ref));
-    if (existing) {
-      existing.columns = "any";
-      existing.origin = "failed";
-    } else this.tables.set(refKey(ref), { ref, columns: "any", primaryKey: [], indexes: [], origin: "failed" });
+    const loose = columnNames ?? (existing && existing.columns !== "any" ? existing.columns.map((c) => c.name) : undefined);
+    const entry: CatalogTable = { ref, columns: "any", primaryKey: existing?.primaryKey ?? [], indexes: existing?.indexes ?? [], origin: "failed", ...(loose ? { looseColumns: loose } : {}) };
+    this.tables.set(refKey(ref), entry);
   }
 
   isFailed(ref: TableRef): boolean {

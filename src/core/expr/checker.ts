@@ -288,7 +288,8 @@ export class Checker {
         if (isNumeric(e.type) && !isIntegral(e.type)) return this.mismatch(raw, `operator % needs integers, got ${e.type}.`);
       }
     }
-    const type = isWildcard(lt) ? (isWildcard(rt) ? (lt === "any" || rt === "any" ? "any" : "null") : rt) : isWildcard(rt) ? lt : promote(lt, rt);
+    // an untyped operand makes the result untyped (it may be a float); NULL yields to the other side
+    const type: ValueType = lt === "any" || rt === "any" ? "any" : lt === "null" ? rt : rt === "null" ? lt : promote(lt, rt);
     return { k: "bin", op, left, right, type };
   }
 

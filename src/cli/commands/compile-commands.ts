@@ -1,0 +1,46 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { canonicalJson } from "../../core/compile/canonical-json.js";
+import { toDot, toMermaid } from "../../core/graph/render-graph.js";
+import { reportDiagnostics } from "../report.js";
+import { compileFromCli, type GlobalOptions } from "../session.js";
+
+/** `omopetl validate`: exit 0 when clean (warnings allowed), 1 with errors. */
+export async function validateCommand(workflow: string, opts: { param: string[] }, global: GlobalOptions): Promise<number> {
+  const { result } = await compileFromCli(workflow, opts.param, global);
+  const code = reportDiagnostics(result.diagnostics);
+  if (result.plan) process.stdout.write(`${workflow}: ${result.plan.steps.length} steps OK (plan ${result.plan.fingerprint.slice(0, 12)})\n`);
+  return code;
+}
+
+/** `omopetl compile`: writes the plan (byte-identical for identical inputs). */
+export async function compileCommand(
+  workflow: string,
+  opts: { out?: string; dialect?: string; sqlDir?: string; param: string[] },
+  global: GlobalOptions,
+): Promise<number> {
+  const { result, config } = await compileFromCli(workflow, opts.param, global);
+  const code = reportDiagnostics(result.diagnostics);
+  if (!result.plan) return code || 1;
+  const plan = result.plan;
+  if (opts.dialect || opts.sqlDir) {
+    process.stderr.write("--dialect and --sql-dir need a provider; none is built in yet\n");
+    return 2;
+  }
+  const json = canonicalJson(plan, 2) + "\n";
+  if (opts.out) {
+    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+    await writeFile(opts.out, json);
+    process.stderr.write(`wrote ${opts.out}: ${plan.steps.length} steps, plan ${plan.fingerprint.slice(0, 12)}\n`);
+  } else process.stdout.write(json);
+  return code;
+}
+
+/** `omopetl graph`: the DAG as Mermaid or DOT. */
+export async function graphCommand(workflow: string, opts: { format: "mermaid" | "dot"; param: string[] }, global: GlobalOptions): Promise<number> {
+  const { result } = await compileFromCli(workflow, opts.param, global);
+  const code = reportDiagnostics(result.diagnostics);
+  if (!result.plan) return code || 1;
+  process.stdout.write(opts.format === "dot" ? toDot(result.plan) : toMermaid(result.plan));
+  return code;
+}

@@ -1,0 +1,40 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { OmopetlError, type Diagnostic } from "../core/diagnostics/diagnostic.js";
+import { formatDiagnostic, summarize } from "../core/diagnostics/format.js";
+
+const useColor = () => process.stderr.isTTY && !process.argv.includes("--no-color") && !process.env.NO_COLOR;
+
+/** Prints diagnostics with code frames to stderr; returns the exit code (1 when any is an error). */
+export function reportDiagnostics(ds: readonly Diagnostic[], cwd = process.cwd()): number {
+  const cache = new Map<string, string | undefined>();
+  const read = (file: string) => {
+    if (!cache.has(file)) {
+      try {
+        cache.set(file, readFileSync(path.resolve(cwd, file), "utf8"));
+      } catch {
+        cache.set(file, undefined);
+      }
+    }
+    return cache.get(file);
+  };
+  for (const d of ds) process.stderr.write(formatDiagnostic(d, read, useColor()) + "\n\n");
+  if (ds.length > 0) process.stderr.write(summarize(ds) + "\n");
+  return ds.some((d) => d.severity === "error") ? 1 : 0;
+}
+
+/**
+ * The last line of defence: user errors (OmopetlError) print as one diagnostic; anything else is a bug in omopetl
+ * and prints its stack only with OMOPETL_DEBUG set.
+ */
+export function reportFatal(e: unknown): number {
+  if (e instanceof OmopetlError) {
+    process.stderr.write(formatDiagnostic(e.diagnostic) + "\n");
+    return e.exitCode;
+  }
+  const err = e as Error;
+  process.stderr.write(`internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env.OMOPETL_DEBUG) process.stderr.write(`${err?.stack ?? ""}\n`);
+  else process.stderr.write("This is a bug in omopetl; rerun with OMOPETL_DEBUG=1 for details and report it.\n");
+  return 70;
+}
