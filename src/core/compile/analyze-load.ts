@@ -53,11 +53,11 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
 
   const fmt = l.format ?? { type: "csv" as const, header: true };
   const type = fmt.type === "auto" ? (files.every((f) => /\.parquet$/i.test(f)) ? "parquet" : /\.tsv$/i.test(files[0] ?? "") ? "tsv" : "csv") : fmt.type;
-  if (type === "parquet" && (fmt.delimiter || fmt.quote || fmt.null || fmt.date_format || fmt.datetime_format)) {
+  if (type === "parquet" && (fmt.delimiter || fmt.quote || fmt.nulls || fmt.date_format || fmt.datetime_format)) {
     ctx.diagnostics.push(parquetOptions(y.locate(["format"], "key")));
     ok = false;
   }
-  const nulls = fmt.null === undefined ? [] : Array.isArray(fmt.null) ? fmt.null : [fmt.null];
+  const nulls = fmt.nulls === undefined ? [] : Array.isArray(fmt.nulls) ? fmt.nulls : [fmt.nulls];
   const format: FileFormat = {
     type: type === "parquet" ? "parquet" : "csv",
     header: fmt.header ?? true,

@@ -3,7 +3,6 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import {
   dependencyCycle,
-  idAssignedTwice,
   idDomainUnknown,
   rebuildConflict,
   sliceConflict,
@@ -66,19 +65,20 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
 
   checkWriters(writers, diagnostics);
 
-  const assigners = new Map<string, StepIo>();
-  for (const io of ios) {
-    for (const a of io.idAssigns) {
-      const other = assigners.get(a.domain);
-      if (other && other !== io) diagnostics.push(idAssignedTwice(a.location, a.domain, other.step.name));
-      else assigners.set(a.domain, io);
-    }
+  // Several steps may assign ids in one domain (e.g. measurement rows from observations and from procedures share
+  // measurement_id's space). They are chained in name order: new ids are max(id) + n, so two assigners running at
+  // once could hand out the same id, and a fixed order makes the ids the same on every engine and every run.
+  const assigners = new Map<string, StepIo[]>();
+  for (const io of ios) for (const a of io.idAssigns) if (!(assigners.get(a.domain) ?? []).includes(io)) push(assigners, a.domain, io);
+  for (const list of assigners.values()) {
+    const sorted = [...list].sort((a, b) => (a.step.name < b.step.name ? -1 : 1));
+    for (let i = 1; i < sorted.length; i++) edge(sorted[i - 1]!.step.name, sorted[i]!.step.name);
   }
   for (const io of ios) {
     for (const r of io.idReads) {
-      const a = assigners.get(r.domain);
-      if (!a) diagnostics.push(idDomainUnknown(r.location, r.domain, didYouMean(r.domain, assigners.keys())));
-      else edge(a.step.name, io.step.name);
+      const list = assigners.get(r.domain);
+      if (!list) diagnostics.push(idDomainUnknown(r.location, r.domain, didYouMean(r.domain, assigners.keys())));
+      else for (const a of list) edge(a.step.name, io.step.name);
     }
   }
 

@@ -92,8 +92,6 @@ export const externalInvalid = (loc: SourceLocation, value: string) =>
   error("INVALID_VALUE", loc, `invalid value for "external": "${value}" is not "schema.table".`);
 export const wrongSchema = (loc: SourceLocation, table: string, given: string, expected: string) =>
   error("WRONG_SCHEMA", loc, `CDM table "${table}" belongs in logical schema "${expected}", not "${given}".`, `Write "${expected}.${table}".`);
-export const idAssignedTwice = (loc: SourceLocation, domain: string, other: string) =>
-  error("DUPLICATE_ID_DOMAIN", loc, `ids in domain "${domain}" are also assigned by step "${other}".`, "Let one step assign a domain and the others read it with assign: false, or give each its own domain.");
 export const idAlsoMapped = (loc: SourceLocation, column: string) =>
   error("ID_ALSO_MAPPED", loc, `"${column}" is declared under ids: and also mapped under columns:.`, "Keep one: ids: assigns the column its stable surrogate id.");
 export const untypedColumn = (loc: SourceLocation, column: string, table: string, type: string) =>
@@ -103,4 +101,4 @@ export const invalidFrom = (loc: SourceLocation, text: string) =>
 export const unknownSchemaPlaceholder = (loc: SourceLocation, schema: string, known: string[]) =>
   error("UNKNOWN_SCHEMA", loc, `\${schemas.${schema}} names a logical schema this workflow does not have.`, `Known: ${known.join(", ")}.`);
 export const parquetOptions = (loc: SourceLocation) =>
-  error("INVALID_FORMAT", loc, "delimiter, quote, null, date_format and header do not apply to parquet files.", "Remove them, or use type: csv.");
+  error("INVALID_FORMAT", loc, "delimiter, quote, nulls, date_format and header do not apply to parquet files.", "Remove them, or use type: csv.");

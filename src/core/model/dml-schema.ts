@@ -32,7 +32,8 @@ export const LoadDmlSchema = z.strictObject({
       header: z.boolean().default(true),
       delimiter: z.string().min(1).max(2).optional(),
       quote: z.union([z.string().length(1), z.literal("none")]).optional(),
-      null: z.union([z.string(), z.array(z.string())]).optional(),
+      /** Field values read as NULL besides the empty field (`null` itself is a YAML keyword, hence `nulls`). */
+      nulls: z.union([z.string(), z.array(z.string())]).optional(),
       date_format: z.string().optional(),
       datetime_format: z.string().optional(),
     })
