@@ -3,7 +3,8 @@ import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { ColumnDef, FileFormat, LoadBody } from "../model/plan.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { parseColumnType } from "./column-types.js";
-import { cdmColumnsDeclared, columnsRequired, parquetOptions, unknownParam } from "./compile-errors.js";
+import { cdmColumnsDeclared, columnsRequired, badDelimiter, formatNotDetected, parquetOptions, unknownParam } from "./compile-errors.js";
+import { detectFormat } from "./detect-format.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { paramRefs, substituteRaw } from "./params.js";
 import { resolveTableName } from "./step-io.js";
@@ -58,13 +59,33 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     ok = false;
   }
   const nulls = fmt.nulls === undefined ? [] : Array.isArray(fmt.nulls) ? fmt.nulls : [fmt.nulls];
+  const unescape = (s: string) => s.replace(/^\\t$|^tab$/i, "\t");
+  let delimiter = unescape(substituteRaw(fmt.delimiter ?? (type === "tsv" ? "\t" : ","), ctx.params));
+  let dateFormat = fmt.date_format ? substituteRaw(fmt.date_format, ctx.params) : undefined;
+  let quoteSetting = fmt.quote === undefined ? undefined : substituteRaw(fmt.quote, ctx.params);
+  // "auto": look at the file's header and first row (vocabulary downloads come comma/ISO or Athena's tab/yyyymmdd).
+  if (type !== "parquet" && (delimiter === "auto" || dateFormat === "auto" || quoteSetting === "auto")) {
+    const detected = detectFormat(files, columns, delimiter === "auto" ? undefined : delimiter);
+    if (!detected) {
+      ctx.diagnostics.push(formatNotDetected(y.locate(["format"], "key"), files[0] ?? ""));
+      return undefined;
+    }
+    if (delimiter === "auto") delimiter = detected.delimiter ?? ",";
+    if (dateFormat === "auto") dateFormat = detected.dateFormat ?? undefined;
+    // Athena's tab-separated files are not quoted (a concept name may hold a bare double quote).
+    if (quoteSetting === "auto") quoteSetting = delimiter === "\t" ? "none" : '"';
+  }
+  if (type !== "parquet" && (delimiter.length !== 1 || (quoteSetting !== undefined && quoteSetting !== "none" && quoteSetting.length !== 1))) {
+    ctx.diagnostics.push(badDelimiter(y.locate(["format"], "key"), delimiter, quoteSetting));
+    return undefined;
+  }
   const format: FileFormat = {
     type: type === "parquet" ? "parquet" : "csv",
     header: fmt.header ?? true,
-    delimiter: substituteRaw(fmt.delimiter ?? (type === "tsv" ? "\t" : ","), ctx.params).replace(/^\\t$/, "\t"),
-    quote: fmt.quote === "none" ? null : (fmt.quote ?? '"'),
+    delimiter,
+    quote: quoteSetting === "none" ? null : (quoteSetting ?? '"'),
     nullValues: nulls.map((n) => substituteRaw(n, ctx.params)),
-    ...(fmt.date_format ? { dateFormat: substituteRaw(fmt.date_format, ctx.params) } : {}),
+    ...(dateFormat ? { dateFormat } : {}),
     ...(fmt.datetime_format ? { datetimeFormat: substituteRaw(fmt.datetime_format, ctx.params) } : {}),
   };
   if (!ok) return undefined;

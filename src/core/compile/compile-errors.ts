@@ -102,3 +102,7 @@ export const unknownSchemaPlaceholder = (loc: SourceLocation, schema: string, kn
   error("UNKNOWN_SCHEMA", loc, `\${schemas.${schema}} names a logical schema this workflow does not have.`, `Known: ${known.join(", ")}.`);
 export const parquetOptions = (loc: SourceLocation) =>
   error("INVALID_FORMAT", loc, "delimiter, quote, nulls, date_format and header do not apply to parquet files.", "Remove them, or use type: csv.");
+export const formatNotDetected = (loc: SourceLocation, file: string) =>
+  error("FORMAT_NOT_DETECTED", loc, `cannot detect the delimiter or date format: "${file}" is not a readable local file.`, "Give delimiter/date_format explicitly (remote files are not sniffed).");
+export const badDelimiter = (loc: SourceLocation, delimiter: string, quote: string | undefined) =>
+  error("INVALID_FORMAT", loc, `invalid load format: delimiter ${JSON.stringify(delimiter)}${quote !== undefined ? ` and quote ${JSON.stringify(quote)}` : ""} must each be one character.`, 'Use e.g. delimiter: ",", "\\t" or "auto"; quote: \'"\', "none" or "auto".');

@@ -30,8 +30,10 @@ export const LoadDmlSchema = z.strictObject({
     .strictObject({
       type: z.enum(["csv", "tsv", "parquet", "auto"]).default("csv"),
       header: z.boolean().default(true),
-      delimiter: z.string().min(1).max(2).optional(),
-      quote: z.union([z.string().length(1), z.literal("none")]).optional(),
+      /** One character, "\\t"/"tab", or "auto" (detected from the header); `${params.x}` allowed. */
+      delimiter: z.string().min(1).optional(),
+      /** A quote character, "none" (unquoted files), or "auto" (none for tab-separated files). */
+      quote: z.string().min(1).optional(),
       /** Field values read as NULL besides the empty field (`null` itself is a YAML keyword, hence `nulls`). */
       nulls: z.union([z.string(), z.array(z.string())]).optional(),
       date_format: z.string().optional(),
