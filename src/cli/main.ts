@@ -53,6 +53,20 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await graphCommand(workflow, opts, program.opts());
     });
 
+  program
+    .command("ddl")
+    .description("print the CDM's CREATE TABLE / primary key / foreign key / index statements for a dialect (or run them on a target)")
+    .option("--dialect <name>", "provider whose SQL to print (duckdb, postgres, ...)", "duckdb")
+    .addOption(new Option("--cdm-version <v>", "CDM version").choices(["5.3", "5.4"]).default("5.4"))
+    .option("--schema <name>", "physical schema of the CDM tables", "cdm")
+    .option("--vocab-schema <name>", "physical schema of the vocabulary tables (default: --schema)")
+    .addOption(new Option("--part <part>", "which statements").choices(["tables", "constraints", "indexes", "all"]).default("all"))
+    .option("--target <name>", "execute on this configured target instead of printing")
+    .action(async (opts: { dialect: string; cdmVersion: "5.3" | "5.4"; schema: string; vocabSchema?: string; part: "tables" | "constraints" | "indexes" | "all"; target?: string }) => {
+      const { ddlCommand } = await import("./commands/ddl-command.js");
+      process.exitCode = await ddlCommand(opts, program.opts());
+    });
+
   const spec = program.command("spec").description("the OMOP CDM specification");
   spec
     .command("show")

@@ -305,3 +305,14 @@ describe("parseCdmDataType", () => {
     }
   });
 });
+
+describe("quoted reserved words", () => {
+  it('note_nlp."offset" is the column offset, unquoted', async () => {
+    const { SpecificationManager } = await import("../../src/core/spec/specification-manager.js");
+    const { specDir } = await import("../helpers/paths.js");
+    const spec = await new SpecificationManager({ dir: specDir, offline: true }).load("5.4");
+    const names = spec.tables.get("note_nlp")!.columns.map((c) => c.name);
+    expect(names).toContain("offset");
+    expect(names.some((n) => n.includes('"'))).toBe(false);
+  });
+});

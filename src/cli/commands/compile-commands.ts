@@ -22,9 +22,26 @@ export async function compileCommand(
   const { result, config } = await compileFromCli(workflow, opts.param, global);
   const code = reportDiagnostics(result.diagnostics);
   if (!result.plan) return code || 1;
-  const plan = result.plan;
-  if (opts.dialect || opts.sqlDir) {
-    process.stderr.write("--dialect and --sql-dir need a provider; none is built in yet\n");
+  let plan = result.plan;
+  if (opts.dialect) {
+    const { withDialectSql } = await import("../dialect-sql.js");
+    const out = await withDialectSql(plan, opts.dialect, config);
+    plan = out.plan;
+    if (opts.sqlDir) {
+      await mkdir(opts.sqlDir, { recursive: true });
+      for (const [i, s] of plan.steps.entries()) {
+        const file = path.join(opts.sqlDir, `${String(i + 1).padStart(3, "0")}_${s.name}.sql`);
+        const header = [
+          `-- step ${s.name} (${s.kind}) from ${s.file}`,
+          `-- depends on: ${s.dependsOn.join(", ") || "nothing"}`,
+          `-- ${out.transactional[i] ? "runs in one transaction" : "statements run one by one"}; fingerprint ${s.fingerprint.slice(0, 16)}`,
+        ].join("\n");
+        await writeFile(file, `${header}\n\n${(s.sql ?? []).map((q) => q.trimEnd() + ";").join("\n\n")}\n`);
+      }
+      process.stderr.write(`wrote ${plan.steps.length} .sql files to ${opts.sqlDir}\n`);
+    }
+  } else if (opts.sqlDir) {
+    process.stderr.write("--sql-dir needs --dialect (e.g. --dialect duckdb)\n");
     return 2;
   }
   const json = canonicalJson(plan, 2) + "\n";

@@ -10,7 +10,6 @@ import {
   type TableRef,
 } from "../model/plan.js";
 import type { CdmSpec, CdmVersion } from "../spec/spec-model.js";
-import { getTable } from "../spec/spec-model.js";
 import { standardIndexes } from "../spec/standard-indexes.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { analyzeLoad } from "./analyze-load.js";
@@ -21,7 +20,8 @@ import { canonicalJson, sha256 } from "./canonical-json.js";
 import { externalInvalid } from "./compile-errors.js";
 import { loadWorkflow, type LoadedStep, type LoadOptions } from "./load-workflow.js";
 import { stepIo, type StepIo } from "./step-io.js";
-import { logicalSchemaOf, parseRef, refKey, TableCatalog } from "./table-catalog.js";
+import { parseRef, refKey, TableCatalog } from "./table-catalog.js";
+import { cdmTableDef } from "./cdm-table-defs.js";
 
 /** Default physical schema for each built-in logical schema. Vocabulary tables live beside the CDM, as in OHDSI. */
 export const DEFAULT_SCHEMAS: Readonly<Record<string, string>> = { source: "source", staging: "staging", cdm: "cdm", vocab: "cdm" };
@@ -165,21 +165,7 @@ function tableDefs(ios: StepIo[], catalog: TableCatalog, spec: CdmSpec): TableDe
     const t = catalog.get(ref);
     if (!t) continue;
     if (t.cdm) {
-      const foreignKeys = t.cdm.columns
-        .filter((c) => c.foreignKey && getTable(spec, c.foreignKey.table))
-        .map((c) => {
-          const fk = c.foreignKey!;
-          return { column: c.name, references: { schema: logicalSchemaOf(getTable(spec, fk.table)!), name: fk.table }, referencesColumn: fk.column };
-        });
-      defs.push({
-        schema: ref.schema,
-        name: ref.name,
-        cdm: true,
-        columns: t.columns === "any" ? [] : t.columns,
-        primaryKey: t.cdm.primaryKey,
-        foreignKeys,
-        indexes: indexes.get(t.cdm.name) ?? [],
-      });
+      defs.push({ ...cdmTableDef(spec, t.cdm, indexes), schema: ref.schema, columns: t.columns === "any" ? [] : t.columns });
     } else {
       defs.push({ schema: ref.schema, name: ref.name, cdm: false, columns: t.columns === "any" ? [] : t.columns, primaryKey: t.primaryKey, foreignKeys: [], indexes: t.indexes });
     }

@@ -302,7 +302,9 @@ function addColumns(csv: CsvTable, tables: Map<string, CdmTable>, tableFile: str
   for (const rec of csv.records) {
     const row = new Row(csv, rec);
     const tableName = row.required("cdmtablename", "table name").toLowerCase();
-    const name = row.required("cdmfieldname", "field name").toLowerCase();
+    // OHDSI writes reserved words quoted in the spec ("offset" of note_nlp) because its DDL is generated from it;
+    // the column's name is the word itself, and our generators quote every identifier anyway.
+    const name = row.required("cdmfieldname", "field name").toLowerCase().replace(/^"(.*)"$/, "$1");
     const table = tables.get(tableName);
     if (!table) {
       throw specParseError(

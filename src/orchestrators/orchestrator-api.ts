@@ -1,0 +1,202 @@
+/**
+ * The orchestrator API: what runs a {@link CompiledWorkflowPlan} on a target. An orchestrator schedules the plan's
+ * steps and executes the SQL a {@link Provider} renders for them; it never compiles anything itself.
+ *
+ * The interface is deliberately small (one `execute`) so third-party orchestrators (a package named
+ * `omopetl-orchestrator-<name>` or `@scope/omopetl-orchestrator-<name>`, or a local module) can hand steps to
+ * another scheduler. Progress is reported through {@link RunEvent}s; the CLI turns them into a live tree, plain
+ * lines or JSON.
+ */
+import type { CompiledWorkflowPlan, PlanStep } from "../core/model/plan.js";
+import type { Provider, RenderContext, TargetConfig } from "../providers/provider-api.js";
+
+/** Bumped on any incompatible change of this file; third-party orchestrators declare the version they implement. */
+export const ORCHESTRATOR_API_VERSION = 1 as const;
+
+/** Where a plan runs: a configured target with its provider. */
+export interface RunTarget {
+  /** The target's name in the configuration ("default" unless `--target` says otherwise). */
+  name: string;
+  provider: Provider;
+  /** Connection options, secrets included: never print them; use {@link RunTarget.description}. */
+  config: TargetConfig;
+  /** A secret-free description for logs and the run ledger, e.g. `duckdb ./omop.duckdb`. */
+  description: string;
+  /** Strings that must never be printed (passwords, URLs with credentials); reporters mask them. */
+  secrets?: readonly string[];
+}
+
+/** Exponential backoff between attempts of a step (p-retry's options). */
+export interface RetryBackoff {
+  /** Delay before the first retry, in ms (default 1000). */
+  minTimeoutMs?: number;
+  /** Growth factor of the delay (default 2). */
+  factor?: number;
+  /** Longest delay, in ms (default 30000). */
+  maxTimeoutMs?: number;
+}
+
+/** How to run a plan. Everything is optional; orchestrators document which options they honour. */
+export interface ExecuteOptions {
+  /** Id of the new run (default: a fresh {@link newRunId}). */
+  runId?: string;
+  /** Steps to run (names); undefined runs every step. Steps outside the set count as done for their dependents. */
+  selection?: ReadonlySet<string>;
+  /** Most steps running at once (default: the orchestrator's choice for the target). */
+  concurrency?: number;
+  /**
+   * Resume a failed or interrupted run: `true` for the latest one of this workflow on this target, or a run id.
+   * Steps that succeeded there with an unchanged fingerprint (and whose upstream is reused too) are not rerun.
+   */
+  resume?: true | string;
+  /** Print (as `statement` events) every statement in execution order instead of running anything. */
+  dryRun?: boolean;
+  /** Aborting stops scheduling; running steps stop at their next statement and roll back; the run is "interrupted". */
+  signal?: AbortSignal;
+  /** Receives every event, synchronously, in order. */
+  onEvent?: (event: RunEvent) => void;
+  /** Backoff between retries of a step. */
+  retryBackoff?: RetryBackoff;
+  /** Recorded in the ledger as the run's invocation (e.g. the CLI arguments), free of secrets. */
+  invocation?: string;
+}
+
+/** Final state of one step in a run. */
+export type StepStatus =
+  /** ran and committed */
+  | "succeeded"
+  /** ran and failed (after its retries) */
+  | "failed"
+  /** not run because a step it depends on failed */
+  | "skipped"
+  /** not run because a resumed run had already done it (same fingerprint) */
+  | "reused"
+  /** not run (or rolled back) because the run was interrupted */
+  | "cancelled";
+
+export type RunStatus = "succeeded" | "failed" | "interrupted";
+
+/** Rows a step changed, as far as the driver reports them. */
+export interface StepRows {
+  /** The count of the step's result statement (the load's INSERT, the transform's MERGE/INSERT). */
+  affected?: number;
+  /** What the result statement did: "inserted" (INSERT), "merged" (MERGE), "updated", "deleted". */
+  verb?: "inserted" | "merged" | "updated" | "deleted";
+  inserted?: number;
+  updated?: number;
+  deleted?: number;
+}
+
+/** Metrics of one step in one run. */
+export interface StepMetrics {
+  name: string;
+  status: StepStatus;
+  attempts: number;
+  /** ISO 8601 (UTC) start of the first attempt and end of the last one, when it ran. */
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  rows: StepRows;
+  error?: string;
+  /** For skipped steps: the failed step they depend on. */
+  skippedBecause?: string;
+  /** For reused steps: the run that did them. */
+  reusedFrom?: string;
+}
+
+/** Totals of a run. */
+export interface RunTotals {
+  steps: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  reused: number;
+  cancelled: number;
+  attempts: number;
+  rowsAffected: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  rowsDeleted: number;
+}
+
+/** What `--metrics-out` writes, and what {@link Orchestrator.execute} resolves to. */
+export interface RunResult {
+  runId: string;
+  orchestrator: string;
+  workflow: string;
+  planFingerprint: string;
+  target: string;
+  status: RunStatus;
+  /** True when nothing ran because of dryRun. */
+  dryRun: boolean;
+  resumedFrom?: string;
+  concurrency: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  totals: RunTotals;
+  /** In plan order. */
+  steps: StepMetrics[];
+}
+
+/** Progress of a run, emitted in order. `time` is an ISO 8601 UTC timestamp. */
+export type RunEvent =
+  | {
+      type: "run-start";
+      time: string;
+      runId: string;
+      workflow: string;
+      planFingerprint: string;
+      target: string;
+      concurrency: number;
+      /** Steps that will run, in plan order. */
+      steps: string[];
+      /** Steps reused from `resumedFrom`. */
+      reused: string[];
+      resumedFrom?: string;
+      dryRun: boolean;
+    }
+  | { type: "step-start"; time: string; runId: string; step: string; attempt: number; maxAttempts: number }
+  | {
+      type: "step-retry";
+      time: string;
+      runId: string;
+      step: string;
+      /** The attempt that failed. */
+      attempt: number;
+      maxAttempts: number;
+      error: string;
+      delayMs: number;
+    }
+  | { type: "step-success"; time: string; runId: string; step: string; attempts: number; durationMs: number; rows: StepRows }
+  | { type: "step-failure"; time: string; runId: string; step: string; attempts: number; maxAttempts: number; durationMs: number; error: string; transient: boolean }
+  | { type: "step-skip"; time: string; runId: string; step: string; dependency: string }
+  | { type: "step-reuse"; time: string; runId: string; step: string; fromRun: string }
+  | { type: "step-cancel"; time: string; runId: string; step: string; started: boolean }
+  | { type: "statement"; time: string; runId: string; step: string; index: number; count: number; transactional: boolean; sql: string }
+  | { type: "warning"; time: string; runId: string; message: string }
+  | { type: "run-end"; time: string; runId: string; status: RunStatus; result: RunResult };
+
+/** A way to run plans. */
+export interface Orchestrator {
+  /** Unique name, used with `--orchestrator <name>`. */
+  name: string;
+  apiVersion: typeof ORCHESTRATOR_API_VERSION;
+  description?: string;
+  /**
+   * Runs the plan (or the selected part of it) on the target. Resolves with the run's result whether steps failed
+   * or not; rejects only when the run cannot start or its bookkeeping fails (unreachable database, unknown run id).
+   */
+  execute(plan: CompiledWorkflowPlan, target: RunTarget, options?: ExecuteOptions): Promise<RunResult>;
+}
+
+/** The render context of a plan on a target (the target's schema mapping wins). */
+export function targetRenderContext(plan: CompiledWorkflowPlan, target: RunTarget): RenderContext {
+  return { tables: plan.tables, schemas: { ...plan.schemas, ...(target.config.schemas ?? {}) }, idMap: plan.idMap };
+}
+
+/** The plan's steps in a valid execution order (the compiler's: by level, then name), limited to `selection`. */
+export function stepsInExecutionOrder(plan: CompiledWorkflowPlan, selection?: ReadonlySet<string>): PlanStep[] {
+  const steps = selection ? plan.steps.filter((s) => selection.has(s.name)) : [...plan.steps];
+  return steps.sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

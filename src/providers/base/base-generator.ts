@@ -1,0 +1,889 @@
+import type { CastType, Expr, OrderItem, ValueType } from "../../core/expr/ast.js";
+import type {
+  ColumnDef,
+  DdlBody,
+  FileFormat,
+  IdKey,
+  LoadBody,
+  PlanStep,
+  Select,
+  SqlBody,
+  TableDef,
+  TableRef,
+  TransformBody,
+} from "../../core/model/plan.js";
+import type { ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } from "../provider-api.js";
+import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
+import { findTableDef, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
+import { NON_BARE_WORDS } from "./sql-keywords.js";
+import { indent, list } from "./sql-text.js";
+
+/** Column names of the surrogate-id map table (plan.idMap). */
+export const ID_MAP_COLUMNS = { domain: "domain", sourceKey: "source_key", id: "id" } as const;
+
+/** Alias of the target table in MERGE/DELETE statements; the plan's `slice` expressions use it. */
+const TARGET_ALIAS = "t";
+/** Alias of the source rows in MERGE. */
+const SOURCE_ALIAS = "s";
+
+/** Operator precedence levels, lowest first (PostgreSQL's grammar, which DuckDB shares). */
+const Prec = {
+  Or: 1,
+  And: 2,
+  Not: 3,
+  Compare: 4,
+  Concat: 5,
+  Additive: 6,
+  Multiplicative: 7,
+  Unary: 8,
+  Atom: 9,
+} as const;
+type Prec = number;
+
+const BIN_PREC: Readonly<Record<string, Prec>> = {
+  or: Prec.Or,
+  and: Prec.And,
+  "=": Prec.Compare,
+  "<>": Prec.Compare,
+  "<": Prec.Compare,
+  "<=": Prec.Compare,
+  ">": Prec.Compare,
+  ">=": Prec.Compare,
+  "||": Prec.Concat,
+  "+": Prec.Additive,
+  "-": Prec.Additive,
+  "*": Prec.Multiplicative,
+  "/": Prec.Multiplicative,
+  "%": Prec.Multiplicative,
+};
+
+/** Operators where `a op (b op c)` equals `a op b op c`. */
+const ASSOCIATIVE = new Set(["and", "or", "+", "*", "||"]);
+
+const isIntegral = (t: ValueType): boolean => t === "integer" || t === "bigint";
+
+/** Units accepted by date_add/date_diff and parts accepted by date_part/date_trunc (see core/expr/functions.ts). */
+const ADD_UNITS = new Set(["day", "month", "year"]);
+const DATE_PARTS = new Set(["year", "month", "day", "hour", "minute", "second"]);
+
+/** Passed through by name with their arguments: identical name and semantics in every built-in dialect. */
+const PLAIN_FUNCTIONS = new Set([
+  "lower",
+  "upper",
+  "trim",
+  "ltrim",
+  "rtrim",
+  "length",
+  "replace",
+  "concat",
+  "concat_ws",
+  "left",
+  "right",
+  "strpos",
+  "split_part",
+  "md5",
+  "abs",
+  "greatest",
+  "least",
+  "coalesce",
+  "nullif",
+  "sqrt",
+  "power",
+  "substr",
+]);
+
+const AGGREGATES = new Set(["count", "sum", "min", "max", "avg"]);
+const RANKING = new Set(["row_number", "rank", "dense_rank"]);
+
+/**
+ * The shared SQL generator. Dialects extend it and override the hooks where their SQL differs; everything here is
+ * pure and deterministic. Statements are laid out one clause per line, with nested queries indented.
+ *
+ * Hooks a dialect must provide: {@link dialect}, {@link capabilities}, {@link renderLoad},
+ * {@link renderCreateSchema}, {@link renderRebuildTable}, {@link renderConstraints}, {@link binaryCollate}.
+ */
+export abstract class BaseSqlGenerator implements SqlGenerator {
+  abstract readonly dialect: string;
+  abstract readonly capabilities: ProviderCapabilities;
+
+  // ---- identifiers ----------------------------------------------------------------------------------------------
+
+  /**
+   * An identifier as SQL: bare when it is a plain lower-case name that no engine reserves, else double-quoted with
+   * inner quotes doubled (so any name, including `"; DROP TABLE x; --`, stays one identifier).
+   * @throws INVALID_IDENTIFIER for empty names, NUL characters and names longer than the dialect allows.
+   */
+  ident(name: string): string {
+    this.validateIdentifier(name);
+    if (/^[a-z_][a-z0-9_]*$/.test(name) && !NON_BARE_WORDS.has(name)) return name;
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  protected validateIdentifier(name: string): void {
+    if (name.length === 0) throw invalidIdentifier(this.dialect, name, "it is empty");
+    if (name.includes("\0")) throw invalidIdentifier(this.dialect, name, "it contains a NUL character");
+    if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
+      throw invalidIdentifier(this.dialect, name, "it contains an unpaired UTF-16 surrogate");
+    }
+    const bytes = Buffer.byteLength(name, "utf8");
+    if (bytes > this.capabilities.maxIdentifierLength) {
+      throw invalidIdentifier(
+        this.dialect,
+        name,
+        `it is ${bytes} bytes long, the limit is ${this.capabilities.maxIdentifierLength} (the engine would truncate it)`,
+      );
+    }
+  }
+
+  /** The physical schema of a logical schema. @throws UNKNOWN_SCHEMA */
+  physicalSchema(logical: string, ctx: RenderContext): string {
+    if (!Object.hasOwn(ctx.schemas, logical)) throw unknownSchema(logical, Object.keys(ctx.schemas).sort());
+    return ctx.schemas[logical]!;
+  }
+
+  /** `schema.table` with physical, quoted-as-needed names. */
+  table(ref: TableRef, ctx: RenderContext): string {
+    return `${this.ident(this.physicalSchema(ref.schema, ctx))}.${this.ident(ref.name)}`;
+  }
+
+  // ---- literals -------------------------------------------------------------------------------------------------
+
+  /** A string literal: single quotes doubled. @throws INVALID_LITERAL for NUL (no SQL string can hold it). */
+  stringLiteral(s: string): string {
+    if (s.includes("\0")) throw invalidLiteral(this.dialect, JSON.stringify(s), "it contains a NUL character");
+    return `'${s.replace(/'/g, "''")}'`;
+  }
+
+  /** A numeric literal; floats keep a decimal point. @throws INVALID_LITERAL for NaN and infinities. */
+  numberLiteral(n: number, type: ValueType): string {
+    if (!Number.isFinite(n)) throw invalidLiteral(this.dialect, String(n), "it is not a finite number");
+    let s = String(n);
+    if (type === "float" && Number.isInteger(n) && !/e/i.test(s)) s += ".0";
+    return s;
+  }
+
+  protected literal(e: Extract<Expr, { k: "lit" }>): string {
+    const v = e.value;
+    if (v === null) return "NULL";
+    if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+    if (typeof v === "number") return this.numberLiteral(v, e.type);
+    if (e.type === "date") return `DATE ${this.stringLiteral(v)}`;
+    if (e.type === "datetime") return `TIMESTAMP ${this.stringLiteral(v)}`;
+    return this.stringLiteral(v);
+  }
+
+  // ---- types ----------------------------------------------------------------------------------------------------
+
+  /** The SQL type of `CAST(x AS <type>)` and of staging columns. */
+  castTypeName(t: CastType): string {
+    switch (t.kind) {
+      case "integer":
+        return "INTEGER";
+      case "bigint":
+        return "BIGINT";
+      case "float":
+        return "NUMERIC";
+      case "date":
+        return "DATE";
+      case "datetime":
+        return "TIMESTAMP";
+      case "boolean":
+        return "BOOLEAN";
+      case "varchar":
+        return t.length === undefined ? "VARCHAR" : `VARCHAR(${t.length})`;
+    }
+  }
+
+  /**
+   * The SQL type of a table column in DDL, following OHDSI's published DDL: integer, bigint, NUMERIC for float, date,
+   * TIMESTAMP for datetime, varchar(n), and TEXT for varchar(max).
+   */
+  columnTypeName(t: CastType): string {
+    switch (t.kind) {
+      case "integer":
+        return "INTEGER";
+      case "bigint":
+        return "BIGINT";
+      case "float":
+        return "NUMERIC";
+      case "date":
+        return "DATE";
+      case "datetime":
+        return "TIMESTAMP";
+      case "boolean":
+        return "BOOLEAN";
+      case "varchar":
+        return t.length === undefined ? "TEXT" : `VARCHAR(${t.length})`;
+    }
+  }
+
+  /** `CAST(x AS type)`; dialects override to align semantics (e.g. varchar(n) truncation). */
+  protected renderCast(arg: string, to: CastType): string {
+    return `CAST(${arg} AS ${this.castTypeName(to)})`;
+  }
+
+  // ---- expressions ----------------------------------------------------------------------------------------------
+
+  /** Renders an expression of the plan's AST. */
+  expr(e: Expr): string {
+    switch (e.k) {
+      case "col":
+        return `${this.ident(e.table)}.${this.ident(e.column)}`;
+      case "lit":
+        return this.literal(e);
+      case "bin":
+        return this.renderBinary(e);
+      case "not":
+        return `NOT ${this.wrap(e.arg, Prec.Not + 1)}`;
+      case "neg":
+        // Always parenthesised: "-" followed by a negative literal would otherwise start a "--" comment.
+        return e.arg.k === "col" ? `-${this.expr(e.arg)}` : `-(${this.expr(e.arg)})`;
+      case "case": {
+        const parts = ["CASE"];
+        if (e.operand) parts.push(this.expr(e.operand));
+        for (const w of e.whens) parts.push(`WHEN ${this.expr(w.when)} THEN ${this.expr(w.then)}`);
+        if (e.else) parts.push(`ELSE ${this.expr(e.else)}`);
+        parts.push("END");
+        return parts.join(" ");
+      }
+      case "cast":
+        return this.renderCast(this.expr(e.arg), e.to);
+      case "in": {
+        if (e.list.length === 0) return e.negated ? "TRUE" : "FALSE";
+        return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT IN" : "IN"} (${e.list.map((x) => this.expr(x)).join(", ")})`;
+      }
+      case "between":
+        return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT BETWEEN" : "BETWEEN"} ${this.wrap(e.low, Prec.Concat)} AND ${this.wrap(e.high, Prec.Concat)}`;
+      case "isnull":
+        return `${this.wrap(e.arg, Prec.Concat)} IS ${e.negated ? "NOT " : ""}NULL`;
+      case "like":
+        // ESCAPE made explicit: PostgreSQL defaults to backslash, DuckDB to none.
+        return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT LIKE" : "LIKE"} ${this.wrap(e.pattern, Prec.Concat)} ESCAPE ${this.stringLiteral("\\")}`;
+      case "fn":
+        return this.renderFunction(e);
+      case "window":
+        return this.renderWindow(e);
+    }
+  }
+
+  /** The precedence level of the SQL `e` renders to. */
+  protected precedence(e: Expr): Prec {
+    switch (e.k) {
+      case "bin":
+        return BIN_PREC[e.op] ?? Prec.Compare;
+      case "not":
+        return Prec.Not;
+      case "in":
+      case "between":
+      case "isnull":
+      case "like":
+        return Prec.Compare;
+      case "neg":
+        return Prec.Unary;
+      case "lit":
+        return typeof e.value === "number" && e.value < 0 ? Prec.Unary : Prec.Atom;
+      default:
+        return Prec.Atom;
+    }
+  }
+
+  /** `e` rendered, parenthesised when it binds looser than `min`. */
+  protected wrap(e: Expr, min: Prec): string {
+    const s = this.expr(e);
+    return this.precedence(e) < min ? `(${s})` : s;
+  }
+
+  protected renderBinary(e: Extract<Expr, { k: "bin" }>): string {
+    const p = BIN_PREC[e.op] ?? Prec.Compare;
+    const left = this.wrap(e.left, p === Prec.Compare ? p + 1 : p);
+    const sameAssoc = e.right.k === "bin" && e.right.op === e.op && ASSOCIATIVE.has(e.op);
+    const right = this.wrap(e.right, sameAssoc ? p : p + 1);
+    switch (e.op) {
+      case "and":
+        return `${left} AND ${right}`;
+      case "or":
+        return `${left} OR ${right}`;
+      case "/":
+        return this.renderDivision(e, left, right);
+      default:
+        return `${left} ${e.op} ${right}`;
+    }
+  }
+
+  /**
+   * Division with the plan's semantics: integer / integer is integer division truncating toward zero (the node is
+   * typed integer/bigint); otherwise exact division.
+   */
+  protected renderDivision(e: Extract<Expr, { k: "bin" }>, left: string, right: string): string {
+    return `${left} / ${right}`;
+  }
+
+  /** Checks a call's arity against what the renderer handles. */
+  protected arity(e: { name: string; args: Expr[] }, min: number, max = min): void {
+    if (e.args.length < min || e.args.length > max) {
+      const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+      throw invalidPlan(`${e.name}() takes ${want} argument(s), the plan has ${e.args.length}.`);
+    }
+  }
+
+  /** The lower-case string of a literal unit/part argument. */
+  protected unitArg(e: { name: string; args: Expr[] }, i: number, allowed: ReadonlySet<string>): string {
+    const a = e.args[i];
+    if (a?.k === "lit" && typeof a.value === "string" && allowed.has(a.value.toLowerCase())) return a.value.toLowerCase();
+    throw invalidPlan(`argument ${i + 1} of ${e.name}() must be a string literal, one of ${[...allowed].join(", ")}.`);
+  }
+
+  /** The string of a literal format argument. */
+  protected formatArg(e: { name: string; args: Expr[] }, i: number): string {
+    const a = e.args[i];
+    if (a?.k === "lit" && typeof a.value === "string") return a.value;
+    throw new UnsupportedFeatureError(this.dialect, `${e.name}() with a format that is not a string literal`);
+  }
+
+  protected call(name: string, args: readonly string[]): string {
+    return `${name}(${args.join(", ")})`;
+  }
+
+  /** Renders a catalogue function (core/expr/functions.ts documents each one's semantics). */
+  protected renderFunction(e: Extract<Expr, { k: "fn" }>): string {
+    const name = e.name;
+    const args = (): string[] => e.args.map((a) => this.expr(a));
+    if (AGGREGATES.has(name)) return this.renderAggregate(e);
+    if (RANKING.has(name) || name === "lag" || name === "lead" || name === "first_value" || name === "last_value") {
+      throw invalidPlan(`window function ${name}() needs an OVER clause (a "window" node).`);
+    }
+    switch (name) {
+      case "lpad":
+      case "rpad":
+        this.arity(e, 2, 3);
+        // The fill defaults to a space; spelled out because DuckDB requires it.
+        return this.call(name, e.args.length === 3 ? args() : [...args(), this.stringLiteral(" ")]);
+      case "round":
+        this.arity(e, 1, 2);
+        return this.renderRound(e);
+      case "floor":
+      case "ceil":
+        this.arity(e, 1);
+        return this.castToNodeType(this.call(name, args()), e);
+      case "mod":
+        this.arity(e, 2);
+        return `(${this.wrap(e.args[0]!, Prec.Multiplicative)} % ${this.wrap(e.args[1]!, Prec.Multiplicative + 1)})`;
+      case "date_add":
+        this.arity(e, 3);
+        return this.renderDateAdd(e.args[0]!, e.args[1]!, this.unitArg(e, 2, ADD_UNITS), e.type);
+      case "date_diff":
+        this.arity(e, 3);
+        return this.renderDateDiff(this.unitArg(e, 0, ADD_UNITS), e.args[1]!, e.args[2]!);
+      case "date_part":
+        this.arity(e, 2);
+        return this.renderDatePart(this.unitArg(e, 0, DATE_PARTS), e.args[1]!);
+      case "date_trunc":
+        this.arity(e, 2);
+        return this.renderDateTrunc(this.unitArg(e, 0, DATE_PARTS), e.args[1]!);
+      case "current_date":
+        this.arity(e, 0);
+        return "CURRENT_DATE";
+      case "make_date":
+        this.arity(e, 3);
+        return this.renderMakeDate(e.args);
+      case "to_date":
+        this.arity(e, 2);
+        return this.renderParseDate(this.expr(e.args[0]!), this.formatArg(e, 1));
+      case "to_timestamp":
+        this.arity(e, 2);
+        return this.renderParseTimestamp(this.expr(e.args[0]!), this.formatArg(e, 1));
+      default:
+        if (PLAIN_FUNCTIONS.has(name)) return this.call(name, args());
+        throw new UnsupportedFeatureError(this.dialect, `the function ${name}()`);
+    }
+  }
+
+  /** `CAST(sql AS <node type>)` for integral node types, where engines return a wider or decimal type. */
+  protected castToNodeType(sql: string, e: { type: ValueType }): string {
+    if (e.type === "integer") return `CAST(${sql} AS INTEGER)`;
+    if (e.type === "bigint") return `CAST(${sql} AS BIGINT)`;
+    return sql;
+  }
+
+  protected renderAggregate(e: Extract<Expr, { k: "fn" }>): string {
+    if (e.name === "count" && e.args.length === 0) return "count(*)";
+    this.arity(e, 1);
+    const inner = `${e.distinct ? "DISTINCT " : ""}${this.expr(e.args[0]!)}`;
+    const sql = `${e.name}(${inner})`;
+    // sum of integers: bigint by the catalogue; engines return numeric (PostgreSQL) or hugeint (DuckDB).
+    return e.name === "sum" ? this.castToNodeType(sql, e) : sql;
+  }
+
+  protected renderRound(e: Extract<Expr, { k: "fn" }>): string {
+    return this.call("round", e.args.map((a) => this.expr(a)));
+  }
+
+  /** d + n units; the result has d's type (date stays date). */
+  protected renderDateAdd(d: Expr, n: Expr, unit: string, type: ValueType): string {
+    const ds = this.wrap(d, Prec.Additive);
+    if (unit === "day" && d.type === "date") return `(${ds} + ${this.wrap(n, Prec.Additive + 1)})`;
+    const sum = `${ds} + ${this.wrap(n, Prec.Multiplicative)} * INTERVAL '1 ${unit}'`;
+    return type === "date" || d.type === "date" ? `CAST(${sum} AS DATE)` : `(${sum})`;
+  }
+
+  /** `EXTRACT(part FROM x)` as an integer expression safe for arithmetic. */
+  protected extractInt(part: string, x: string): string {
+    return `EXTRACT(${part.toUpperCase()} FROM ${x})`;
+  }
+
+  /** Integer division truncating toward zero. */
+  protected intDivide(a: string, b: string): string {
+    return `${a} / ${b}`;
+  }
+
+  /**
+   * b - a in units (catalogue semantics): 'day' counts calendar days, ignoring time of day; 'month'/'year' count
+   * complete months/years elapsed, like PostgreSQL's age(): the month difference, less one when b's position in its
+   * month (day, then time of day) has not reached a's (mirrored when b < a). Spelled out in portable arithmetic so
+   * every dialect computes the same numbers.
+   */
+  protected renderDateDiff(unit: string, a: Expr, b: Expr): string {
+    if (unit === "day") {
+      const da = a.type === "date" ? this.wrap(a, Prec.Additive) : `CAST(${this.expr(a)} AS DATE)`;
+      const db = b.type === "date" ? this.wrap(b, Prec.Additive) : `CAST(${this.expr(b)} AS DATE)`;
+      return `CAST(${db} - ${da} AS INTEGER)`;
+    }
+    const withTime = a.type === "datetime" || b.type === "datetime";
+    const asTemporal = (x: Expr): string => (withTime && x.type !== "datetime" ? `CAST(${this.expr(x)} AS TIMESTAMP)` : this.expr(x));
+    const sa = asTemporal(a);
+    const sb = asTemporal(b);
+    const months = (x: string): string => `(${this.extractInt("year", x)} * 12 + ${this.extractInt("month", x)})`;
+    const clock = (x: string): string =>
+      withTime
+        ? `(${this.extractInt("day", x)} * 86400000000 + ${this.extractInt("hour", x)} * 3600000000 + ${this.extractInt("minute", x)} * 60000000 + ${this.extractInt("microseconds", x)})`
+        : this.extractInt("day", x);
+    const ma = months(sa);
+    const mb = months(sb);
+    const adjust = `CASE WHEN ${mb} > ${ma} AND ${clock(sb)} < ${clock(sa)} THEN 1 WHEN ${mb} < ${ma} AND ${clock(sb)} > ${clock(sa)} THEN -1 ELSE 0 END`;
+    const diff = `(${mb} - ${ma} - ${adjust})`;
+    return unit === "month" ? `CAST(${diff} AS INTEGER)` : `CAST(${this.intDivide(diff, "12")} AS INTEGER)`;
+  }
+
+  /** A field of d as an integer, seconds truncated. */
+  protected renderDatePart(part: string, d: Expr): string {
+    const x = d.type === "date" && (part === "hour" || part === "minute" || part === "second") ? `CAST(${this.expr(d)} AS TIMESTAMP)` : this.expr(d);
+    return `CAST(${this.extractInt(part, x)} AS INTEGER)`;
+  }
+
+  /** d truncated to its unit, keeping d's type. */
+  protected renderDateTrunc(part: string, d: Expr): string {
+    if (d.type === "date") return `CAST(date_trunc(${this.stringLiteral(part)}, CAST(${this.expr(d)} AS TIMESTAMP)) AS DATE)`;
+    return `date_trunc(${this.stringLiteral(part)}, ${this.expr(d)})`;
+  }
+
+  protected renderMakeDate(args: readonly Expr[]): string {
+    return this.call("make_date", args.map((a) => this.expr(a)));
+  }
+
+  /** Parses a string with a strftime-style format into a date. */
+  protected abstract renderParseDate(s: string, format: string): string;
+  /** Parses a string with a strftime-style format into a timestamp (no time zone). */
+  protected abstract renderParseTimestamp(s: string, format: string): string;
+
+  protected renderWindow(e: Extract<Expr, { k: "window" }>): string {
+    let call: string;
+    let frame = "";
+    if (RANKING.has(e.name)) {
+      this.arity(e, 0);
+      call = `${e.name}()`;
+    } else if (e.name === "lag" || e.name === "lead") {
+      this.arity(e, 1, 2);
+      call = this.call(e.name, e.args.map((a) => this.expr(a)));
+    } else if (e.name === "first_value" || e.name === "last_value") {
+      this.arity(e, 1);
+      call = this.call(e.name, [this.expr(e.args[0]!)]);
+      // Catalogue semantics: the whole partition, not the default frame ending at the current row.
+      frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
+    } else if (AGGREGATES.has(e.name)) {
+      // Rendered untyped: a CAST must wrap the whole windowed call, not the aggregate before OVER.
+      call = this.renderAggregate({ k: "fn", name: e.name, args: e.args, type: "any" });
+    } else {
+      throw new UnsupportedFeatureError(this.dialect, `the window function ${e.name}()`);
+    }
+    const over: string[] = [];
+    if (e.partitionBy.length) over.push(`PARTITION BY ${e.partitionBy.map((p) => this.expr(p)).join(", ")}`);
+    if (e.orderBy.length) over.push(`ORDER BY ${e.orderBy.map((o) => this.orderItem(o)).join(", ")}`);
+    if (frame) over.push(frame);
+    const windowed = `${call} OVER (${over.join(" ")})`;
+    return e.name === "sum" ? this.castToNodeType(windowed, e) : windowed;
+  }
+
+  /** `x [DESC] NULLS FIRST|LAST`: null placement always explicit (asc: last, desc: first, unless stated). */
+  protected orderItem(o: OrderItem): string {
+    const nulls = o.nulls ?? (o.desc ? "first" : "last");
+    return `${this.expr(o.expr)}${o.desc ? " DESC" : ""} NULLS ${nulls.toUpperCase()}`;
+  }
+
+  /** A boolean expression as a WHERE/ON body: top-level ANDs one per line. */
+  protected condition(e: Expr, pad = 2): string {
+    const conjuncts: Expr[] = [];
+    const flatten = (x: Expr): void => {
+      if (x.k === "bin" && x.op === "and") {
+        flatten(x.left);
+        flatten(x.right);
+      } else conjuncts.push(x);
+    };
+    flatten(e);
+    return conjuncts.map((c, i) => (i === 0 ? this.wrap(c, Prec.And + 1) : `${" ".repeat(pad)}AND ${this.wrap(c, Prec.And + 1)}`)).join("\n");
+  }
+
+  // ---- steps ----------------------------------------------------------------------------------------------------
+
+  renderStep(step: PlanStep, ctx: RenderContext): RenderedStep {
+    const body = step.body;
+    switch (body.kind) {
+      case "load":
+        return this.renderLoad(body, ctx);
+      case "transform":
+        return this.renderTransform(body, ctx);
+      case "sql":
+        return this.renderSqlStep(body, ctx);
+      case "ddl":
+        return { statements: this.renderDdl(requireTableDefs(ctx, body.tables), body.part, ctx), transactional: true };
+    }
+  }
+
+  /** Replaces the target's contents with the rows of the step's files, in one transaction. */
+  protected abstract renderLoad(body: LoadBody, ctx: RenderContext): RenderedStep;
+
+  /**
+   * The SQL turning a text value read from a file into a column's type: nullValues become NULL, the empty string
+   * is NULL for non-text columns, dates and datetimes parse with the file's formats.
+   */
+  protected loadValue(raw: string, col: ColumnDef, format: FileFormat): string {
+    let v = raw;
+    if (format.nullValues.length === 1) v = `NULLIF(${v}, ${this.stringLiteral(format.nullValues[0]!)})`;
+    else if (format.nullValues.length > 1) {
+      v = `CASE WHEN ${v} IN (${format.nullValues.map((n) => this.stringLiteral(n)).join(", ")}) THEN NULL ELSE ${v} END`;
+    }
+    switch (col.type.kind) {
+      case "varchar":
+        // No cast: a value longer than varchar(n) fails on insert instead of being truncated by an explicit CAST.
+        return v;
+      case "date":
+        v = `NULLIF(${v}, '')`;
+        return format.dateFormat ? this.renderParseDate(v, format.dateFormat) : `CAST(${v} AS DATE)`;
+      case "datetime":
+        v = `NULLIF(${v}, '')`;
+        return format.datetimeFormat ? this.renderParseTimestamp(v, format.datetimeFormat) : `CAST(${v} AS TIMESTAMP)`;
+      default:
+        return `CAST(NULLIF(${v}, '') AS ${this.castTypeName(col.type)})`;
+    }
+  }
+
+  /** `CREATE SCHEMA` for a physical schema, idempotent. */
+  protected abstract renderCreateSchema(physical: string): string;
+
+  /** Schema creation statements for the schemas of `refs`, each once, in first-seen order. */
+  protected createSchemas(refs: readonly TableRef[], ctx: RenderContext): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const r of refs) {
+      const p = this.physicalSchema(r.schema, ctx);
+      if (seen.has(p)) continue;
+      seen.add(p);
+      out.push(this.renderCreateSchema(p));
+    }
+    return out;
+  }
+
+  /**
+   * How CREATE TABLE IF NOT EXISTS declares `def`'s primary key. By default CDM tables get theirs from the ddl
+   * "constraints" part (after loading, as OHDSI does), and other tables, which no ddl step covers, declare it inline.
+   */
+  protected primaryKeyMode(def: TableDef): "none" | "inline" | "named" {
+    return def.cdm ? "none" : "named";
+  }
+
+  /** The column definitions (and inline primary key, when wanted) of a CREATE TABLE. */
+  protected tableElements(def: TableDef, primaryKey: "none" | "inline" | "named"): string[] {
+    const cols = def.columns.map((c) => `${this.ident(c.name)} ${this.columnTypeName(c.type)}${c.required ? " NOT NULL" : ""}`);
+    if (primaryKey !== "none" && def.primaryKey.length > 0) {
+      const pk = `PRIMARY KEY (${def.primaryKey.map((c) => this.ident(c)).join(", ")})`;
+      cols.push(primaryKey === "named" ? `CONSTRAINT ${this.ident(this.primaryKeyName(def))} ${pk}` : pk);
+    }
+    return cols;
+  }
+
+  protected createTableSql(def: TableDef, ctx: RenderContext, prefix: string, primaryKey: "none" | "inline" | "named"): string {
+    return `${prefix} ${this.table(def, ctx)} (\n${indent(this.tableElements(def, primaryKey).join(",\n"))}\n)`;
+  }
+
+  /** `CREATE TABLE IF NOT EXISTS`, the idempotent creation used by DDL steps and for non-CDM targets. */
+  protected createTableIfNotExists(def: TableDef, ctx: RenderContext): string {
+    return this.createTableSql(def, ctx, "CREATE TABLE IF NOT EXISTS", this.primaryKeyMode(def));
+  }
+
+  /**
+   * Statements that create `def` anew, empty (the old table and its rows gone), for transform mode "rebuild".
+   * Not CREATE TABLE AS: the table keeps its declared types, NOT NULLs and primary key; the rows follow in an
+   * INSERT within the same transaction.
+   */
+  protected abstract renderRebuildTable(def: TableDef, ctx: RenderContext): string[];
+
+  primaryKeyName(def: TableDef): string {
+    return objectName("xpk", [def.name], this.capabilities.maxIdentifierLength);
+  }
+
+  foreignKeyName(def: TableDef, column: string): string {
+    return objectName("fpk", [def.name, column], this.capabilities.maxIdentifierLength);
+  }
+
+  indexName(def: TableDef, columns: readonly string[]): string {
+    return objectName("idx", [def.name, ...columns], this.capabilities.maxIdentifierLength);
+  }
+
+  protected renderIndexes(def: TableDef, ctx: RenderContext): string[] {
+    return def.indexes.map(
+      (cols) =>
+        `CREATE INDEX IF NOT EXISTS ${this.ident(this.indexName(def, cols))} ON ${this.table(def, ctx)} (${cols.map((c) => this.ident(c)).join(", ")})`,
+    );
+  }
+
+  /** Primary and foreign keys of `defs`, idempotently (all primary keys first, so foreign keys find them). */
+  protected abstract renderConstraints(defs: readonly TableDef[], ctx: RenderContext): string[];
+
+  renderDdl(tables: readonly TableDef[], part: DdlBody["part"], ctx: RenderContext): string[] {
+    switch (part) {
+      case "tables":
+        return [...this.createSchemas(tables, ctx), ...tables.map((t) => this.createTableIfNotExists(t, ctx))];
+      case "constraints":
+        return this.renderConstraints(tables, ctx);
+      case "indexes":
+        return tables.flatMap((t) => this.renderIndexes(t, ctx));
+    }
+  }
+
+  /** `sql` steps: the dialect's statements (or the default ones) with `${schemas.x}` replaced by quoted names. */
+  protected renderSqlStep(body: SqlBody, ctx: RenderContext): RenderedStep {
+    const statements = Object.hasOwn(body.statements, this.dialect) ? body.statements[this.dialect] : body.statements["default"];
+    if (!statements) {
+      throw new UnsupportedFeatureError(
+        this.dialect,
+        "this sql step",
+        `it has statements for ${Object.keys(body.statements).sort().join(", ") || "no dialect"} only`,
+        `Add a "${this.dialect}" or "default" variant.`,
+      );
+    }
+    return {
+      statements: statements.map((s) =>
+        s.replace(/\$\{\s*schemas\.([A-Za-z_][A-Za-z0-9_]*)\s*\}/g, (_m, logical: string) => this.ident(this.physicalSchema(logical, ctx))),
+      ),
+      transactional: body.transactional,
+    };
+  }
+
+  // ---- transforms -----------------------------------------------------------------------------------------------
+
+  /** The id map table's definition (plan.idMap): one id per (domain, source_key), ids unique per domain. */
+  idMapTableDef(ctx: RenderContext): TableDef {
+    return {
+      schema: ctx.idMap.schema,
+      name: ctx.idMap.name,
+      cdm: false,
+      columns: [
+        { name: ID_MAP_COLUMNS.domain, type: { kind: "varchar" }, required: true },
+        { name: ID_MAP_COLUMNS.sourceKey, type: { kind: "varchar" }, required: true },
+        { name: ID_MAP_COLUMNS.id, type: { kind: "integer" }, required: true },
+      ],
+      primaryKey: [ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey],
+      foreignKeys: [],
+      indexes: [],
+    };
+  }
+
+  /** `CREATE TABLE IF NOT EXISTS` for the id map, with its primary key and a unique (domain, id). */
+  protected createIdMapTable(ctx: RenderContext): string {
+    const def = this.idMapTableDef(ctx);
+    const elements = this.tableElements(def, "inline");
+    elements.push(`UNIQUE (${this.ident(ID_MAP_COLUMNS.domain)}, ${this.ident(ID_MAP_COLUMNS.id)})`);
+    return `CREATE TABLE IF NOT EXISTS ${this.table(def, ctx)} (\n${indent(elements.join(",\n"))}\n)`;
+  }
+
+  /** Statements serialising id assignment between concurrent steps (none where the engine aborts conflicts). */
+  protected lockIdMap(_ctx: RenderContext): string[] {
+    return [];
+  }
+
+  /** `x COLLATE <byte order>`: the ordering every dialect shares, so ids come out equal across engines. */
+  protected abstract binaryCollate(x: string): string;
+
+  /** The key as text (keys are string-typed; anything else is cast so ids depend on the same text everywhere). */
+  protected keyText(key: Expr): string {
+    return key.type === "string" ? this.expr(key) : `CAST(${this.expr(key)} AS ${this.castTypeName({ kind: "varchar" })})`;
+  }
+
+  /**
+   * Assigns ids to the keys of `id` not yet in the map: new keys get MAX(id)+1, +2, ... in byte order of the key,
+   * so the assignment is deterministic and identical on every engine. Enumerates the select's rows without the id
+   * map joins of ids it assigns (those ids do not exist yet).
+   */
+  protected renderIdAssignment(select: Select, id: IdKey, ctx: RenderContext): string {
+    const assigned = new Set(select.ids.filter((i) => i.assign).map((i) => i.alias));
+    const joins = select.joins.filter((j) => !(j.role === "id_map" && assigned.has(j.alias)));
+    const used = new Set<string>();
+    referencedAliases(id.key, used);
+    referencedAliases(select.where, used);
+    for (const j of joins) referencedAliases(j.on, used);
+    for (const a of used) {
+      if (assigned.has(a)) {
+        throw invalidPlan(`the id key of "${id.column}" or the select's joins/where read "${a}", an id being assigned by the same select.`);
+      }
+    }
+    const map = this.table(ctx.idMap, ctx);
+    const domain = this.stringLiteral(id.domain);
+    const m = this.ident("m");
+    const n = this.ident("n");
+    const k = this.ident("k");
+    const col = (alias: string, c: string): string => `${alias}.${this.ident(c)}`;
+    const enumerate = [
+      "SELECT DISTINCT",
+      indent(`${this.keyText(id.key)} AS ${k}`),
+      ...this.fromClause(select, joins, ctx),
+    ].join("\n");
+    return [
+      `INSERT INTO ${map} (${[ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey, ID_MAP_COLUMNS.id].map((c) => this.ident(c)).join(", ")})`,
+      "SELECT",
+      indent(
+        [
+          `${domain} AS ${this.ident(ID_MAP_COLUMNS.domain)}`,
+          `${n}.${k} AS ${this.ident(ID_MAP_COLUMNS.sourceKey)}`,
+          `(SELECT COALESCE(MAX(${col(m, ID_MAP_COLUMNS.id)}), 0) FROM ${map} AS ${m} WHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain})\n  + ROW_NUMBER() OVER (ORDER BY ${this.binaryCollate(`${n}.${k}`)}) AS ${this.ident(ID_MAP_COLUMNS.id)}`,
+        ].join(",\n"),
+      ),
+      `FROM (\n${indent(enumerate)}\n) AS ${n}`,
+      `WHERE ${n}.${k} IS NOT NULL`,
+      `  AND NOT EXISTS (`,
+      indent(
+        `SELECT 1 FROM ${map} AS ${m}\nWHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain} AND ${col(m, ID_MAP_COLUMNS.sourceKey)} = ${n}.${k}`,
+        4,
+      ),
+      "  )",
+    ].join("\n");
+  }
+
+  /** FROM, JOINs, WHERE of a select (GROUP BY/HAVING are added by {@link renderSelect}). */
+  protected fromClause(select: Select, joins: Select["joins"], ctx: RenderContext): string[] {
+    const lines = [`FROM ${this.table(select.from.table, ctx)} AS ${this.ident(select.from.alias)}`];
+    for (const j of joins) {
+      lines.push(`${j.type === "left" ? "LEFT JOIN" : "INNER JOIN"} ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
+      lines.push(`  ON ${this.condition(j.on, 4)}`);
+    }
+    if (select.where) lines.push(`WHERE ${this.condition(select.where)}`);
+    return lines;
+  }
+
+  /**
+   * An output column's SQL: the select's expression for it, cast to the column's type when the expression's type
+   * differs (NULL literals and untyped values included), so every select of a UNION and every engine agree.
+   * Text targets are never cast: a too-long value fails instead of being truncated.
+   */
+  protected outputColumn(select: Select, col: ColumnDef): string {
+    const found = select.columns.find((c) => c.name === col.name);
+    const e: Expr = found?.expr ?? { k: "lit", value: null, type: "null" };
+    const want: ValueType = col.type.kind === "varchar" ? "string" : col.type.kind;
+    const sql = this.expr(e);
+    if (e.type === want) return sql;
+    const to: CastType = col.type.kind === "varchar" ? { kind: "varchar" } : col.type;
+    return `CAST(${sql} AS ${this.castTypeName(to)})`;
+  }
+
+  /** A select producing `columns` (in order, named as the target's columns). */
+  protected renderSelect(select: Select, columns: readonly ColumnDef[], ctx: RenderContext): string {
+    const lines = [
+      select.distinct ? "SELECT DISTINCT" : "SELECT",
+      indent(columns.map((c) => `${this.outputColumn(select, c)} AS ${this.ident(c.name)}`).join(",\n")),
+      ...this.fromClause(select, select.joins, ctx),
+    ];
+    if (select.groupBy.length) lines.push(`GROUP BY ${select.groupBy.map((g) => this.expr(g)).join(", ")}`);
+    if (select.having) lines.push(`HAVING ${this.condition(select.having)}`);
+    return lines.join("\n");
+  }
+
+  /** All selects of a transform, UNION ALL. */
+  protected renderQuery(body: TransformBody, ctx: RenderContext): string {
+    if (body.selects.length === 0) throw invalidPlan(`transform of ${body.target.schema}.${body.target.name} has no select.`);
+    return body.selects.map((s) => this.renderSelect(s, body.columns, ctx)).join("\nUNION ALL\n");
+  }
+
+  protected columnList(columns: readonly ColumnDef[]): string {
+    return `(${list(columns.map((c) => this.ident(c.name)))})`;
+  }
+
+  protected renderTransform(body: TransformBody, ctx: RenderContext): RenderedStep {
+    const statements: string[] = [];
+    const def = findTableDef(ctx, body.target);
+    if (body.mode !== "rebuild" && !def?.cdm) {
+      // Staging/non-CDM targets are created on first use; CDM tables come from the ddl steps.
+      statements.push(...this.createSchemas([body.target], ctx));
+      statements.push(this.createTableIfNotExists(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+    }
+    const assigning = body.selects.flatMap((s) => s.ids.filter((i) => i.assign).map((id) => ({ s, id })));
+    if (assigning.length > 0) {
+      statements.push(...this.createSchemas([ctx.idMap], ctx));
+      statements.push(this.createIdMapTable(ctx));
+      statements.push(...this.lockIdMap(ctx));
+      for (const { s, id } of assigning) statements.push(this.renderIdAssignment(s, id, ctx));
+    }
+    const target = this.table(body.target, ctx);
+    const query = this.renderQuery(body, ctx);
+    let resultStatement: number;
+    switch (body.mode) {
+      case "merge":
+        if (body.key.length === 0) throw invalidPlan(`merge into ${body.target.schema}.${body.target.name} has no key.`);
+        resultStatement = statements.push(this.renderMerge(body, query, ctx)) - 1;
+        break;
+      case "replace": {
+        const t = this.ident(TARGET_ALIAS);
+        statements.push(body.slice ? `DELETE FROM ${target} AS ${t}\nWHERE ${this.condition(body.slice)}` : `DELETE FROM ${target}`);
+        resultStatement = statements.push(`INSERT INTO ${target} ${this.columnList(body.columns)}\n${query}`) - 1;
+        break;
+      }
+      case "rebuild": {
+        const rebuilt = tableDefOrColumns(ctx, body.target, body.columns);
+        statements.push(...this.createSchemas([body.target], ctx));
+        statements.push(...this.renderRebuildTable(rebuilt, ctx));
+        resultStatement = statements.push(`INSERT INTO ${target} ${this.columnList(body.columns)}\n${query}`) - 1;
+        statements.push(...this.renderIndexes(rebuilt, ctx));
+        break;
+      }
+    }
+    return { statements, transactional: true, resultStatement };
+  }
+
+  /**
+   * MERGE keyed on body.key: inserts new keys, updates rows whose values changed (and only those, so re-running
+   * rewrites nothing), leaves other target rows alone.
+   */
+  protected renderMerge(body: TransformBody, query: string, ctx: RenderContext): string {
+    if (!this.capabilities.merge) throw new UnsupportedFeatureError(this.dialect, "MERGE (transform mode merge)");
+    const t = this.ident(TARGET_ALIAS);
+    const s = this.ident(SOURCE_ALIAS);
+    const keys = new Set(body.key);
+    for (const k of keys) {
+      if (!body.columns.some((c) => c.name === k)) throw invalidPlan(`merge key "${k}" is not a column written by the step.`);
+    }
+    const on = body.key.map((k) => `${t}.${this.ident(k)} = ${s}.${this.ident(k)}`).join(" AND ");
+    const others = body.columns.filter((c) => !keys.has(c.name));
+    const lines = [`MERGE INTO ${this.table(body.target, ctx)} AS ${t}`, `USING (\n${indent(query)}\n) AS ${s}`, `ON ${on}`];
+    if (others.length > 0) {
+      // Compare as stored: a float value cast to the column's type first, or a DECIMAL column would always differ.
+      const changed = others.map((c) => {
+        const src = `${s}.${this.ident(c.name)}`;
+        const cmp = c.type.kind === "float" ? `CAST(${src} AS ${this.columnTypeName(c.type)})` : src;
+        return `${t}.${this.ident(c.name)} IS DISTINCT FROM ${cmp}`;
+      });
+      lines.push(`WHEN MATCHED AND (\n${indent(changed.map((c, i) => (i === 0 ? c : `OR ${c}`)).join("\n"))}\n) THEN`);
+      lines.push(indent(`UPDATE SET\n${indent(others.map((c) => `${this.ident(c.name)} = ${s}.${this.ident(c.name)}`).join(",\n"))}`));
+    }
+    lines.push("WHEN NOT MATCHED THEN");
+    lines.push(indent(`INSERT ${this.columnList(body.columns)}`));
+    lines.push(indent(`VALUES (${list(body.columns.map((c) => `${s}.${this.ident(c.name)}`))})`));
+    return lines.join("\n");
+  }
+}

@@ -1,0 +1,185 @@
+import type { CastType, Expr } from "../../core/expr/ast.js";
+import type { LoadBody, TableDef } from "../../core/model/plan.js";
+import { BaseSqlGenerator } from "../base/base-generator.js";
+import { localPath, uriScheme } from "../base/file-patterns.js";
+import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
+import { indent, sqlComment } from "../base/sql-text.js";
+import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
+import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
+
+/** What DuckDB 1.5 can do (checked against the pinned @duckdb/node-api 1.5.5). */
+export const DUCKDB_CAPABILITIES: ProviderCapabilities = {
+  merge: true,
+  onConflict: true,
+  transactionalDdl: true,
+  createOrReplaceTable: true,
+  serverSideFileLoad: true,
+  fileUriSchemes: ["file", "s3", "gs", "gcs", "r2", "az", "azure", "abfss", "http", "https", "hf"],
+  fileGlobs: true,
+  parquet: true,
+  // DuckDB 1.5 supports ALTER TABLE ADD PRIMARY KEY but fails when the key exists, and has no conditional DDL;
+  // primary keys are therefore declared in CREATE TABLE (idempotent with IF NOT EXISTS).
+  alterTableAddPrimaryKey: true,
+  // "Not implemented Error: No support for that ALTER TABLE option yet!"
+  alterTableAddForeignKey: false,
+  indexes: true,
+  nullsOrdering: true,
+  tempTables: true,
+  maxIdentifierLength: 1024,
+};
+
+/** Alias of the file rows in load statements. */
+const FILE_ALIAS = "f";
+
+/**
+ * SQL generation for DuckDB 1.5.
+ *
+ * Loads read files with read_csv/read_parquet inside the engine. Every CSV field is read as VARCHAR and cast
+ * afterwards (dates through strptime with the file's format), so yyyymmdd vocabulary exports load like ISO files
+ * and type errors name the column. Columns are matched to the file's header by name, case-insensitively (DuckDB
+ * identifiers are case-insensitive); target columns absent from a file are loaded as NULL, which
+ * `UNION ALL BY NAME` with an empty row of all target columns achieves in plain SQL. File columns not in the target
+ * are ignored.
+ */
+export class DuckDbGenerator extends BaseSqlGenerator {
+  readonly dialect = "duckdb";
+  readonly capabilities = DUCKDB_CAPABILITIES;
+
+  override castTypeName(t: CastType): string {
+    // DuckDB's NUMERIC is DECIMAL(18,3): fine for storage (OHDSI's DDL uses it) but it would round intermediate
+    // results, so casts to float use DOUBLE.
+    if (t.kind === "float") return "DOUBLE";
+    return super.castTypeName(t);
+  }
+
+  protected override renderCast(arg: string, to: CastType): string {
+    // DuckDB ignores the length of VARCHAR(n); PostgreSQL truncates on an explicit cast. Truncate here too.
+    if (to.kind === "varchar" && to.length !== undefined) return `left(CAST(${arg} AS VARCHAR), ${to.length})`;
+    return super.renderCast(arg, to);
+  }
+
+  protected override renderDivision(e: Extract<Expr, { k: "bin" }>, left: string, right: string): string {
+    // DuckDB's "/" always divides exactly; "//" is integer division truncating toward zero, like PostgreSQL's.
+    if (e.type === "integer" || e.type === "bigint") return `${left} // ${right}`;
+    return `${left} / ${right}`;
+  }
+
+  protected override intDivide(a: string, b: string): string {
+    return `${a} // ${b}`;
+  }
+
+  protected override renderParseDate(s: string, format: string): string {
+    return `CAST(strptime(${s}, ${this.stringLiteral(format)}) AS DATE)`;
+  }
+
+  protected override renderParseTimestamp(s: string, format: string): string {
+    return `CAST(strptime(${s}, ${this.stringLiteral(format)}) AS TIMESTAMP)`;
+  }
+
+  protected override binaryCollate(x: string): string {
+    // Byte order of UTF-8, whatever default_collation is set to; equals PostgreSQL's COLLATE "C".
+    return `${x} COLLATE "binary"`;
+  }
+
+  protected override renderCreateSchema(physical: string): string {
+    return `CREATE SCHEMA IF NOT EXISTS ${this.ident(physical)}`;
+  }
+
+  protected override primaryKeyMode(): "inline" {
+    // Declared with the table, CDM tables included: DuckDB cannot add a key idempotently later.
+    return "inline";
+  }
+
+  protected override renderRebuildTable(def: TableDef, ctx: RenderContext): string[] {
+    return [this.createTableSql(def, ctx, "CREATE OR REPLACE TABLE", "inline")];
+  }
+
+  protected override renderConstraints(defs: readonly TableDef[], ctx: RenderContext): string[] {
+    const out: string[] = [];
+    for (const def of defs) {
+      const lines: string[] = [];
+      const name = this.table(def, ctx);
+      if (def.primaryKey.length > 0) {
+        lines.push(`${name}: primary key (${def.primaryKey.join(", ")}) is declared by its CREATE TABLE (DuckDB cannot add one idempotently).`);
+      }
+      if (def.foreignKeys.length > 0) {
+        lines.push(`${name}: DuckDB cannot add foreign keys to an existing table (ALTER TABLE ADD FOREIGN KEY); not enforced:`);
+        for (const fk of def.foreignKeys) {
+          lines.push(`  ${fk.column} -> ${this.table(fk.references, ctx)} (${fk.referencesColumn})`);
+        }
+      }
+      if (lines.length > 0) out.push(sqlComment(lines));
+    }
+    return out;
+  }
+
+  protected override renderLoad(body: LoadBody, ctx: RenderContext): RenderedStep {
+    if (body.files.length === 0) throw invalidPlan(`load of ${body.target.schema}.${body.target.name} lists no file.`);
+    if (body.columns.length === 0) throw invalidPlan(`load of ${body.target.schema}.${body.target.name} has no columns.`);
+    const files = body.files.map((f) => {
+      const scheme = uriScheme(f);
+      if (scheme !== undefined && !this.capabilities.fileUriSchemes.includes(scheme)) {
+        throw new UnsupportedFeatureError(this.dialect, `loading from ${scheme}:// URIs`, f);
+      }
+      return localPath(f);
+    });
+    const fileList = `[${files.map((f) => this.stringLiteral(f)).join(", ")}]`;
+    const format = body.format;
+    const statements: string[] = [];
+    const def = findTableDef(ctx, body.target);
+    if (!def?.cdm) {
+      statements.push(this.renderCreateSchema(this.physicalSchema(body.target.schema, ctx)));
+      statements.push(this.createTableIfNotExists(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+    }
+    const target = this.table(body.target, ctx);
+    const f = this.ident(FILE_ALIAS);
+    let source: string;
+    let values: string[];
+    if (format.type === "parquet") {
+      // Parquet is typed: the empty row carries the target types so union by name keeps them; values are cast.
+      const empty = body.columns.map((c) => `CAST(NULL AS ${this.castTypeName(c.type)}) AS ${this.ident(c.name)}`);
+      source = [
+        `SELECT * FROM read_parquet(${fileList}, union_by_name = true)`,
+        "UNION ALL BY NAME",
+        `SELECT\n${indent(empty.join(",\n"))}`,
+        "WHERE false",
+      ].join("\n");
+      values = body.columns.map((c) => `CAST(${f}.${this.ident(c.name)} AS ${this.castTypeName(c.type)})`);
+    } else {
+      const quote = format.quote ?? "";
+      const options = [
+        `header = ${format.header ? "true" : "false"}`,
+        `delim = ${this.stringLiteral(format.delimiter)}`,
+        `quote = ${this.stringLiteral(quote)}`,
+        `escape = ${this.stringLiteral(quote)}`,
+        "all_varchar = true",
+        // A quoted empty field is an empty string, an unquoted one NULL (as PostgreSQL's COPY does).
+        "allow_quoted_nulls = false",
+      ];
+      if (format.header) {
+        options.push("union_by_name = true");
+        const empty = body.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${this.ident(c.name)}`);
+        source = [
+          `SELECT * FROM read_csv(${fileList}, ${options.join(", ")})`,
+          "UNION ALL BY NAME",
+          `SELECT\n${indent(empty.join(",\n"))}`,
+          "WHERE false",
+        ].join("\n");
+      } else {
+        // No header: the file's columns are the target's, in order.
+        const struct = `{${body.columns.map((c) => `${this.stringLiteral(c.name)}: 'VARCHAR'`).join(", ")}}`;
+        source = `SELECT * FROM read_csv(${fileList}, ${options.join(", ")}, columns = ${struct})`;
+      }
+      values = body.columns.map((c) => this.loadValue(`${f}.${this.ident(c.name)}`, c, format));
+    }
+    statements.push(`DELETE FROM ${target}`);
+    const insert = [
+      `INSERT INTO ${target} ${this.columnList(body.columns)}`,
+      "SELECT",
+      indent(values.map((v, i) => `${v} AS ${this.ident(body.columns[i]!.name)}`).join(",\n")),
+      `FROM (\n${indent(source)}\n) AS ${f}`,
+    ].join("\n");
+    const resultStatement = statements.push(insert) - 1;
+    return { statements, transactional: true, resultStatement };
+  }
+}

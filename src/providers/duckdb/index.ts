@@ -1,0 +1,17 @@
+import type { Provider } from "../provider-api.js";
+import { connectDuckDb } from "./duckdb-connection.js";
+import { DUCKDB_CAPABILITIES, DuckDbGenerator } from "./duckdb-generator.js";
+
+export { DuckDbGenerator, DUCKDB_CAPABILITIES } from "./duckdb-generator.js";
+export { DuckDbTargetSchema, connectDuckDb, isDuckDbConflict } from "./duckdb-connection.js";
+export type { DuckDbTarget } from "./duckdb-connection.js";
+
+/** The built-in DuckDB provider (DuckDB >= 1.5 through @duckdb/node-api, loaded on connect). */
+export const duckdbProvider: Provider = {
+  name: "duckdb",
+  apiVersion: 1,
+  dialect: "duckdb",
+  capabilities: DUCKDB_CAPABILITIES,
+  generator: new DuckDbGenerator(),
+  connect: connectDuckDb,
+};

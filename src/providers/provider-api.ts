@@ -1,0 +1,196 @@
+/**
+ * The provider API (`omopetl/provider`): what a SQL dialect implements so omopetl can run plans on it.
+ *
+ * Modelled on Kysely's Dialect (a small interface plus capability flags, with SQL generation kept pure) and on
+ * Drizzle's split of SQL generation from drivers: a {@link SqlGenerator} turns plan steps into statements without
+ * any I/O, and a {@link Connection} executes them. Orchestrators run a step with {@link executeRenderedStep}
+ * without knowing the dialect: whether the statements need one transaction is part of what the generator returns.
+ */
+import type { CompiledWorkflowPlan, DdlBody, PlanStep, TableDef, TableRef } from "../core/model/plan.js";
+import { SqlExecutionError } from "./provider-errors.js";
+
+export {
+  UnsupportedFeatureError,
+  SqlExecutionError,
+  invalidIdentifier,
+  invalidLiteral,
+  invalidPlan,
+  unknownSchema,
+  invalidTargetConfig,
+  connectionFailed,
+} from "./provider-errors.js";
+
+/** Bumped on any incompatible change of this file; third-party providers declare the version they implement. */
+export const PROVIDER_API_VERSION = 1 as const;
+
+/** What a dialect can do. Generators consult their own flags; orchestrators and the CLI use them to explain limits. */
+export interface ProviderCapabilities {
+  /** `MERGE INTO ... WHEN MATCHED ... WHEN NOT MATCHED` (used for transform mode "merge" when true). */
+  merge: boolean;
+  /** `INSERT ... ON CONFLICT (key) DO UPDATE` (needs a unique constraint on the key). */
+  onConflict: boolean;
+  /** CREATE/DROP/ALTER take part in transactions and roll back with them. */
+  transactionalDdl: boolean;
+  /** `CREATE OR REPLACE TABLE`. */
+  createOrReplaceTable: boolean;
+  /** The engine reads files itself (no rows pass through omopetl). */
+  serverSideFileLoad: boolean;
+  /** URI schemes loads accept besides plain local paths ("file" included when file:// is understood). */
+  fileUriSchemes: readonly string[];
+  /** Loads accept glob patterns in file names. */
+  fileGlobs: boolean;
+  /** Loads accept Parquet files. */
+  parquet: boolean;
+  /** `ALTER TABLE ... ADD PRIMARY KEY` on an existing table. */
+  alterTableAddPrimaryKey: boolean;
+  /** `ALTER TABLE ... ADD FOREIGN KEY` on an existing table. */
+  alterTableAddForeignKey: boolean;
+  /** Secondary indexes (`CREATE INDEX`). */
+  indexes: boolean;
+  /** `ORDER BY x NULLS FIRST|LAST`. */
+  nullsOrdering: boolean;
+  /** Session-scoped temporary tables. */
+  tempTables: boolean;
+  /** Longest identifier in bytes (longer names are rejected rather than truncated by the engine). */
+  maxIdentifierLength: number;
+}
+
+/** What a generator needs besides the step: the plan's tables and the target's physical names. */
+export interface RenderContext {
+  /** Every table the plan touches (plan.tables). */
+  tables: readonly TableDef[];
+  /** Logical schema -> physical schema name (plan.schemas overridden by the target's mapping). */
+  schemas: Readonly<Record<string, string>>;
+  /** Where surrogate ids are persisted (plan.idMap). */
+  idMap: TableRef;
+}
+
+/**
+ * A step's statements in execution order. `transactional: true` means they must run in one transaction (all or
+ * nothing); false means each runs on its own (statements that cannot run in a transaction, e.g. VACUUM), still on
+ * one session so temp tables and settings carry over.
+ */
+export interface RenderedStep {
+  statements: string[];
+  transactional: boolean;
+  /**
+   * Index of the statement whose row count is the step's result ("27 inserted"): the load's INSERT, the transform's
+   * MERGE/INSERT. Undefined when no statement's count is meaningful (ddl, sql).
+   */
+  resultStatement?: number;
+}
+
+/** Pure SQL generation for one dialect: no I/O, deterministic output for equal input. */
+export interface SqlGenerator {
+  /** Statements for one plan step. Throws UnsupportedFeatureError for anything the dialect cannot express. */
+  renderStep(step: PlanStep, ctx: RenderContext): RenderedStep;
+  /**
+   * CDM DDL for `tables`: "tables" creates them (idempotently), "constraints" adds primary and foreign keys,
+   * "indexes" creates TableDef.indexes. Every returned statement is executable (a dialect that cannot do
+   * something returns a SQL comment saying so).
+   */
+  renderDdl(tables: readonly TableDef[], part: DdlBody["part"], ctx: RenderContext): string[];
+}
+
+/** One result of {@link Connection.execute}. */
+export interface ExecuteResult {
+  /** Rows inserted/updated/deleted/merged, when the driver reports it. */
+  rowCount?: number;
+}
+
+/**
+ * A live database session or pool. Values returned by `query` are JSON-compatible and alike across providers:
+ * integers as numbers, bigint/decimal as strings, dates as "YYYY-MM-DD", timestamps as "YYYY-MM-DD HH:MM:SS[.ffffff]",
+ * booleans as booleans, NULL as null.
+ */
+export interface Connection {
+  readonly dialect: string;
+  execute(sql: string): Promise<ExecuteResult>;
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /**
+   * Runs `fn` in one transaction on one session: COMMIT when it resolves, ROLLBACK when it throws. Providers may
+   * re-run `fn` on transient failures (serialization failure, deadlock, lost connection), so `fn` must only issue
+   * statements through `tx`. Calling `tx.transaction` inside runs inline (no nesting).
+   */
+  transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one session without a transaction (temp tables and SET carry over between its statements). */
+  session<T>(fn: (s: Connection) => Promise<T>): Promise<T>;
+  /**
+   * Cancels the statement running on this session (the one handed to a `transaction`/`session` callback), which
+   * then fails; for step timeouts and interrupts. Optional: absent where the driver cannot cancel.
+   */
+  cancel?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connection options of one configured target. `provider` picks the provider; the other keys are the provider's
+ * own (duckdb: path, memoryLimit, threads; postgres: url or host/port/user/password/database).
+ */
+export interface TargetConfig {
+  provider: string;
+  /** Logical -> physical schema names overriding the plan's defaults. */
+  schemas?: Record<string, string>;
+  [option: string]: unknown;
+}
+
+/** A SQL dialect: generation plus, optionally, a way to connect. */
+export interface Provider {
+  /** Unique name, used in target configs (`provider: duckdb`). */
+  name: string;
+  apiVersion: typeof PROVIDER_API_VERSION;
+  /** The SQL dialect generated (several providers may share one). */
+  dialect: string;
+  capabilities: ProviderCapabilities;
+  generator: SqlGenerator;
+  /** Opens a connection; absent for generate-only providers. */
+  connect?(target: TargetConfig): Promise<Connection>;
+}
+
+/** The render context of a plan on a target: the plan's schema names, overridden by the target's. */
+export function renderContextFromPlan(
+  plan: Pick<CompiledWorkflowPlan, "tables" | "schemas" | "idMap">,
+  targetSchemas?: Readonly<Record<string, string>>,
+): RenderContext {
+  return { tables: plan.tables, schemas: { ...plan.schemas, ...(targetSchemas ?? {}) }, idMap: plan.idMap };
+}
+
+/** Outcome of {@link executeRenderedStep}. */
+export interface StepExecution {
+  /** Per statement, the row count the driver reported. */
+  rowCounts: (number | undefined)[];
+  /** The count of `rendered.resultStatement`, if any. */
+  rowCount?: number;
+}
+
+/**
+ * Executes a rendered step: in one transaction when `rendered.transactional`, else statement by statement on one
+ * session. A failing statement becomes a {@link SqlExecutionError} naming the step and the statement.
+ */
+export async function executeRenderedStep(conn: Connection, stepName: string, rendered: RenderedStep): Promise<StepExecution> {
+  const run = async (c: Connection): Promise<(number | undefined)[]> => {
+    const counts: (number | undefined)[] = [];
+    for (const [i, sql] of rendered.statements.entries()) {
+      try {
+        counts.push((await c.execute(sql)).rowCount);
+      } catch (e) {
+        if (e instanceof SqlExecutionError) throw e;
+        throw new SqlExecutionError(stepName, i, sql, e);
+      }
+    }
+    return counts;
+  };
+  const rowCounts = rendered.transactional ? await conn.transaction(run) : await conn.session(run);
+  const out: StepExecution = { rowCounts };
+  if (rendered.resultStatement !== undefined) {
+    const n = rowCounts[rendered.resultStatement];
+    if (n !== undefined) out.rowCount = n;
+  }
+  return out;
+}
+
+/**
+ * The shared generator built-in dialects extend; a third-party dialect close to PostgreSQL or DuckDB can extend it
+ * too and override only the hooks where its SQL differs.
+ */
+export { BaseSqlGenerator, ID_MAP_COLUMNS } from "./base/base-generator.js";

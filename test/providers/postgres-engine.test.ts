@@ -1,0 +1,3 @@
+import { defineEngineSuite } from "./helpers/engine-suite.js";
+
+defineEngineSuite("postgres");
