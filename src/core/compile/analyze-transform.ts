@@ -1,5 +1,6 @@
 import type { CastType, Expr } from "../expr/ast.js";
-import type { ExprScope, ScopeTable } from "../expr/index.js";
+import { containsAggregate, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
+import { isAggregateName } from "../expr/functions.js";
 import type { SelectDml } from "../model/dml-schema.js";
 import type { ColumnDef, IdKey, Join, Select, TableRef, TransformBody } from "../model/plan.js";
 import { closest, didYouMean } from "../diagnostics/did-you-mean.js";
@@ -296,7 +297,9 @@ function analyzeSelect(
     description: "a vocabulary lookup",
   }));
   const expandLookups = (e: Expr): Expr =>
-    mapExpr(e, (n) => {
+    lookupNames.size === 0
+      ? e
+      : mapExpr(e, (n) => {
       if (n.k !== "col" || !lookupNames.has(n.table)) return undefined;
       const std = `${n.table}__std`;
       const src = `${n.table}__src`;
@@ -416,21 +419,11 @@ function analyzeSelect(
   };
 }
 
-const AGGREGATES = new Set(["count", "sum", "min", "max", "avg"]);
-
-function containsAggregate(e: Expr): boolean {
-  let found = false;
-  mapExpr(e, (n) => {
-    if (n.k === "fn" && AGGREGATES.has(n.name)) found = true;
-    return n.k === "window" ? n : undefined; // aggregates inside OVER are window functions, not grouping
-  });
-  return found;
-}
-
+/** Column references outside aggregate calls (those must be grouped). */
 function columnRefsOutsideAggregates(e: Expr): Expr[] {
   const out: Expr[] = [];
-  mapExpr(e, (n) => {
-    if (n.k === "fn" && AGGREGATES.has(n.name)) return n;
+  walkExpr(e, (n) => {
+    if (n.k === "fn" && isAggregateName(n.name)) return false;
     if (n.k === "col") out.push(n);
     return undefined;
   });

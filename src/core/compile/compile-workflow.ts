@@ -1,7 +1,6 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { compareDiagnostics, hasErrors } from "../diagnostics/diagnostic.js";
 import {
-  CompiledWorkflowPlanSchema,
   PLAN_VERSION,
   type CompiledWorkflowPlan,
   type PlanStep,
@@ -87,14 +86,18 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   if (hasErrors(diagnostics)) return done();
 
   const tables = tableDefs(ios, catalog, spec);
+  // Each table's canonical form is hashed once; a step's fingerprint covers the hashes of the tables it touches.
+  const tableHash = new Map(tables.map((t) => [refKey(t), sha256(canonicalJson(t))]));
+  const schemasJson = canonicalJson(schemaMap);
   const steps: PlanStep[] = dag.order.map((name) => {
     const io = byName.get(name)!;
     const body = bodies.get(name)!;
     const reads = sortRefs(io.reads.map((r) => r.ref));
     const writes = sortRefs([...io.writes, ...io.creates, ...io.finishes].map((w) => w.ref));
-    const touched = new Set([...reads, ...writes].map(refKey));
     // The fingerprint covers everything that decides the step's SQL, including the definitions of its tables.
-    const fingerprint = sha256(canonicalJson({ body, tables: tables.filter((t) => touched.has(refKey(t))), schemas: schemaMap }));
+    const touched = [...new Set([...reads, ...writes].map(refKey))].sort().map((k) => `${k}:${tableHash.get(k) ?? "-"}`);
+    // Bodies are built by the compiler in a fixed key order, so plain JSON is already canonical (and much faster).
+    const fingerprint = sha256(`${JSON.stringify(body)}\n${touched.join("\n")}\n${schemasJson}`);
     return {
       name,
       kind: io.step.dml.kind,
@@ -122,7 +125,15 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
     tables,
     steps,
   };
-  const plan = CompiledWorkflowPlanSchema.parse({ ...withoutFingerprint, fingerprint: sha256(canonicalJson(withoutFingerprint)) });
+  // Not re-validated with zod here (it costs more than compiling at 10k steps); tests check every plan against the
+  // schema and the published JSON Schema.
+  // The plan's fingerprint covers its header, every table and every step; bodies through the steps' fingerprints.
+  const fingerprintInput = {
+    ...withoutFingerprint,
+    tables: [...tableHash.entries()],
+    steps: steps.map((s) => ({ ...s, body: undefined })),
+  };
+  const plan: CompiledWorkflowPlan = { ...withoutFingerprint, fingerprint: sha256(canonicalJson(fingerprintInput)) };
   return done(plan);
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -65,7 +65,7 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
   const dir = path.dirname(absFile);
   let text: string;
   try {
-    text = await readFile(absFile, "utf8");
+    text = readFileSync(absFile, "utf8");
   } catch {
     diagnostics.push(fileNotFound(undefined, display(absFile, cwd)));
     return undefined;
@@ -108,7 +108,8 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
     for (const abs of files) {
       let dmlText: string;
       try {
-        dmlText = await readFile(abs, "utf8");
+        // Synchronous reads: thousands of small files read faster without a promise per file.
+        dmlText = readFileSync(abs, "utf8");
       } catch {
         diagnostics.push(fileNotFound(loc, display(abs, cwd)));
         continue;

@@ -6,7 +6,7 @@ import { CastTypeSchema, ExprSchema } from "../expr/ast.js";
  * orchestrators execute. It carries typed ASTs, never dialect SQL (unless compiled `--dialect X`, which adds `sql`).
  * Bump PLAN_VERSION on any incompatible change; `schemas/compiled-workflow-plan.schema.json` is generated from here.
  */
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 1 as const;
 
 /** A table named by its logical schema (source, staging, cdm, vocab, or a user-declared one). */
 export const TableRefSchema = z.object({ schema: z.string(), name: z.string() });

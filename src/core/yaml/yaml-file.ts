@@ -1,3 +1,4 @@
+import jsYaml from "js-yaml";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar } from "yaml";
 import type { Document, Node, Pair } from "yaml";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
@@ -12,19 +13,30 @@ export type YamlPath = readonly (string | number)[];
 export class YamlFile {
   readonly value: unknown;
   readonly diagnostics: Diagnostic[] = [];
-  private readonly doc: Document.Parsed;
+  private parsedDoc: Document.Parsed | undefined;
   private readonly lines = new LineCounter();
 
-  /** @param file the path shown in diagnostics (relative to the working directory). */
+  /**
+   * The value comes from js-yaml (YAML 1.2 core schema), about eight times faster than building a Document;
+   * the position-keeping Document of the `yaml` library is built only when a location is asked for (a diagnostic),
+   * or when js-yaml rejects the text (the Document then reports every problem, with positions).
+   * @param file the path shown in diagnostics (relative to the working directory).
+   */
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    try {
+      this.value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+      return;
+    } catch {
+      // fall through: let the yaml library say what is wrong, and where
+    }
+    const doc = this.doc;
     // After the first syntax error the parser's later complaints are mostly echoes of it: report only the first.
     // Duplicate keys are independent mistakes, so each is reported.
     let syntaxReported = false;
-    for (const err of this.doc.errors) {
+    for (const err of doc.errors) {
       const loc = this.at(err.pos[0]);
       if (err.code === "DUPLICATE_KEY") {
         const key = /^\s*["']?([^"':]+)/.exec(text.slice(err.pos[0]))?.[1]?.trim() ?? "";
@@ -34,11 +46,20 @@ export class YamlFile {
         this.diagnostics.push(yamlSyntax(loc, firstLine(err.message)));
       }
     }
-    this.value = this.doc.errors.length > 0 ? undefined : this.doc.toJS({ maxAliasCount: 100 });
+    if (doc.errors.length === 0) {
+      // js-yaml refused what the yaml library accepts (an edge of the spec): trust the Document.
+      this.value = doc.toJS({ maxAliasCount: 100 });
+    } else this.value = undefined;
+  }
+
+  private get doc(): Document.Parsed {
+    this.parsedDoc ??= parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    return this.parsedDoc;
   }
 
   /** Location of a character offset in the file. */
   at(offset: number): SourceLocation {
+    void this.doc; // the line counter is filled while the Document is parsed
     const p = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
     return { file: this.file, line: p.line, column: p.col };
   }
@@ -64,8 +85,27 @@ export class YamlFile {
     return { node, pair, complete: true };
   }
 
-  /** Location of the value at `path` (or of its key with which="key"). Falls back to the nearest ancestor. */
+  /**
+   * Location of the value at `path` (or of its key with which="key"). Falls back to the nearest ancestor.
+   * Lazy: the position is computed when first read, so recording where something was written costs nothing
+   * unless a diagnostic is actually reported (this keeps the position-keeping YAML parse off the common path).
+   */
   locate(path: YamlPath, which: "value" | "key" = "value"): SourceLocation {
+    let resolved: SourceLocation | undefined;
+    const get = () => (resolved ??= this.locateNow(path, which));
+    const file = this.file;
+    return {
+      file,
+      get line() {
+        return get().line;
+      },
+      get column() {
+        return get().column;
+      },
+    };
+  }
+
+  private locateNow(path: YamlPath, which: "value" | "key"): SourceLocation {
     const { node, pair, complete } = this.nodeAt(path);
     if (complete && which === "key" && pair && (pair.key as Node | null)?.range) return this.at((pair.key as Node).range![0]);
     if (node?.range) return this.at(node.range[0]);
@@ -78,7 +118,7 @@ export class YamlFile {
    */
   locateInScalar(path: YamlPath, offset: number): SourceLocation {
     const { node, complete } = this.nodeAt(path);
-    if (!complete || !isScalar(node) || !node.range) return this.locate(path);
+    if (!complete || !isScalar(node) || !node.range) return this.locateNow(path, "value");
     const start = node.range[0];
     const src = this.text.slice(start, node.range[1]);
     switch (node.type) {
