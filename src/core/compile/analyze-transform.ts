@@ -121,7 +121,7 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
         ctx.diagnostics.push(columnTypeMismatch(y.locate(m.path), c.name, `${target.schema}.${target.name}`, m.expr.type, castTypeLabel(c.type), ok.hint));
         continue;
       }
-      out.push({ name: c.name, expr: ok.cast ? cast(m.expr, c.type) : m.expr });
+      out.push({ name: c.name, expr: ok.cast || overflows(m.expr, c.type) ? cast(m.expr, c.type) : m.expr });
       if (cdm && c.name.endsWith("_concept_id") && !looksLikeConcept(m.expr)) {
         ctx.diagnostics.push(conceptColumnNotConcept(y.locate(m.path), c.name));
       }
@@ -165,6 +165,18 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
     ...(slice ? { slice } : {}),
     selects,
   };
+}
+
+/**
+ * Text written to a varchar(n) column is cast to varchar(n), which truncates on every engine (PostgreSQL would
+ * otherwise fail the whole step on one long source value; DuckDB would store it whole). Literals that fit, and
+ * expressions already cast to that length, are left alone.
+ */
+function overflows(e: Expr, to: CastType): boolean {
+  if (to.kind !== "varchar" || to.length === undefined || e.type !== "string") return false;
+  if (e.k === "lit") return typeof e.value === "string" && [...e.value].length > to.length;
+  if (e.k === "cast" && e.to.kind === "varchar" && e.to.length !== undefined && e.to.length <= to.length) return false;
+  return true;
 }
 
 /**
@@ -399,6 +411,14 @@ function analyzeSelect(
       if (idColumns.has(name) || containsAggregate(m.expr) || grouped.has(JSON.stringify(m.expr))) continue;
       const loose = columnRefsOutsideAggregates(m.expr).filter((r) => !groupedCols.has(JSON.stringify(r)));
       if (loose.length > 0) ctx.diagnostics.push(aggregateWithoutGroup(y.locate(m.path), name));
+    }
+    // A surrogate id of a grouped select identifies a group: its key may use only grouped columns, and the id itself
+    // joins the GROUP BY (it is a function of the key, so the groups do not change).
+    for (const id of ids) {
+      const loose = columnRefsOutsideAggregates(id.key).filter((r) => !groupedCols.has(JSON.stringify(r)));
+      if (loose.length > 0 && !grouped.has(JSON.stringify(id.key))) {
+        ctx.diagnostics.push(aggregateWithoutGroup(y.locate([...path, "ids", id.column, "source_key"]), `ids.${id.column}`));
+      } else if (groupBy.length > 0) groupBy.push(col(id.alias, "id", "integer"));
     }
   }
 

@@ -600,9 +600,17 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return def.cdm ? "none" : "named";
   }
 
+  /**
+   * A column's type in a table: OHDSI's types for CDM tables; the cast types for source/staging tables (so a float
+   * stays a DOUBLE where a dialect's NUMERIC would round it, e.g. DuckDB's DECIMAL(18,3)).
+   */
+  tableColumnTypeName(def: Pick<TableDef, "cdm">, t: CastType): string {
+    return def.cdm ? this.columnTypeName(t) : this.castTypeName(t);
+  }
+
   /** The column definitions (and inline primary key, when wanted) of a CREATE TABLE. */
   protected tableElements(def: TableDef, primaryKey: "none" | "inline" | "named"): string[] {
-    const cols = def.columns.map((c) => `${this.ident(c.name)} ${this.columnTypeName(c.type)}${c.required ? " NOT NULL" : ""}`);
+    const cols = def.columns.map((c) => `${this.ident(c.name)} ${this.tableColumnTypeName(def, c.type)}${c.required ? " NOT NULL" : ""}`);
     if (primaryKey !== "none" && def.primaryKey.length > 0) {
       const pk = `PRIMARY KEY (${def.primaryKey.map((c) => this.ident(c)).join(", ")})`;
       cols.push(primaryKey === "named" ? `CONSTRAINT ${this.ident(this.primaryKeyName(def))} ${pk}` : pk);
@@ -853,7 +861,17 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         break;
       }
     }
+    if (body.mode !== "merge") statements.push(...this.afterBulkWrite(body.target, ctx));
     return { statements, transactional: true, resultStatement };
+  }
+
+  /**
+   * Statements after a table's contents were replaced in bulk (a load, a rebuild, a replace): e.g. refreshing the
+   * planner's statistics, without which a freshly loaded table is planned as if empty (nested loops over the whole
+   * vocabulary). Default: nothing.
+   */
+  protected afterBulkWrite(_target: TableRef, _ctx: RenderContext): string[] {
+    return [];
   }
 
   /**
@@ -870,12 +888,13 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     }
     const on = body.key.map((k) => `${t}.${this.ident(k)} = ${s}.${this.ident(k)}`).join(" AND ");
     const others = body.columns.filter((c) => !keys.has(c.name));
+    const def = findTableDef(ctx, body.target) ?? { cdm: false };
     const lines = [`MERGE INTO ${this.table(body.target, ctx)} AS ${t}`, `USING (\n${indent(query)}\n) AS ${s}`, `ON ${on}`];
     if (others.length > 0) {
       // Compare as stored: a float value cast to the column's type first, or a DECIMAL column would always differ.
       const changed = others.map((c) => {
         const src = `${s}.${this.ident(c.name)}`;
-        const cmp = c.type.kind === "float" ? `CAST(${src} AS ${this.columnTypeName(c.type)})` : src;
+        const cmp = c.type.kind === "float" ? `CAST(${src} AS ${this.tableColumnTypeName(def, c.type)})` : src;
         return `${t}.${this.ident(c.name)} IS DISTINCT FROM ${cmp}`;
       });
       lines.push(`WHEN MATCHED AND (\n${indent(changed.map((c, i) => (i === 0 ? c : `OR ${c}`)).join("\n"))}\n) THEN`);

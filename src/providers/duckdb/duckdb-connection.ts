@@ -20,6 +20,13 @@ export const DuckDbTargetSchema = z.object({
 });
 export type DuckDbTarget = z.infer<typeof DuckDbTargetSchema>;
 
+/**
+ * The catalog name a database file is attached under. DuckDB names a file's catalog after its stem, so a file
+ * "synthea.duckdb" holding a schema "synthea" made `synthea.patients` ambiguous; attaching under a fixed name that
+ * no workflow uses as a schema avoids the clash whatever the file is called.
+ */
+const FILE_CATALOG = "omopetl_db";
+
 /** ResultReturnType.CHANGED_ROWS of @duckdb/node-bindings: DML reports rowsChanged. */
 const CHANGED_ROWS = 1;
 
@@ -54,9 +61,14 @@ export async function connectDuckDb(target: TargetConfig): Promise<Connection> {
   try {
     if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });
     const { DuckDBInstance } = await import("@duckdb/node-api");
-    const instance = await DuckDBInstance.create(path, options);
+    const instance = await DuckDBInstance.create(":memory:", options);
     const main = await instance.connect();
-    return new DuckDbConnection(instance, main, t.retries);
+    const use = path === ":memory:" ? undefined : `USE ${FILE_CATALOG}`;
+    if (use) {
+      await main.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${FILE_CATALOG}`);
+      await main.run(use);
+    }
+    return new DuckDbConnection(instance, main, t.retries, use);
   } catch (e) {
     throw connectionFailed("duckdb", `${path}: ${e instanceof Error ? e.message : String(e)}`, e);
   }
@@ -87,6 +99,8 @@ class DuckDbConnection implements Connection {
     private readonly instance: DuckDBInstance,
     private readonly main: NativeConnection,
     private readonly retries: number,
+    /** Run on every new native connection: selects the attached file's catalog. */
+    private readonly use: string | undefined,
   ) {}
 
   /** Serialises calls on the shared connection (a native connection runs one statement at a time). */
@@ -122,6 +136,7 @@ class DuckDbConnection implements Connection {
   async session<T>(fn: (s: Connection) => Promise<T>): Promise<T> {
     this.assertOpen();
     const native = await this.instance.connect();
+    if (this.use) await native.run(this.use);
     try {
       return await fn(new PinnedDuckDbConnection(native, false));
     } finally {

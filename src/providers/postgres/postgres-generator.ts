@@ -1,5 +1,5 @@
 import type { Expr } from "../../core/expr/ast.js";
-import type { LoadBody, TableDef } from "../../core/model/plan.js";
+import type { LoadBody, TableDef, TableRef } from "../../core/model/plan.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { globToRegex, hasGlob, localPath, splitDirectory, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
@@ -133,6 +133,11 @@ export class PostgresGenerator extends BaseSqlGenerator {
     return `DO ${tag}\n${body}\n${tag}`;
   }
 
+  /** Fresh statistics for the planner: a just-loaded table would otherwise be planned as empty. */
+  protected override afterBulkWrite(target: TableRef, ctx: RenderContext): string[] {
+    return [`ANALYZE ${this.table(target, ctx)}`];
+  }
+
   protected override renderRebuildTable(def: TableDef, ctx: RenderContext): string[] {
     // Transactional DDL: DROP and CREATE commit together with the INSERT that follows. The primary key is declared
     // under the name the constraints step uses, so that step finds it. A table other tables reference by foreign
@@ -236,6 +241,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
       `FROM ${stage} AS ${f}`,
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
+    statements.push(...this.afterBulkWrite(body.target, ctx));
     return { statements, transactional: true, resultStatement };
   }
 
