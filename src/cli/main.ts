@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { createRequire } from "node:module";
+import { registerRunCommands } from "./commands/run-commands.js";
 
 /**
  * The omopetl command line: a thin wrapper over the library. Each command's implementation is imported only when it
@@ -87,6 +88,8 @@ export async function main(argv: string[]): Promise<void> {
       const { specPullCommand } = await import("./commands/spec-commands.js");
       process.exitCode = await specPullCommand(opts, program.opts());
     });
+
+  registerRunCommands(program, () => program.opts());
 
   try {
     await program.parseAsync(argv);

@@ -23,12 +23,18 @@ export function reportDiagnostics(ds: readonly Diagnostic[], cwd = process.cwd()
   return ds.some((d) => d.severity === "error") ? 1 : 0;
 }
 
+function isOmopetlErrorLike(e: unknown): e is { diagnostic: Diagnostic; exitCode: number } {
+  const d = (e as { diagnostic?: Partial<Diagnostic> } | null)?.diagnostic;
+  return typeof d?.code === "string" && typeof d.message === "string" && typeof (e as { exitCode?: unknown }).exitCode === "number";
+}
+
 /**
  * The last line of defence: user errors (OmopetlError) print as one diagnostic; anything else is a bug in omopetl
  * and prints its stack only with OMOPETL_DEBUG set.
  */
 export function reportFatal(e: unknown): number {
-  if (e instanceof OmopetlError) {
+  // Duck-typed as well: a third-party provider may bring its own copy of omopetl, whose OmopetlError is another class.
+  if (e instanceof OmopetlError || isOmopetlErrorLike(e)) {
     process.stderr.write(formatDiagnostic(e.diagnostic) + "\n");
     return e.exitCode;
   }

@@ -8,7 +8,7 @@
  * lines or JSON.
  */
 import type { CompiledWorkflowPlan, PlanStep } from "../core/model/plan.js";
-import type { Provider, RenderContext, TargetConfig } from "../providers/provider-api.js";
+import { renderContextFromPlan, type Provider, type RenderContext, type TargetConfig } from "../providers/provider-api.js";
 
 /** Bumped on any incompatible change of this file; third-party orchestrators declare the version they implement. */
 export const ORCHESTRATOR_API_VERSION = 1 as const;
@@ -192,7 +192,7 @@ export interface Orchestrator {
 
 /** The render context of a plan on a target (the target's schema mapping wins). */
 export function targetRenderContext(plan: CompiledWorkflowPlan, target: RunTarget): RenderContext {
-  return { tables: plan.tables, schemas: { ...plan.schemas, ...(target.config.schemas ?? {}) }, idMap: plan.idMap };
+  return renderContextFromPlan(plan, target.config.schemas);
 }
 
 /** The plan's steps in a valid execution order (the compiler's: by level, then name), limited to `selection`. */

@@ -154,7 +154,7 @@ export function providerNotFound(spec: string, detail: string, hint?: string): O
     {
       code: "PROVIDER_NOT_FOUND",
       severity: "error",
-      message: `provider "${spec}" not found: ${detail}.`,
+      message: `provider "${spec}" not found: ${detail}${/[.?!]$/.test(detail) ? "" : "."}`,
       ...(hint ? { hint } : {}),
     },
     2,

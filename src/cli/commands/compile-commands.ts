@@ -25,7 +25,7 @@ export async function compileCommand(
   let plan = result.plan;
   if (opts.dialect) {
     const { withDialectSql } = await import("../dialect-sql.js");
-    const out = await withDialectSql(plan, opts.dialect, config);
+    const out = await withDialectSql(plan, opts.dialect, config, path.dirname(path.resolve(workflow)));
     plan = out.plan;
     if (opts.sqlDir) {
       await mkdir(opts.sqlDir, { recursive: true });

@@ -2,7 +2,6 @@
  * Real engines for provider tests: an in-memory DuckDB, and the Postgres server of the test environment with a
  * uniquely named set of schemas per test file (dropped afterwards).
  */
-import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { duckdbProvider } from "../../../src/providers/duckdb/index.js";
 import { postgresProvider } from "../../../src/providers/postgres/index.js";
 import type { Connection, Provider, RenderContext, RenderedStep } from "../../../src/providers/provider-api.js";
 import { executeRenderedStep } from "../../../src/providers/provider-api.js";
+import { uniqueTag } from "../../../src/providers/conformance/conformance-harness.js";
 import type { PlanStep } from "../../../src/core/model/plan.js";
 
 /** The test Postgres server (override with OMOPETL_TEST_PG_URL). */
@@ -30,10 +30,8 @@ export interface Engine {
 /** Logical schemas the tests use. */
 export const LOGICAL_SCHEMAS = ["source", "staging", "cdm", "vocab"] as const;
 
-/** A short unique tag, safe in identifiers. */
-export function uniqueTag(): string {
-  return `${process.pid.toString(36)}${randomBytes(3).toString("hex")}`;
-}
+/** A short unique tag, safe in identifiers (the conformance suite's). */
+export { uniqueTag };
 
 export async function openEngine(name: EngineName, label: string): Promise<Engine> {
   const tag = `${label}_${uniqueTag()}`;
@@ -64,23 +62,8 @@ export async function runRendered(engine: Engine, name: string, rendered: Render
   await executeRenderedStep(engine.conn, name, rendered);
 }
 
-/**
- * The table's full contents as text, rows sorted by every column in turn: equal dumps mean identical contents as
- * the engine reports them (row order in storage aside).
- */
-export async function dump(conn: Connection, qualified: string): Promise<string> {
-  const rows = await conn.query(`SELECT * FROM ${qualified}`);
-  const cols = rows.length > 0 ? Object.keys(rows[0]!) : [];
-  const sorted = [...rows].sort((a, b) => {
-    for (const c of cols) {
-      const x = JSON.stringify(a[c]);
-      const y = JSON.stringify(b[c]);
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  });
-  return JSON.stringify(sorted);
-}
+/** The table's full contents as comparable text (shared with the conformance suite). */
+export { dump } from "../../../src/providers/conformance/table-dump.js";
 
 /** A temp dir the database server can read (Postgres reads load files as its own OS user). */
 export async function readableTempDir(): Promise<string> {

@@ -1,0 +1,329 @@
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
+import type { LedgerRun, LedgerStepRun } from "../../orchestrators/ledger/run-ledger.js";
+import type { RunResult } from "../../orchestrators/orchestrator-api.js";
+import type { LoadedConfig } from "../config.js";
+import type { GlobalOptions } from "../session.js";
+
+/*
+ * `omopetl run` and `omopetl status`. Registration is cheap: everything heavy (the compiler, providers, drivers,
+ * the orchestrator, the progress renderers) is imported inside the actions, so `omopetl --help` stays fast.
+ */
+
+/** Options of `omopetl run`, as commander parses them. */
+export interface RunCommandOptions {
+  orchestrator: string;
+  target?: string;
+  concurrency?: number;
+  resume?: true | string;
+  dryRun?: boolean;
+  select?: string[];
+  exclude?: string[];
+  param: string[];
+  metricsOut?: string;
+  logFormat: "text" | "json";
+}
+
+/** Options of `omopetl status`. */
+export interface StatusCommandOptions {
+  target?: string;
+  runs: number;
+  json?: boolean;
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+  return n;
+};
+
+/** Adds `run` and `status` to the program. */
+export function registerRunCommands(program: Command, getGlobals: () => GlobalOptions): void {
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command("run")
+    .description("run a workflow (or a compiled plan) on a target; exit 0 ok, 1 a step failed, 2 usage/config, 130 interrupted")
+    .argument("<workflow>", "workflow YAML file, or a plan JSON written by `omopetl compile`")
+    .option("--orchestrator <name>", "orchestrator: local, or omopetl-orchestrator-<name> / a module path", "local")
+    .option("--target <name>", 'target from the configuration\'s "targets:" (default: "default"; without targets, ./omop.duckdb)')
+    .option("--concurrency <n>", "most steps running at once (default: 1 on DuckDB, 4 on PostgreSQL)", positiveInt("--concurrency"))
+    .option("--resume [run-id]", "skip steps a failed/interrupted run already did (default: the latest such run of this workflow)")
+    .option("--dry-run", "print every statement in execution order; run nothing")
+    .option("-s, --select <selector...>", "run only these steps: step, step+ (and downstream), +step (and upstream)")
+    .option("--exclude <selector...>", "leave out these steps (same selector syntax)")
+    .addOption(new Option("-p, --param <key=value>", "set a workflow parameter (repeatable)").argParser(collect).default([]))
+    .option("--metrics-out <file>", "write the run's metrics (per step: rows, duration, attempts; totals) as JSON")
+    .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
+    .action(async (workflow: string, opts: RunCommandOptions) => {
+      process.exitCode = await runCommand(workflow, opts, getGlobals());
+    });
+
+  program
+    .command("status")
+    .description("recent runs on a target, or one run's steps with their errors")
+    .argument("[run-id]", "a run to show in detail")
+    .option("--target <name>", 'target from the configuration (default: "default")')
+    .option("--runs <n>", "how many recent runs to list", positiveInt("--runs"), 10)
+    .option("--json", "machine-readable output")
+    .action(async (runId: string | undefined, opts: StatusCommandOptions) => {
+      process.exitCode = await statusCommand(runId, opts, getGlobals());
+    });
+}
+
+/** Reads a plan written by `omopetl compile`. */
+async function readPlan(file: string): Promise<CompiledWorkflowPlan> {
+  const { readFile } = await import("node:fs/promises");
+  const { OmopetlError } = await import("../../core/diagnostics/diagnostic.js");
+  const { CompiledWorkflowPlanSchema } = await import("../../core/model/plan.js");
+  const fail = (message: string) => new OmopetlError({ code: "PLAN_INVALID", severity: "error", location: { file, line: 1, column: 1 }, message }, 2);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw fail(`cannot read the plan: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw fail(`not JSON: ${(e as Error).message}.`);
+  }
+  const parsed = CompiledWorkflowPlanSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw fail(`not a CompiledWorkflowPlan of this version: "${first.path.join(".")}": ${first.message}.`);
+  }
+  return parsed.data;
+}
+
+/** The command line to continue this run: the same arguments with `--resume` instead of any resume option. */
+function resumeCommand(opts: RunCommandOptions): string {
+  const argv = process.argv.slice(2);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith("--resume=")) continue;
+    if (a === "--resume") {
+      if (typeof opts.resume === "string" && argv[i + 1] === opts.resume) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  const quote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  return ["omopetl", ...out.map(quote), "--resume"].join(" ");
+}
+
+/** `omopetl run`: compiles (or reads) the plan, resolves target and orchestrator, runs, reports. */
+export async function runCommand(file: string, opts: RunCommandOptions, global: GlobalOptions): Promise<number> {
+  const cwd = process.cwd();
+  const { OmopetlError } = await import("../../core/diagnostics/diagnostic.js");
+  let plan: CompiledWorkflowPlan;
+  let config: LoadedConfig;
+  if (file.toLowerCase().endsWith(".json")) {
+    if (opts.param.length) {
+      throw new OmopetlError({ code: "USAGE", severity: "error", message: "--param cannot change a compiled plan: its parameters were resolved when it was compiled.", hint: "Run the workflow YAML instead, or recompile with the parameters." }, 2);
+    }
+    const { loadConfig } = await import("../config.js");
+    config = await loadConfig(cwd, global.config);
+    plan = await readPlan(file);
+  } else {
+    const { compileFromCli } = await import("../session.js");
+    const { reportDiagnostics } = await import("../report.js");
+    const compiled = await compileFromCli(file, opts.param, global);
+    const code = reportDiagnostics(compiled.result.diagnostics);
+    if (!compiled.result.plan) return code || 1;
+    plan = compiled.result.plan;
+    config = compiled.config;
+  }
+
+  const { selectSteps } = await import("../../orchestrators/selection.js");
+  const selection = selectSteps(plan, opts.select ?? [], opts.exclude ?? []);
+  const { resolveRunTarget } = await import("../target.js");
+  const target = await resolveRunTarget(opts.target, config, cwd);
+  if (target.embedded) process.stderr.write(`no targets configured: using the embedded DuckDB database ${target.description.replace(/^duckdb /, "")}\n`);
+  const { resolveOrchestrator } = await import("../../orchestrators/registry.js");
+  const orchestrator = await resolveOrchestrator(opts.orchestrator, { projectDir: config.dir, configured: config.config.orchestrators ?? [] });
+
+  const { createReporter } = await import("../progress/reporter.js");
+  const useColor = process.stderr.isTTY === true && !process.argv.includes("--no-color") && !process.env.NO_COLOR;
+  const hint = resumeCommand(opts);
+  const reporter = await createReporter({ format: opts.logFormat, secrets: target.secrets ?? [], resumeCommand: hint, color: useColor });
+
+  // `omopetl run --dry-run | head`: a closed stdout ends a dry run quietly, and never breaks a real one (whose
+  // progress and bookkeeping go on; only the output is lost).
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" && opts.dryRun) process.exit(0);
+  };
+  process.stdout.on("error", onStdoutError);
+
+  // First Ctrl-C/SIGTERM: stop scheduling, let running steps stop at their next statement and roll back, record
+  // the state, exit 130. A second one exits at once (the ledger keeps "running"; --resume still works).
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      reporter.note("interrupted: no new steps start; running steps stop and roll back (interrupt again to exit at once)");
+      controller.abort(new Error("interrupted"));
+    } else {
+      reporter.close();
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let result: RunResult;
+  try {
+    result = await orchestrator.execute(plan, target, {
+      ...(selection ? { selection } : {}),
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+      dryRun: opts.dryRun === true,
+      signal: controller.signal,
+      onEvent: (e) => reporter.onEvent(e),
+      invocation: hint.replace(/ --resume$/, ""),
+      ...retryBackoffFromEnv(),
+    });
+  } finally {
+    reporter.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    // onStdoutError stays: a write's EPIPE can arrive after the run has ended.
+  }
+
+  if (opts.metricsOut) {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const path = await import("node:path");
+    const { maskSecrets } = await import("../../orchestrators/redact.js");
+    await mkdir(path.dirname(path.resolve(opts.metricsOut)), { recursive: true });
+    await writeFile(opts.metricsOut, maskSecrets(JSON.stringify(result, null, 2), target.secrets) + "\n");
+  }
+  return result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
+}
+
+/**
+ * OMOPETL_RETRY_MIN_TIMEOUT_MS shortens the backoff between retries (tests, impatient users); the default is 1s
+ * doubling up to 30s.
+ */
+function retryBackoffFromEnv(): { retryBackoff?: { minTimeoutMs: number } } {
+  const v = Number(process.env.OMOPETL_RETRY_MIN_TIMEOUT_MS);
+  return process.env.OMOPETL_RETRY_MIN_TIMEOUT_MS !== undefined && Number.isFinite(v) && v >= 0 ? { retryBackoff: { minTimeoutMs: v } } : {};
+}
+
+/** `omopetl status`: the run ledgers of a target. */
+export async function statusCommand(runId: string | undefined, opts: StatusCommandOptions, global: GlobalOptions): Promise<number> {
+  const cwd = process.cwd();
+  const { existsSync } = await import("node:fs");
+  const { loadConfig } = await import("../config.js");
+  const config = await loadConfig(cwd, global.config);
+  const { resolveRunTarget } = await import("../target.js");
+  const target = await resolveRunTarget(opts.target, config, cwd);
+  const { maskSecrets } = await import("../../orchestrators/redact.js");
+  const out = (s: string) => process.stdout.write(maskSecrets(s, target.secrets));
+  const { runNotFound, providerCannotConnect } = await import("../../orchestrators/orchestrator-errors.js");
+  const nothing = (why: string): number => {
+    if (runId) throw runNotFound(runId, undefined, `of ${target.description} (${why})`);
+    if (opts.json) out(JSON.stringify({ runs: [] }) + "\n");
+    else process.stderr.write(`no runs recorded on ${target.description}: ${why}\n`);
+    return 0;
+  };
+  // Opening a DuckDB file creates it: a status query must not leave an empty database behind.
+  if (typeof target.config["path"] === "string" && target.config["path"] !== ":memory:" && !existsSync(target.config["path"])) {
+    return nothing("the database file does not exist");
+  }
+  if (!target.provider.connect) throw providerCannotConnect(target.provider.name);
+  const conn = await target.provider.connect(target.config);
+  try {
+    const { RunLedger, findLedgerSchemas } = await import("../../orchestrators/ledger/run-ledger.js");
+    const schemas = await findLedgerSchemas(conn);
+    if (schemas.length === 0) return nothing("no run ledger (omopetl_run) in any schema");
+    const ledgers = schemas.map((s) => new RunLedger(conn, s));
+    if (runId) {
+      for (const ledger of ledgers) {
+        const run = await ledger.getRun(runId);
+        if (!run) continue;
+        const steps = await ledger.stepRuns(runId);
+        if (opts.json) out(JSON.stringify({ run, steps }, null, 2) + "\n");
+        else out(formatRunDetail(run, steps));
+        return 0;
+      }
+      throw runNotFound(runId, undefined, `of ${target.description}`);
+    }
+    const runs = (await Promise.all(ledgers.map((l) => l.listRuns({ limit: opts.runs }))))
+      .flat()
+      .sort((a, b) => (a.runId < b.runId ? 1 : -1))
+      .slice(0, opts.runs);
+    if (opts.json) out(JSON.stringify({ runs }, null, 2) + "\n");
+    else out(formatRunList(runs, target.description));
+    return 0;
+  } finally {
+    await conn.close();
+  }
+}
+
+const num = (n: number) => n.toLocaleString("en-US");
+
+function duration(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  if (ms < 10_000) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** Columns padded to their widest cell. */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "");
+
+function formatRunList(runs: readonly LedgerRun[], target: string): string {
+  if (runs.length === 0) return `no runs recorded on ${target}\n`;
+  const rows = [["RUN", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION", "OK", "FAILED", "SKIPPED", "REUSED", "ROWS"]];
+  for (const r of runs) {
+    rows.push([
+      r.runId,
+      r.workflow,
+      r.status,
+      when(r.startedAt),
+      duration(r.durationMs),
+      String(r.totals.succeeded),
+      String(r.totals.failed),
+      String(r.totals.skipped),
+      String(r.totals.reused),
+      num(r.totals.rowsAffected),
+    ]);
+  }
+  let text = `runs on ${target}\n${table(rows)}`;
+  if (runs.some((r) => r.status === "running")) text += '"running" is also what a run killed without warning leaves behind; `omopetl run ... --resume` continues it.\n';
+  return text;
+}
+
+function formatRunDetail(run: LedgerRun, steps: readonly LedgerStepRun[]): string {
+  const lines = [
+    `run ${run.runId} · ${run.workflow} · ${run.status} · started ${when(run.startedAt)} UTC${run.durationMs !== undefined ? ` · ${duration(run.durationMs)}` : ""}`,
+    `target ${run.target} · orchestrator ${run.orchestrator}${run.concurrency ? ` · concurrency ${run.concurrency}` : ""} · plan ${run.planFingerprint.slice(0, 12)}`,
+  ];
+  if (run.resumedFrom) lines.push(`resumed from ${run.resumedFrom}`);
+  if (run.invocation) lines.push(`command: ${run.invocation}`);
+  const rows = [["STEP", "STATUS", "ATTEMPTS", "DURATION", "ROWS"]];
+  for (const s of steps) {
+    const rowText =
+      s.status === "skipped" && s.skippedBecause
+        ? `depends on ${s.skippedBecause}`
+        : s.status === "reused" && s.reusedFrom
+          ? `done by ${s.reusedFrom}`
+          : s.rows.affected !== undefined
+            ? `${num(s.rows.affected)} ${s.rows.verb ?? "rows"}`
+            : "";
+    rows.push([s.step, s.status, s.attempts ? String(s.attempts) : "", duration(s.durationMs), rowText]);
+  }
+  let text = `${lines.join("\n")}\n\n${table(rows)}`;
+  for (const s of steps.filter((x) => x.status === "failed" && x.error)) {
+    text += `\n${s.step} failed after ${s.attempts} attempt${s.attempts === 1 ? "" : "s"}:\n${s.error!.split("\n").map((l) => `  ${l}`).join("\n")}\n`;
+  }
+  return text;
+}

@@ -1,0 +1,273 @@
+import type { CompiledWorkflowPlan, PlanStep } from "../../core/model/plan.js";
+import type { Connection } from "../../providers/provider-api.js";
+import { RunLedger } from "../ledger/run-ledger.js";
+import { totalsOf } from "../metrics.js";
+import {
+  ORCHESTRATOR_API_VERSION,
+  stepsInExecutionOrder,
+  targetRenderContext,
+  type ExecuteOptions,
+  type Orchestrator,
+  type RetryBackoff,
+  type RunEvent,
+  type RunResult,
+  type RunStatus,
+  type RunTarget,
+  type StepMetrics,
+} from "../orchestrator-api.js";
+import { invalidConcurrency, providerCannotConnect, resumeWrongWorkflow, runNotFound } from "../orchestrator-errors.js";
+import { maskSecrets } from "../redact.js";
+import { reusableSteps } from "../resume.js";
+import { newRunId } from "../run-id.js";
+import { scheduleDag, type NodeOutcome } from "./dag-scheduler.js";
+import { prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
+import { runStep } from "./step-runner.js";
+
+/** Name of the built-in orchestrator. */
+export const LOCAL_ORCHESTRATOR = "local";
+
+const DEFAULT_BACKOFF: Required<RetryBackoff> = { minTimeoutMs: 1000, factor: 2, maxTimeoutMs: 30_000 };
+
+/**
+ * Default worker count for a dialect: DuckDB serialises writers on one file (concurrent transactions would only
+ * abort each other), so one; server databases run independent steps side by side.
+ */
+export function defaultConcurrency(dialect: string): number {
+  return dialect === "duckdb" ? 1 : 4;
+}
+
+/** The staging schema's physical name on the target: where the run ledger lives. */
+export function ledgerSchema(plan: Pick<CompiledWorkflowPlan, "schemas">, target: Pick<RunTarget, "config">): string {
+  return target.config.schemas?.["staging"] ?? plan.schemas["staging"] ?? "staging";
+}
+
+/** Which run `options.resume` designates, and the steps it lets this run reuse. */
+async function resolveResume(
+  ledger: RunLedger,
+  plan: CompiledWorkflowPlan,
+  resume: true | string,
+  selection: ReadonlySet<string> | undefined,
+  emitWarning: (message: string) => void,
+): Promise<{ from?: string; reused: Map<string, string> }> {
+  let runId: string;
+  if (resume === true) {
+    const { run, latest } = await ledger.findResumable(plan.name);
+    if (!run) {
+      emitWarning(latest ? `nothing to resume: the last run of ${plan.name} (${latest.runId}) succeeded; running every step` : `nothing to resume: no earlier run of ${plan.name} on this target; running every step`);
+      return { reused: new Map() };
+    }
+    runId = run.runId;
+  } else {
+    const run = await ledger.getRun(resume);
+    if (!run) throw runNotFound(resume, plan.name, `in schema "${ledger.schema}"`);
+    if (run.workflow !== plan.name) throw resumeWrongWorkflow(resume, run.workflow, plan.name);
+    runId = run.runId;
+  }
+  const previous = await ledger.stepRuns(runId);
+  return { from: runId, reused: reusableSteps(plan, previous, runId, selection) };
+}
+
+/**
+ * Runs plans in this process: a bounded pool of workers over the step DAG, with retries of transient failures, step
+ * timeouts, a run ledger in the target database (ledger/run-ledger.ts) and resume (resume.ts).
+ */
+export const localOrchestrator: Orchestrator = {
+  name: LOCAL_ORCHESTRATOR,
+  apiVersion: ORCHESTRATOR_API_VERSION,
+  description: "runs steps in this process, in parallel as the DAG allows, with a run ledger in the target database",
+
+  async execute(plan: CompiledWorkflowPlan, target: RunTarget, options: ExecuteOptions = {}): Promise<RunResult> {
+    const runId = options.runId ?? newRunId();
+    const secrets = target.secrets ?? [];
+    // A listener's failure (a closed stdout pipe) must not break the run or its bookkeeping.
+    const emit = (e: RunEvent) => {
+      try {
+        options.onEvent?.(e);
+      } catch {
+        // ignored
+      }
+    };
+    const concurrency = options.concurrency ?? defaultConcurrency(target.provider.dialect);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidConcurrency(concurrency);
+    const backoff = { ...DEFAULT_BACKOFF, ...stripUndefined(options.retryBackoff ?? {}) };
+    const ctx = targetRenderContext(plan, target);
+    const steps = stepsInExecutionOrder(plan, options.selection);
+    const signal = options.signal ?? new AbortController().signal;
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const warn = (message: string) => emit({ type: "warning", time: new Date().toISOString(), runId, message: maskSecrets(message, secrets) });
+
+    const needsConnection = !options.dryRun || options.resume !== undefined;
+    if (needsConnection && !target.provider.connect) throw providerCannotConnect(target.provider.name);
+    const conn: Connection | undefined = needsConnection ? await target.provider.connect!(target.config) : undefined;
+    try {
+      const ledger = conn ? new RunLedger(conn, ledgerSchema(plan, target)) : undefined;
+      let reused = new Map<string, string>();
+      let resumedFrom: string | undefined;
+      if (ledger && options.resume !== undefined) {
+        // A dry run does not create the ledger; without one there is nothing to resume from.
+        if (options.dryRun && !(await ledger.exists())) warn("nothing to resume: this target has no run ledger yet");
+        else {
+          if (!options.dryRun) await ledger.ensure();
+          const r = await resolveResume(ledger, plan, options.resume, options.selection, warn);
+          reused = r.reused;
+          resumedFrom = r.from;
+        }
+      }
+      const toRun = steps.filter((s) => !reused.has(s.name));
+      emit({
+        type: "run-start",
+        time: startedAt.toISOString(),
+        runId,
+        workflow: plan.name,
+        planFingerprint: plan.fingerprint,
+        target: target.description,
+        concurrency,
+        steps: toRun.map((s) => s.name),
+        reused: steps.filter((s) => reused.has(s.name)).map((s) => s.name),
+        ...(resumedFrom ? { resumedFrom } : {}),
+        dryRun: options.dryRun === true,
+      });
+
+      const metrics = new Map<string, StepMetrics>();
+      for (const s of steps) {
+        const from = reused.get(s.name);
+        if (from) {
+          metrics.set(s.name, { name: s.name, status: "reused", attempts: 0, rows: {}, reusedFrom: from });
+          emit({ type: "step-reuse", time: new Date().toISOString(), runId, step: s.name, fromRun: from });
+        }
+      }
+
+      let status: RunStatus;
+      if (options.dryRun) {
+        dryRun(toRun, target, ctx, runId, emit);
+        status = "succeeded";
+      } else {
+        status = await runSteps({ plan, target, options, conn: conn!, ledger: ledger!, runId, steps, toRun, reused, resumedFrom, concurrency, backoff, ctx, signal, emit, metrics, startedAt, secrets });
+      }
+
+      const endedAt = new Date();
+      const durationMs = Math.round(performance.now() - t0);
+      const stepMetrics = steps.map((s) => metrics.get(s.name) ?? { name: s.name, status: "cancelled" as const, attempts: 0, rows: {} });
+      const totals = totalsOf(stepMetrics);
+      if (!options.dryRun) await ledger!.finishRun(runId, status, endedAt, durationMs, totals);
+      const result: RunResult = {
+        runId,
+        orchestrator: LOCAL_ORCHESTRATOR,
+        workflow: plan.name,
+        planFingerprint: plan.fingerprint,
+        target: target.description,
+        status,
+        dryRun: options.dryRun === true,
+        ...(resumedFrom ? { resumedFrom } : {}),
+        concurrency,
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        durationMs,
+        totals,
+        steps: stepMetrics,
+      };
+      emit({ type: "run-end", time: endedAt.toISOString(), runId, status, result });
+      return result;
+    } finally {
+      await conn?.close();
+    }
+  },
+};
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Emits every statement of the steps, in execution order, without running anything. */
+function dryRun(steps: readonly PlanStep[], target: RunTarget, ctx: ReturnType<typeof targetRenderContext>, runId: string, emit: (e: RunEvent) => void): void {
+  for (const step of steps) {
+    const rendered = target.provider.generator.renderStep(step, ctx);
+    for (const [index, sql] of rendered.statements.entries()) {
+      emit({ type: "statement", time: new Date().toISOString(), runId, step: step.name, index, count: rendered.statements.length, transactional: rendered.transactional, sql });
+    }
+  }
+}
+
+interface RunState {
+  plan: CompiledWorkflowPlan;
+  target: RunTarget;
+  options: ExecuteOptions;
+  conn: Connection;
+  ledger: RunLedger;
+  runId: string;
+  steps: PlanStep[];
+  toRun: PlanStep[];
+  reused: Map<string, string>;
+  resumedFrom: string | undefined;
+  concurrency: number;
+  backoff: Required<RetryBackoff>;
+  ctx: ReturnType<typeof targetRenderContext>;
+  signal: AbortSignal;
+  emit: (e: RunEvent) => void;
+  metrics: Map<string, StepMetrics>;
+  startedAt: Date;
+  secrets: readonly string[];
+}
+
+/** Records the run, schedules its steps and returns how it ended. */
+async function runSteps(s: RunState): Promise<RunStatus> {
+  await s.ledger.ensure();
+  await s.ledger.startRun({
+    runId: s.runId,
+    workflow: s.plan.name,
+    planFingerprint: s.plan.fingerprint,
+    startedAt: s.startedAt,
+    target: s.target.description,
+    orchestrator: LOCAL_ORCHESTRATOR,
+    ...(s.resumedFrom ? { resumedFrom: s.resumedFrom } : {}),
+    concurrency: s.concurrency,
+    ...(s.options.invocation ? { invocation: maskSecrets(s.options.invocation, s.secrets) } : {}),
+    steps: s.steps.map((st) => {
+      const from = s.reused.get(st.name);
+      return { step: st.name, fingerprint: st.fingerprint, kind: st.kind, level: st.level, status: from ? ("reused" as const) : ("pending" as const), ...(from ? { reusedFrom: from } : {}) };
+    }),
+  });
+
+  for (const w of await prepareSchemas(s.conn, schemasCreatedBySteps(s.plan, s.toRun, s.ctx))) {
+    s.emit({ type: "warning", time: new Date().toISOString(), runId: s.runId, message: maskSecrets(w, s.secrets) });
+  }
+
+  // Steps not selected (and reused ones) count as done for their dependents.
+  const selected = new Set(s.toRun.map((st) => st.name));
+  const satisfied = new Set(s.plan.steps.map((st) => st.name).filter((n) => !selected.has(n)));
+  const stepCtx = {
+    runId: s.runId,
+    conn: s.conn,
+    ledger: s.ledger,
+    generator: s.target.provider.generator,
+    renderContext: s.ctx,
+    emit: s.emit,
+    signal: s.signal,
+    backoff: s.backoff,
+    secrets: s.secrets,
+  };
+  await scheduleDag({
+    nodes: s.toRun,
+    satisfied,
+    concurrency: s.concurrency,
+    signal: s.signal,
+    run: async (step): Promise<NodeOutcome> => {
+      const m = await runStep(step, stepCtx);
+      s.metrics.set(step.name, m);
+      return m.status === "succeeded" ? "succeeded" : m.status === "failed" ? "failed" : "cancelled";
+    },
+    onSkip: async (step, dependency) => {
+      await s.ledger.updateStep(s.runId, step.name, { status: "skipped", skippedBecause: dependency });
+      s.metrics.set(step.name, { name: step.name, status: "skipped", attempts: 0, rows: {}, skippedBecause: dependency });
+      s.emit({ type: "step-skip", time: new Date().toISOString(), runId: s.runId, step: step.name, dependency });
+    },
+    onNotStarted: async (step) => {
+      await s.ledger.updateStep(s.runId, step.name, { status: "cancelled" });
+      s.metrics.set(step.name, { name: step.name, status: "cancelled", attempts: 0, rows: {} });
+      s.emit({ type: "step-cancel", time: new Date().toISOString(), runId: s.runId, step: step.name, started: false });
+    },
+  });
+  if (s.signal.aborted) return "interrupted";
+  return [...s.metrics.values()].some((m) => m.status === "failed" || m.status === "skipped") ? "failed" : "succeeded";
+}

@@ -1,0 +1,32 @@
+import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
+import type { Connection, RenderContext } from "../../providers/provider-api.js";
+import { quoteIdent } from "../ledger/ledger-sql.js";
+
+/**
+ * The physical schemas that steps create on first use: those of non-CDM tables written by `steps` (staging and
+ * source tables, which loads and transforms create with `CREATE SCHEMA IF NOT EXISTS`) and the id map's.
+ */
+export function schemasCreatedBySteps(plan: CompiledWorkflowPlan, steps: CompiledWorkflowPlan["steps"], ctx: RenderContext): string[] {
+  const cdm = new Set(plan.tables.filter((t) => t.cdm).map((t) => `${t.schema}.${t.name}`));
+  const logical = new Set<string>([plan.idMap.schema]);
+  for (const s of steps) for (const w of s.writes) if (!cdm.has(`${w.schema}.${w.name}`)) logical.add(w.schema);
+  return [...new Set([...logical].map((l) => ctx.schemas[l]).filter((p): p is string => p !== undefined))].sort();
+}
+
+/**
+ * Creates those schemas one after the other before any step runs. PostgreSQL's `CREATE SCHEMA IF NOT EXISTS` is
+ * not safe against itself: two concurrent steps creating the same schema can fail with a unique violation on
+ * pg_namespace. Doing it up front, serially, with the very statement the steps run anyway, removes that race.
+ * A failure (no CREATE privilege) is returned as a warning: the steps report it themselves if it matters.
+ */
+export async function prepareSchemas(conn: Connection, schemas: readonly string[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const s of schemas) {
+    try {
+      await conn.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`);
+    } catch (e) {
+      warnings.push(`could not create schema ${s} before the run: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    }
+  }
+  return warnings;
+}

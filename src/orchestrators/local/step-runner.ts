@@ -1,0 +1,154 @@
+import pRetry from "p-retry";
+import { OmopetlError } from "../../core/diagnostics/diagnostic.js";
+import type { PlanStep } from "../../core/model/plan.js";
+import { executeRenderedStep, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution } from "../../providers/provider-api.js";
+import type { RunLedger } from "../ledger/run-ledger.js";
+import { stepRows } from "../metrics.js";
+import type { RetryBackoff, RunEvent, StepMetrics } from "../orchestrator-api.js";
+import { maskSecrets } from "../redact.js";
+import { isTransientError } from "../transient.js";
+import { GuardedConnection, StepStoppedError, StopSwitch } from "./guarded-connection.js";
+
+/** What running a step needs from its run. */
+export interface StepRunContext {
+  runId: string;
+  conn: Connection;
+  ledger: RunLedger;
+  generator: SqlGenerator;
+  renderContext: RenderContext;
+  emit: (event: RunEvent) => void;
+  /** The run's interrupt signal. */
+  signal: AbortSignal;
+  backoff: Required<RetryBackoff>;
+  secrets: readonly string[];
+}
+
+/**
+ * The message of a step's error for people and the ledger, secrets masked. OmopetlErrors give their diagnostic's
+ * message (without the "error CODE:" prefix), less the `step "x" failed` the surrounding output already says.
+ */
+export function errorMessage(e: unknown, secrets: readonly string[]): string {
+  let text = e instanceof OmopetlError ? e.diagnostic.message : e instanceof Error ? e.message : String(e);
+  text = text.replace(/^step "[^"]*" failed (?=at statement \d+)/, "");
+  return maskSecrets(text, secrets);
+}
+
+/** Delay p-retry waits before retry number `retriesConsumed + 1` (same formula, no randomisation). */
+function backoffDelay(retriesConsumed: number, b: Required<RetryBackoff>): number {
+  return Math.min(Math.round(b.minTimeoutMs * b.factor ** retriesConsumed), b.maxTimeoutMs);
+}
+
+/**
+ * Runs one step to its end: renders it, executes it (through a {@link GuardedConnection} honouring the step's
+ * timeout and the run's interrupt), retries transient failures with exponential backoff up to the step's
+ * `retries`, and records every transition in the ledger before announcing it as an event. Never throws for a
+ * failure of the step itself; rejects only when the ledger cannot be written.
+ */
+export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepMetrics> {
+  const now = () => new Date();
+  const started = now();
+  const t0 = performance.now();
+  const maxAttempts = step.retries + 1;
+  let attempts = 0;
+
+  const finish = async (status: "succeeded" | "failed" | "cancelled", extra: Partial<StepMetrics> & { transient?: boolean } = {}): Promise<StepMetrics> => {
+    const ended = now();
+    const durationMs = Math.round(performance.now() - t0);
+    const rows = extra.rows ?? {};
+    await rc.ledger.updateStep(rc.runId, step.name, {
+      status,
+      attempts,
+      endedAt: ended,
+      durationMs,
+      rows,
+      ...(extra.error !== undefined ? { error: extra.error } : {}),
+    });
+    const time = ended.toISOString();
+    if (status === "succeeded") rc.emit({ type: "step-success", time, runId: rc.runId, step: step.name, attempts, durationMs, rows });
+    else if (status === "failed") {
+      rc.emit({ type: "step-failure", time, runId: rc.runId, step: step.name, attempts, maxAttempts, durationMs, error: extra.error ?? "", transient: extra.transient ?? false });
+    } else rc.emit({ type: "step-cancel", time, runId: rc.runId, step: step.name, started: true });
+    return {
+      name: step.name,
+      status,
+      attempts,
+      startedAt: started.toISOString(),
+      endedAt: ended.toISOString(),
+      durationMs,
+      rows,
+      ...(extra.error !== undefined ? { error: extra.error } : {}),
+    };
+  };
+
+  let rendered: RenderedStep;
+  try {
+    rendered = rc.generator.renderStep(step, rc.renderContext);
+  } catch (e) {
+    // The dialect cannot express the step: as permanent as a failure gets. Recorded as one attempt.
+    attempts = 1;
+    await rc.ledger.updateStep(rc.runId, step.name, { status: "running", attempts, startedAt: started });
+    return finish("failed", { error: errorMessage(e, rc.secrets) });
+  }
+
+  // Set once an attempt committed: p-retry may still reject afterwards when the interrupt arrives just then.
+  let committed: StepExecution | undefined;
+  try {
+    const execution = await pRetry(
+      async (attempt) => {
+        attempts = attempt;
+        await rc.ledger.updateStep(rc.runId, step.name, { status: "running", attempts, ...(attempt === 1 ? { startedAt: started } : {}) });
+        rc.emit({ type: "step-start", time: now().toISOString(), runId: rc.runId, step: step.name, attempt, maxAttempts });
+        committed = await executeAttempt(step, rendered, rc);
+        return committed;
+      },
+      {
+        retries: step.retries,
+        factor: rc.backoff.factor,
+        minTimeout: rc.backoff.minTimeoutMs,
+        maxTimeout: rc.backoff.maxTimeoutMs,
+        signal: rc.signal,
+        shouldRetry: ({ error }) => !rc.signal.aborted && isTransientError(error),
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
+          if (retriesLeft > 0 && !rc.signal.aborted && isTransientError(error)) {
+            rc.emit({
+              type: "step-retry",
+              time: now().toISOString(),
+              runId: rc.runId,
+              step: step.name,
+              attempt: attemptNumber,
+              maxAttempts,
+              error: errorMessage(error, rc.secrets),
+              delayMs: backoffDelay(retriesConsumed, rc.backoff),
+            });
+          }
+        },
+      },
+    );
+    return await finish("succeeded", { rows: stepRows(rendered, execution) });
+  } catch (e) {
+    if (committed) return finish("succeeded", { rows: stepRows(rendered, committed) });
+    if (rc.signal.aborted) return finish("cancelled", { error: "interrupted" });
+    return finish("failed", { error: errorMessage(e, rc.secrets), transient: isTransientError(e) });
+  }
+}
+
+/** One attempt: the step's statements under a stop switch armed by the timeout and the run's interrupt. */
+async function executeAttempt(step: PlanStep, rendered: RenderedStep, rc: StepRunContext) {
+  const stop = new StopSwitch();
+  const onAbort = () => stop.stop(new StepStoppedError("interrupt", "interrupted"));
+  rc.signal.addEventListener("abort", onAbort, { once: true });
+  if (rc.signal.aborted) onAbort();
+  const timer =
+    step.timeoutSeconds !== undefined
+      ? setTimeout(() => stop.stop(new StepStoppedError("timeout", `timed out after ${step.timeoutSeconds}s (timeout_seconds)`)), step.timeoutSeconds * 1000)
+      : undefined;
+  try {
+    return await executeRenderedStep(new GuardedConnection(rc.conn, stop), step.name, rendered);
+  } catch (e) {
+    // A stop surfaces as whatever the provider made of it; report the stop itself.
+    throw stop.stopped ?? e;
+  } finally {
+    if (timer) clearTimeout(timer);
+    rc.signal.removeEventListener("abort", onAbort);
+  }
+}

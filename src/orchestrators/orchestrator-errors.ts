@@ -1,0 +1,81 @@
+import { didYouMean } from "../core/diagnostics/did-you-mean.js";
+import { OmopetlError } from "../core/diagnostics/diagnostic.js";
+
+/*
+ * Errors of the orchestration layer, one factory per diagnostic code. Usage and configuration problems exit 2.
+ * Failures of steps are not errors of this kind: they are recorded, reported and end the run with exit 1.
+ */
+
+const usage = (code: string, message: string, hint?: string): OmopetlError =>
+  new OmopetlError({ code, severity: "error", message, ...(hint ? { hint } : {}) }, 2);
+
+/** `--orchestrator x` names nothing built in, configured or installed. */
+export function orchestratorNotFound(spec: string, detail: string, hint?: string): OmopetlError {
+  return usage("ORCHESTRATOR_NOT_FOUND", `orchestrator "${spec}" not found: ${detail}.`, hint);
+}
+
+/** A module was found but does not export a valid Orchestrator. */
+export function orchestratorInvalid(spec: string, problems: readonly string[]): OmopetlError {
+  return usage(
+    "ORCHESTRATOR_INVALID",
+    `orchestrator "${spec}" does not export a valid orchestrator: ${problems.join("; ")}.`,
+    'Export (default or as "orchestrator") an object { name, apiVersion: 1, execute(plan, target, options) } — see src/orchestrators/orchestrator-api.ts.',
+  );
+}
+
+/** Two orchestrators claim the same name. */
+export function orchestratorDuplicate(name: string, first: string, second: string): OmopetlError {
+  return usage("ORCHESTRATOR_DUPLICATE", `two orchestrators are named "${name}": ${first} and ${second}.`, "Remove one of them from the configuration's orchestrators list.");
+}
+
+/** A selector names a step that is not in the plan. */
+export function unknownSelectorStep(selector: string, step: string, steps: readonly string[]): OmopetlError {
+  const dym = didYouMean(step, steps);
+  return usage("UNKNOWN_STEP", `"${selector}" selects step "${step}", which is not in the plan.${dym ? ` ${dym}` : ""}`, dym ? undefined : `Steps: ${steps.slice(0, 12).join(", ")}${steps.length > 12 ? ", ..." : ""}.`);
+}
+
+/** A selector that is empty or malformed (`++x`, `+`). */
+export function invalidSelector(selector: string): OmopetlError {
+  return usage("INVALID_SELECTOR", `invalid step selector "${selector}".`, 'Use "step" (only it), "step+" (it and downstream), "+step" (it and upstream) or "+step+".');
+}
+
+/** `--select`/`--exclude` leave nothing to run. */
+export function emptySelection(): OmopetlError {
+  return usage("EMPTY_SELECTION", "the step selectors leave no step to run.");
+}
+
+/** `--resume <id>` names a run the ledger does not have (for this workflow). */
+export function runNotFound(runId: string, workflow: string | undefined, where: string): OmopetlError {
+  return usage("RUN_NOT_FOUND", `run "${runId}"${workflow ? ` of workflow "${workflow}"` : ""} is not in the run ledger ${where}.`, "List runs with: omopetl status");
+}
+
+/** `--resume <id>` names a run of another workflow. */
+export function resumeWrongWorkflow(runId: string, runWorkflow: string, workflow: string): OmopetlError {
+  return usage("RESUME_WRONG_WORKFLOW", `run "${runId}" ran workflow "${runWorkflow}", not "${workflow}".`);
+}
+
+/** `--concurrency` is not a positive integer. */
+export function invalidConcurrency(value: unknown): OmopetlError {
+  return usage("INVALID_CONCURRENCY", `--concurrency must be a positive integer, got ${JSON.stringify(value)}.`);
+}
+
+/** The provider of the target cannot connect (a generate-only provider). */
+export function providerCannotConnect(provider: string): OmopetlError {
+  return usage("PROVIDER_CANNOT_CONNECT", `provider "${provider}" only generates SQL; it cannot run a plan.`, "Use --dry-run to print the statements, or a target whose provider can connect.");
+}
+
+/** The run ledger could not be read or written (after retries): the run's bookkeeping is lost, so the run stops. */
+export function ledgerFailed(schema: string, cause: unknown): OmopetlError {
+  const detail = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+  const e = new OmopetlError(
+    {
+      code: "LEDGER_FAILED",
+      severity: "error",
+      message: `the run ledger in schema "${schema}" could not be read or written: ${detail}.`,
+      hint: "Check the connection and that the target's user may create tables in the staging schema; then rerun with --resume.",
+    },
+    1,
+  );
+  e.cause = cause;
+  return e;
+}

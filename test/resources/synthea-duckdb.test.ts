@@ -1,0 +1,125 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CompiledWorkflowPlan } from "../../src/core/model/plan.js";
+import type { Connection } from "../../src/providers/provider-api.js";
+import {
+  acceptanceChecks,
+  cdmRowCounts,
+  CLINICAL_SOURCES,
+  connect,
+  count,
+  countRows,
+  DOMAIN_TABLES,
+  duckTarget,
+  EXPECTED_CDM_ROWS,
+  failedChecks,
+  qualify,
+  runPlan,
+  syntheaPlan,
+  tableHash,
+  tempDir,
+} from "./synthea-harness.js";
+
+/** The standard Synthea workflow run end to end on DuckDB through the local orchestrator. */
+describe("synthea-cdm54 on DuckDB", () => {
+  let plan: CompiledWorkflowPlan;
+  const target = duckTarget(path.join(tempDir(), "omop.duckdb"));
+  let conn: Connection;
+  const q = (logical: string, table: string) => qualify(plan, target, logical, table);
+
+  beforeAll(async () => {
+    plan = await syntheaPlan("csv");
+    await runPlan(plan, target);
+    conn = await connect(target);
+  }, 120_000);
+  afterAll(async () => {
+    await conn?.close();
+  });
+
+  it("writes the expected rows per CDM table; the others stay empty", async () => {
+    const counts = await cdmRowCounts(conn, plan, target);
+    const expected = Object.fromEntries(Object.keys(counts).map((t) => [t, EXPECTED_CDM_ROWS[t] ?? 0]));
+    expect(counts).toEqual(expected);
+  });
+
+  it("has one person per patient and one visit detail per encounter", async () => {
+    expect(await countRows(conn, q("cdm", "person"))).toBe(await countRows(conn, q("source", "patients")));
+    expect(await countRows(conn, q("cdm", "visit_detail"))).toBe(await countRows(conn, q("source", "encounters")));
+    expect(await count(conn, `SELECT count(DISTINCT visit_detail_source_value) AS n FROM ${q("cdm", "visit_detail")}`)).toBe(
+      await countRows(conn, q("source", "encounters")),
+    );
+  });
+
+  it("passes the acceptance checks: keys, required columns, references, plausible dates", async () => {
+    const checks = Object.keys(acceptanceChecks(plan, target));
+    expect(checks.length).toBeGreaterThan(100);
+    expect(checks).toEqual(expect.arrayContaining(["condition_occurrence.visit_occurrence_id -> visit_occurrence", "measurement.person_id -> person"]));
+    expect(await failedChecks(conn, plan, target)).toEqual({});
+  });
+
+  it("drops nothing: every clinical source row is an event, every event a row of its domain's table", async () => {
+    let sourceRows = 0;
+    for (const s of CLINICAL_SOURCES) sourceRows += await countRows(conn, q("source", s));
+    const events = await countRows(conn, q("staging", "clinical_events"));
+    // One event per source row and standard concept: no code maps to two concepts in this vocabulary.
+    expect(events).toBe(sourceRows);
+    let domainRows = 0;
+    for (const t of DOMAIN_TABLES) domainRows += await countRows(conn, q("cdm", t));
+    expect(domainRows).toBe(events);
+    // Unmapped codes are kept, with concept 0 (e.g. every CVX immunization: the shard has no CVX).
+    expect(await count(conn, `SELECT count(*) AS n FROM ${q("cdm", "drug_exposure")} WHERE drug_concept_id = 0`)).toBe(
+      await countRows(conn, q("source", "immunizations")),
+    );
+  });
+
+  it("routes codes by their standard concept's domain", async () => {
+    const routed = async (source: string, domain: string) =>
+      count(conn, `SELECT count(*) AS n FROM ${q("staging", "clinical_events")} WHERE event_source = '${source}' AND cdm_domain = '${domain}'`);
+    // SNOMED findings recorded as Synthea conditions are observations; procedures that are measurements go there.
+    expect(await routed("conditions", "Observation")).toBe(251);
+    expect(await routed("procedures", "Measurement")).toBe(82);
+    expect(await routed("observations", "Observation")).toBe(452 + 75);
+    const obs = await count(
+      conn,
+      `SELECT count(*) AS n FROM ${q("cdm", "observation")} AS o JOIN ${q("source", "conditions")} AS c ON c.code = o.observation_source_value`,
+    );
+    expect(obs).toBeGreaterThan(0);
+  });
+
+  it("merges an emergency encounter into the inpatient stay it overlaps (ER and inpatient visit)", async () => {
+    expect(await count(conn, `SELECT count(*) AS n FROM ${q("cdm", "visit_occurrence")} WHERE visit_concept_id = 262`)).toBe(1);
+    expect(
+      await count(
+        conn,
+        `SELECT count(*) AS n FROM ${q("cdm", "visit_detail")} AS d JOIN ${q("cdm", "visit_occurrence")} AS v ON v.visit_occurrence_id = d.visit_occurrence_id WHERE v.visit_concept_id = 262`,
+      ),
+    ).toBe(2);
+  });
+
+  it("is idempotent: a second run leaves every CDM table identical", async () => {
+    const tables = plan.tables.filter((t) => t.cdm && t.schema === "cdm").map((t) => t.name);
+    const before: Record<string, string> = {};
+    for (const t of tables) before[t] = await tableHash(conn, q("cdm", t));
+    await conn.close();
+    await runPlan(plan, target);
+    conn = await connect(target);
+    const after: Record<string, string> = {};
+    for (const t of tables) after[t] = await tableHash(conn, q("cdm", t));
+    expect(after).toEqual(before);
+  }, 120_000);
+
+  it("gives the same tables from the Athena-format vocabulary (tab-separated, yyyymmdd dates)", async () => {
+    const athena = await syntheaPlan("athena");
+    const other = duckTarget(path.join(tempDir(), "omop-athena.duckdb"));
+    await runPlan(athena, other);
+    const c2 = await connect(other);
+    try {
+      expect(await cdmRowCounts(c2, athena, other)).toEqual(await cdmRowCounts(conn, plan, target));
+      for (const t of ["person", "visit_occurrence", "condition_occurrence", "measurement", "drug_era"]) {
+        expect(await tableHash(c2, qualify(athena, other, "cdm", t)), t).toBe(await tableHash(conn, q("cdm", t)));
+      }
+    } finally {
+      await c2.close();
+    }
+  }, 120_000);
+});
