@@ -85,6 +85,12 @@ export interface StepRows {
   inserted?: number;
   updated?: number;
   deleted?: number;
+  /** Transforms: rows in the tables the step read from (one count per select). */
+  read?: number;
+  /** Transforms in replace/rebuild mode: rows read but not written (read − inserted, when positive). */
+  filtered?: number;
+  /** Why rows read may not be written (from the plan's audit): the step's filters. */
+  filters?: string[];
 }
 
 /** Metrics of one step in one run. */

@@ -90,6 +90,11 @@ export interface SqlGenerator {
    * something returns a SQL comment saying so).
    */
   renderDdl(tables: readonly TableDef[], part: DdlBody["part"], ctx: RenderContext): string[];
+  /**
+   * Optional: `SELECT count(*) AS n FROM <table>`, which orchestrators run after a transform to report the rows it
+   * read beside the rows it wrote (row accounting). Generators without it simply report no rows read.
+   */
+  renderCount?(table: TableRef, ctx: RenderContext): string;
 }
 
 /** One result of {@link Connection.execute}. */

@@ -25,11 +25,12 @@ describe("synthea-cdm54 on DuckDB", () => {
   let plan: CompiledWorkflowPlan;
   const target = duckTarget(path.join(tempDir(), "omop.duckdb"));
   let conn: Connection;
+  let run: Awaited<ReturnType<typeof runPlan>>;
   const q = (logical: string, table: string) => qualify(plan, target, logical, table);
 
   beforeAll(async () => {
     plan = await syntheaPlan("csv");
-    await runPlan(plan, target);
+    run = await runPlan(plan, target);
     conn = await connect(target);
   }, 120_000);
   afterAll(async () => {
@@ -70,6 +71,25 @@ describe("synthea-cdm54 on DuckDB", () => {
     expect(await count(conn, `SELECT count(*) AS n FROM ${q("cdm", "drug_exposure")} WHERE drug_concept_id = 0`)).toBe(
       await countRows(conn, q("source", "immunizations")),
     );
+  });
+
+  it("reports per step the rows read, the rows written, and why the others were not written", async () => {
+    const step = (name: string) => run.steps.find((s) => s.name === name)!;
+    const events = await countRows(conn, q("staging", "clinical_events"));
+    for (const t of DOMAIN_TABLES) {
+      const rows = step(t).rows;
+      const written = await countRows(conn, q("cdm", t));
+      expect(rows.read, t).toBe(events);
+      expect(rows.affected, t).toBe(written);
+      expect(rows.filtered, t).toBe(events - written);
+      expect(rows.filters?.some((f) => f.startsWith("where ")), t).toBe(true);
+    }
+    // The ledger in the target keeps the same accounting.
+    const [ledger] = await conn.query<{ rows_read: unknown; rows_filtered: unknown }>(
+      `SELECT rows_read, rows_filtered FROM ${q("staging", "omopetl_step_run")} WHERE step_name = 'condition_occurrence' AND run_id = '${run.runId}'`,
+    );
+    expect(Number(ledger!.rows_read)).toBe(events);
+    expect(Number(ledger!.rows_filtered)).toBe(events - (await countRows(conn, q("cdm", "condition_occurrence"))));
   });
 
   it("routes codes by their standard concept's domain", async () => {

@@ -28,10 +28,12 @@ const n = (x: number) => x.toLocaleString("en-US");
 /** "27 inserted", "27 merged · 3 deleted", "" when the driver reported nothing. */
 export function formatRows(rows: StepRows): string {
   const parts: string[] = [];
+  if (rows.read !== undefined) parts.push(`${n(rows.read)} read`);
   if (rows.affected !== undefined && rows.verb) parts.push(`${n(rows.affected)} ${rows.verb}`);
   else if (rows.affected !== undefined) parts.push(`${n(rows.affected)} rows`);
   if (rows.verb !== "deleted" && rows.deleted) parts.push(`${n(rows.deleted)} deleted`);
   if (rows.verb !== "updated" && rows.updated) parts.push(`${n(rows.updated)} updated`);
+  if (rows.filtered) parts.push(`${n(rows.filtered)} not written${rows.filters?.length ? ` (${rows.filters.join("; ")})` : ""}`);
   return parts.join(" · ");
 }
 

@@ -47,6 +47,8 @@ interface AnalyzedSelect {
   mapped: Map<string, { expr: Expr; path: YamlPath }>;
   /** Target columns suggested for a misspelt one: not reported again as "required but not mapped". */
   suggested: Set<string>;
+  /** Why a row read by this select may not be written (for the step's row accounting). */
+  filters: string[];
   path: YamlPath;
 }
 
@@ -164,6 +166,10 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
     columns,
     ...(slice ? { slice } : {}),
     selects,
+    audit: {
+      sources: selects.map((s) => s.from.table),
+      filters: [...new Set(analyzed.flatMap((a) => a.filters))],
+    },
   };
 }
 
@@ -426,6 +432,16 @@ function analyzeSelect(
     path,
     mapped,
     suggested,
+    filters: [
+      ...(typeof s.where === "string" ? [`where ${s.where.trim()}`] : s.where !== undefined ? [`where ${String(s.where)}`] : []),
+      ...(s.joins ?? []).filter((j) => j.type === "inner").map((j) => `no match in inner join ${j.table}${j.as ? ` ${j.as}` : ""}`),
+      ...Object.entries(s.lookups ?? {})
+        .filter(([, l]) => l.domain !== undefined || l.keep_unmapped === false)
+        .map(([name, l]) => (l.domain ? `lookup ${name}: standard concept in another domain than ${l.domain}${l.keep_unmapped === false ? " or unmapped" : ""}` : `lookup ${name}: unmapped`)),
+      ...(s.group_by?.length ? ["group_by (rows combined)"] : []),
+      ...(s.having !== undefined ? [`having ${String(s.having).trim()}`] : []),
+      ...(s.distinct ? ["distinct (duplicates removed)"] : []),
+    ],
     select: {
       distinct: s.distinct ?? false,
       from: { table: fromRef, alias: fromAlias },

@@ -122,6 +122,11 @@ export const TransformBodySchema = z.object({
    */
   slice: ExprSchema.optional(),
   selects: z.array(SelectSchema),
+  /**
+   * Row accounting, so nothing is dropped silently: the tables the selects read rows from (one entry per select),
+   * and why a row read may not be written (the select's where, inner joins, lookup domain filters, having, distinct).
+   */
+  audit: z.object({ sources: z.array(TableRefSchema), filters: z.array(z.string()) }).optional(),
 });
 export type TransformBody = z.infer<typeof TransformBodySchema>;
 

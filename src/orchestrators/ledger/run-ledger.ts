@@ -91,6 +91,8 @@ const STEP_COLUMNS: readonly LedgerColumn[] = [
   { name: "rows_inserted", type: "BIGINT" },
   { name: "rows_updated", type: "BIGINT" },
   { name: "rows_deleted", type: "BIGINT" },
+  { name: "rows_read", type: "BIGINT" },
+  { name: "rows_filtered", type: "BIGINT" },
   { name: "error_message", type: "VARCHAR" },
   { name: "reused_from", type: "VARCHAR" },
   { name: "skipped_because", type: "VARCHAR" },
@@ -162,6 +164,8 @@ export class RunLedger {
     await this.write(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
     await this.write(createTableSql(this.runTable, RUN_COLUMNS, ["run_id"]));
     await this.write(createTableSql(this.stepTable, STEP_COLUMNS, ["run_id", "step_name"]));
+    // Ledgers written by an older omopetl lack the columns added since (both engines accept IF NOT EXISTS here).
+    for (const c of ["rows_read", "rows_filtered"]) await this.write(`ALTER TABLE ${this.stepTable} ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} BIGINT`);
   }
 
   /** Whether the ledger tables exist (status must not create them). */
@@ -231,6 +235,7 @@ export class RunLedger {
     if (u.rows) {
       set.push(`"rows_affected" = ${sqlValue(u.rows.affected)}`, `"rows_verb" = ${sqlValue(u.rows.verb)}`);
       set.push(`"rows_inserted" = ${sqlValue(u.rows.inserted)}`, `"rows_updated" = ${sqlValue(u.rows.updated)}`, `"rows_deleted" = ${sqlValue(u.rows.deleted)}`);
+      set.push(`"rows_read" = ${sqlValue(u.rows.read)}`, `"rows_filtered" = ${sqlValue(u.rows.filtered)}`);
     }
     if (u.error !== undefined) set.push(`"error_message" = ${sqlValue(u.error.slice(0, MAX_ERROR_CHARS))}`);
     if (u.skippedBecause !== undefined) set.push(`"skipped_because" = ${sqlValue(u.skippedBecause)}`);

@@ -4,7 +4,7 @@ import type { PlanStep } from "../../core/model/plan.js";
 import { executeRenderedStep, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution } from "../../providers/provider-api.js";
 import type { RunLedger } from "../ledger/run-ledger.js";
 import { stepRows } from "../metrics.js";
-import type { RetryBackoff, RunEvent, StepMetrics } from "../orchestrator-api.js";
+import type { RetryBackoff, RunEvent, StepMetrics, StepRows } from "../orchestrator-api.js";
 import { maskSecrets } from "../redact.js";
 import { isTransientError } from "../transient.js";
 import { GuardedConnection, StepStoppedError, StopSwitch } from "./guarded-connection.js";
@@ -124,9 +124,9 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
         },
       },
     );
-    return await finish("succeeded", { rows: stepRows(rendered, execution) });
+    return await finish("succeeded", { rows: await withAccounting(step, stepRows(rendered, execution), rc) });
   } catch (e) {
-    if (committed) return finish("succeeded", { rows: stepRows(rendered, committed) });
+    if (committed) return finish("succeeded", { rows: await withAccounting(step, stepRows(rendered, committed), rc) });
     if (rc.signal.aborted) return finish("cancelled", { error: "interrupted" });
     return finish("failed", { error: errorMessage(e, rc.secrets), transient: isTransientError(e) });
   }
@@ -150,5 +150,31 @@ async function executeAttempt(step: PlanStep, rendered: RenderedStep, rc: StepRu
   } finally {
     if (timer) clearTimeout(timer);
     rc.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Row accounting for transforms (nothing dropped silently): the rows of the tables the step read, and — where the
+ * step's insert count is all it wrote (replace, rebuild) — how many of them it did not write, with the filters that
+ * explain why. Counting is a plain count(*) per source table, run after the step commits.
+ */
+async function withAccounting(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<StepRows> {
+  const body = step.body;
+  if (body.kind !== "transform" || !body.audit || !rc.generator.renderCount) return rows;
+  try {
+    let read = 0;
+    for (const source of body.audit.sources) {
+      const [r] = await rc.conn.query<{ n: unknown }>(rc.generator.renderCount(source, rc.renderContext));
+      read += Number(r?.n ?? 0);
+    }
+    const out: StepRows = { ...rows, read };
+    if (body.mode !== "merge" && rows.affected !== undefined && read > rows.affected) {
+      out.filtered = read - rows.affected;
+      if (body.audit.filters.length > 0) out.filters = body.audit.filters;
+    }
+    return out;
+  } catch {
+    // Accounting is a report: a count that fails (e.g. a source dropped meanwhile) must not fail the step.
+    return rows;
   }
 }

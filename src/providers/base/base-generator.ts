@@ -823,6 +823,11 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return `(${list(columns.map((c) => this.ident(c.name)))})`;
   }
 
+  /** Row count of a table, for the orchestrator's row accounting. */
+  renderCount(table: TableRef, ctx: RenderContext): string {
+    return `SELECT count(*) AS n FROM ${this.table(table, ctx)}`;
+  }
+
   protected renderTransform(body: TransformBody, ctx: RenderContext): RenderedStep {
     const statements: string[] = [];
     const def = findTableDef(ctx, body.target);
