@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { type Expr, ExprSchema, type ValueType } from "../../src/core/expr/ast.js";
+import { type Expr, ExprSchema, type FrameBound, type ValueType } from "../../src/core/expr/ast.js";
 import { type AnalyzeOptions, type ExprIssue, type ExprScope, analyzeExpression } from "../../src/core/expr/index.js";
 
 /** p: a source table with typed columns; c: a CDM-like table; u: an untyped table (columns unknown). */
@@ -64,7 +64,9 @@ export function show(e: Expr): string {
     case "window": {
       const parts = e.partitionBy.map(show).join(" ");
       const order = e.orderBy.map((o) => `${show(o.expr)}${o.desc ? " desc" : ""}${o.nulls ? ` nulls-${o.nulls}` : ""}`).join(" ");
-      return `(${e.name}:${e.type}${e.args.map((a) => ` ${show(a)}`).join("")} over [${parts}] [${order}])`;
+      const bound = (b: FrameBound): string => ("offset" in b ? `${b.offset}-${b.kind}` : b.kind);
+      const frame = e.frame ? ` ${e.frame.unit} ${bound(e.frame.start)}..${bound(e.frame.end)}` : "";
+      return `(${e.name}:${e.type}${e.args.map((a) => ` ${show(a)}`).join("")} over [${parts}] [${order}]${frame})`;
     }
   }
 }

@@ -157,7 +157,7 @@ describe("syntax errors point at the offending text", () => {
     ["TIMESTAMP '2020-01-01 25:00'", "'2020-01-01 25:00' is not a valid TIMESTAMP literal", "'2020-01-01 25:00'"],
     ["a.b.c", "a column reference has at most two parts (alias.column)", "a.b."],
     ["p.lower(x)", 'expected an operator, found "("', "("],
-    ["count(*) over (order by p.id rows between 1 preceding and current row)", "window frames (ROWS/RANGE ...) are not supported", "rows"],
+    ["count(*) over (order by p.id groups between 1 preceding and current row)", "GROUPS frames are not supported", "groups"],
     ["row_number() over (order by p.id nulls middle)", 'expected FIRST or LAST after NULLS, found "middle"', "middle"],
     ["then", "expected an expression, found keyword THEN", "then"],
   ])("%j", (text, message, at) => {

@@ -408,15 +408,29 @@ function analyzeSelect(
   }
   for (const [column, e] of idColumns) mapped.set(column, { expr: e, path: [...path, "ids", column] });
 
-  // Aggregation: with group_by (or any aggregate), every plain column must be grouped.
+  // Aggregation: with group_by (or any aggregate in columns or having), every plain column must be grouped.
   const hasAggregate = [...mapped.values()].some((m) => containsAggregate(m.expr));
-  if (groupBy.length > 0 || hasAggregate) {
+  const isGrouped = groupBy.length > 0 || hasAggregate || (having !== undefined && containsAggregate(having));
+
+  // qualify filters the select's rows after window functions (and grouping): it may call windows, and aggregates
+  // when the select is grouped anyway (an aggregate there does not make a select grouped, as it would in SQL).
+  let qualify: Expr | undefined;
+  if (s.qualify !== undefined) {
+    const q = analyzeAt(ctx, y, [...path, "qualify"], s.qualify, fullScope, { expected: "boolean", allowWindows: true, allowAggregates: isGrouped });
+    if (q) qualify = expandLookups(q);
+  }
+
+  if (isGrouped) {
     const grouped = new Set(groupBy.map((g) => JSON.stringify(g)));
     const groupedCols = new Set(groupBy.filter((g) => g.k === "col").map((g) => JSON.stringify(g)));
     for (const [name, m] of mapped) {
       if (idColumns.has(name) || containsAggregate(m.expr) || grouped.has(JSON.stringify(m.expr))) continue;
       const loose = columnRefsOutsideAggregates(m.expr).filter((r) => !groupedCols.has(JSON.stringify(r)));
       if (loose.length > 0) ctx.diagnostics.push(aggregateWithoutGroup(y.locate(m.path), name));
+    }
+    if (qualify && !grouped.has(JSON.stringify(qualify))) {
+      const loose = columnRefsOutsideAggregates(qualify).filter((r) => !groupedCols.has(JSON.stringify(r)));
+      if (loose.length > 0) ctx.diagnostics.push(aggregateWithoutGroup(y.locate([...path, "qualify"]), "qualify"));
     }
     // A surrogate id of a grouped select identifies a group: its key may use only grouped columns, and the id itself
     // joins the GROUP BY (it is a function of the key, so the groups do not change).
@@ -440,6 +454,7 @@ function analyzeSelect(
         .map(([name, l]) => (l.domain ? `lookup ${name}: standard concept in another domain than ${l.domain}${l.keep_unmapped === false ? " or unmapped" : ""}` : `lookup ${name}: unmapped`)),
       ...(s.group_by?.length ? ["group_by (rows combined)"] : []),
       ...(s.having !== undefined ? [`having ${String(s.having).trim()}`] : []),
+      ...(s.qualify !== undefined ? [`qualify ${String(s.qualify).trim()}`] : []),
       ...(s.distinct ? ["distinct (duplicates removed)"] : []),
     ],
     select: {
@@ -449,6 +464,7 @@ function analyzeSelect(
       ...(where ? { where } : {}),
       groupBy,
       ...(having ? { having } : {}),
+      ...(qualify ? { qualify } : {}),
       ids,
       columns: [],
     },

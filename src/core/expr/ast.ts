@@ -41,15 +41,37 @@ export type Expr =
   | { k: "like"; arg: Expr; pattern: Expr; negated: boolean; type: ValueType }
   /** A scalar or aggregate function from the documented catalogue (functions.ts); `name` is canonical lower-case. */
   | { k: "fn"; name: string; args: Expr[]; distinct?: boolean; type: ValueType }
-  /** A window function call: `row_number() OVER (PARTITION BY ... ORDER BY ...)`. */
+  /**
+   * A window function call: `row_number() OVER (PARTITION BY ... ORDER BY ... [frame])`. Without `frame` the
+   * engine default applies (first_value/last_value: the whole partition, see functions.ts).
+   */
   | {
       k: "window";
       name: string;
       args: Expr[];
       partitionBy: Expr[];
       orderBy: OrderItem[];
+      frame?: WindowFrame;
       type: ValueType;
     };
+
+/**
+ * One end of a window frame. `offset` is a non-negative integer: rows for ROWS frames; for RANGE frames a distance
+ * in the unit of the single ORDER BY key (a number, or days when the key is a date/datetime).
+ */
+export type FrameBound =
+  | { kind: "unbounded_preceding" }
+  | { kind: "preceding"; offset: number }
+  | { kind: "current_row" }
+  | { kind: "following"; offset: number }
+  | { kind: "unbounded_following" };
+
+/** `ROWS|RANGE BETWEEN start AND end`; the checker guarantees start is not after end (see checker.ts). */
+export interface WindowFrame {
+  unit: "rows" | "range";
+  start: FrameBound;
+  end: FrameBound;
+}
 
 export interface OrderItem {
   expr: Expr;
@@ -57,6 +79,16 @@ export interface OrderItem {
   /** undefined: the dialect default is NOT relied upon; providers render NULLS LAST for asc, NULLS FIRST for desc. */
   nulls?: "first" | "last";
 }
+
+export const FrameBoundSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("unbounded_preceding") }),
+  z.object({ kind: z.literal("preceding"), offset: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal("current_row") }),
+  z.object({ kind: z.literal("following"), offset: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal("unbounded_following") }),
+]);
+
+export const WindowFrameSchema = z.object({ unit: z.enum(["rows", "range"]), start: FrameBoundSchema, end: FrameBoundSchema });
 
 const OrderItemSchema: z.ZodType<OrderItem> = z.lazy(() =>
   z.object({ expr: ExprSchema, desc: z.boolean(), nulls: z.enum(["first", "last"]).optional() }),
@@ -105,6 +137,7 @@ export const ExprSchema: z.ZodType<Expr> = z.lazy(() =>
       args: z.array(ExprSchema),
       partitionBy: z.array(ExprSchema),
       orderBy: z.array(OrderItemSchema),
+      frame: WindowFrameSchema.optional(),
       type: ValueTypeSchema,
     }),
   ]),

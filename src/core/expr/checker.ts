@@ -8,12 +8,12 @@
  * an ISO string literal meeting a date/datetime -> CAST; non-string concat() arguments -> CAST(.. AS varchar).
  */
 import { closest } from "../diagnostics/did-you-mean.js";
-import type { BinaryOp, CastType, Expr, OrderItem, ValueType } from "./ast.js";
+import type { BinaryOp, CastType, Expr, FrameBound, OrderItem, ValueType, WindowFrame } from "./ast.js";
 import { DatePartSchema } from "./ast.js";
 import * as err from "./expr-errors.js";
 import type { ExprIssue } from "./expr-errors.js";
 import { type CallContext, type FunctionDef, describeArity, functionNames, lookupFunction } from "./functions.js";
-import type { RawIdent, RawNode, Span } from "./raw-ast.js";
+import type { RawFrame, RawFrameBound, RawIdent, RawNode, RawOrderItem, Span } from "./raw-ast.js";
 import { type ExprScope, type ScopeTable, findAlias, lowerColumns } from "./scope.js";
 import {
   castAllowed,
@@ -423,10 +423,76 @@ export class Checker {
       });
     }
     [this.inAggregate, this.inWindow] = saved;
+    let frame: WindowFrame | undefined;
+    if (n.over?.frame !== undefined && def.kind !== "scalar") {
+      frame = this.frame(def, n.over.frame, orderBy, n.over.orderBy, this.errors === before);
+    }
     if (this.errors !== before) return FAILED;
     const typed = this.typeCall(def, args, n.args, n, n.distinct);
     if (!windowed || typed.k !== "fn") return typed;
-    return { k: "window", name: typed.name, args: typed.args, partitionBy, orderBy, type: typed.type };
+    const out: Expr = { k: "window", name: typed.name, args: typed.args, partitionBy, orderBy, type: typed.type };
+    if (frame) out.frame = frame;
+    return out;
+  }
+
+  /**
+   * Validates a ROWS/RANGE frame against its function and ORDER BY (the parser checked its shape). Rules, all so
+   * that every engine computes the same rows: the start is not after the end; no frame on functions that ignore
+   * frames; a frame other than the whole partition needs ORDER BY; RANGE offsets need exactly one ORDER BY of a
+   * number (the offset in its unit) or a date/datetime (the offset in days). `orderTyped`: the ORDER BY checked
+   * without errors (otherwise its types are placeholders and are not judged).
+   */
+  private frame(def: FunctionDef, f: RawFrame, orderBy: OrderItem[], rawOrder: RawOrderItem[], orderTyped: boolean): WindowFrame | undefined {
+    const unit = f.unit.toUpperCase();
+    const fail = (message: string, at: Span, hint?: string): undefined => {
+      this.report(err.invalidWindowFrame(message, at.start, at.end - at.start, hint));
+      return undefined;
+    };
+    if (def.ignoresFrame) {
+      return fail(`${def.name}() ignores window frames, so it cannot have a ${unit} clause.`, f, "Remove the frame: ranking functions, lag and lead do not use one.");
+    }
+    const s = f.startBound;
+    const e = f.endBound;
+    if (s.kind === "unbounded_following") return fail("a frame cannot start at UNBOUNDED FOLLOWING.", s, "Did you mean UNBOUNDED PRECEDING?");
+    if (e.kind === "unbounded_preceding") return fail("a frame cannot end at UNBOUNDED PRECEDING.", e, "Did you mean UNBOUNDED FOLLOWING?");
+    if (boundAfter(s, e)) {
+      if (e.implicit) {
+        return fail(
+          `${unit} ${describeBound(s)} means ${unit} BETWEEN ${describeBound(s)} AND CURRENT ROW, which starts after it ends.`,
+          f,
+          `Write ${unit} BETWEEN CURRENT ROW AND ${describeBound(s)}.`,
+        );
+      }
+      return fail(`the frame starts after it ends: ${describeBound(s)} comes after ${describeBound(e)}.`, f, "Write the earlier bound first.");
+    }
+    const wholePartition = s.kind === "unbounded_preceding" && e.kind === "unbounded_following";
+    if (!wholePartition && orderBy.length === 0) {
+      return fail(
+        `a ${unit} frame other than the whole partition needs ORDER BY: without it the rows have no order.`,
+        f,
+        "Add ORDER BY to OVER (...), or use BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING.",
+      );
+    }
+    const withOffset = s.offset !== undefined ? s : e.offset !== undefined ? e : undefined;
+    if (f.unit === "range" && withOffset !== undefined) {
+      if (orderBy.length !== 1) {
+        return fail(
+          `RANGE with an offset (${describeBound(withOffset)}) needs exactly one ORDER BY expression, got ${orderBy.length}.`,
+          withOffset,
+          "Use ROWS to count rows, or order by one number or date.",
+        );
+      }
+      const t = orderBy[0]!.expr.type;
+      if (orderTyped && !isNumeric(t) && !isTemporal(t)) {
+        const at = rawOrder[0]!.expr;
+        return fail(
+          `RANGE with an offset needs an ORDER BY of a number, date or datetime, got ${t}.`,
+          at,
+          t === "any" ? `State its type, e.g. CAST(${this.text(at)} AS date).` : "Use ROWS to count rows instead.",
+        );
+      }
+    }
+    return { unit: f.unit, start: toBound(s), end: toBound(e) };
   }
 
   /** Runs the catalogue's typing rule of `def` over checked args. */
@@ -448,6 +514,43 @@ export class Checker {
     if (distinct) out.distinct = true;
     return out;
   }
+}
+
+/** Position of a bound kind along the partition, first to last. */
+const BOUND_RANK: Record<FrameBound["kind"], number> = {
+  unbounded_preceding: 0,
+  preceding: 1,
+  current_row: 2,
+  following: 3,
+  unbounded_following: 4,
+};
+
+/** Whether frame bound `a` lies after `b` (so a frame from a to b would be empty for every row). */
+function boundAfter(a: RawFrameBound, b: RawFrameBound): boolean {
+  if (a.kind !== b.kind) return BOUND_RANK[a.kind] > BOUND_RANK[b.kind];
+  if (a.kind === "preceding") return a.offset! < b.offset!;
+  if (a.kind === "following") return a.offset! > b.offset!;
+  return false;
+}
+
+/** A bound as SQL text, for messages: `3 PRECEDING`, `CURRENT ROW`. */
+function describeBound(b: RawFrameBound): string {
+  switch (b.kind) {
+    case "unbounded_preceding":
+      return "UNBOUNDED PRECEDING";
+    case "preceding":
+      return `${b.offset} PRECEDING`;
+    case "current_row":
+      return "CURRENT ROW";
+    case "following":
+      return `${b.offset} FOLLOWING`;
+    case "unbounded_following":
+      return "UNBOUNDED FOLLOWING";
+  }
+}
+
+function toBound(b: RawFrameBound): FrameBound {
+  return b.kind === "preceding" || b.kind === "following" ? { kind: b.kind, offset: b.offset! } : { kind: b.kind };
 }
 
 /** -e, folding number literals so `-1` stays a literal. */

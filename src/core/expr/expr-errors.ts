@@ -108,7 +108,7 @@ export function aggregateNotAllowed(name: string, nested: boolean, offset: numbe
         `aggregate ${name}() is not allowed here.`,
         offset,
         length,
-        "Aggregates are allowed only in the columns/having of a grouped select.",
+        "Aggregates are allowed only in columns and having (and in qualify when the select is grouped).",
       );
 }
 
@@ -121,8 +121,17 @@ export function windowNotAllowed(name: string, nested: boolean, offset: number, 
         `window call ${name}() OVER (...) is not allowed here.`,
         offset,
         length,
-        "Window functions are allowed only in output columns.",
+        "Window functions are allowed only in output columns and in qualify (which filters rows on them).",
       );
+}
+
+/**
+ * INVALID_WINDOW_FRAME: a ROWS/RANGE frame that is well-formed but meaningless or not portable: it starts after it
+ * ends, sits on a function that ignores frames, lacks the ORDER BY it needs, or has RANGE offsets over an ORDER BY
+ * that cannot carry them.
+ */
+export function invalidWindowFrame(message: string, offset: number, length: number, hint?: string): ExprIssue {
+  return issue("INVALID_WINDOW_FRAME", message, offset, length, hint);
 }
 
 /**

@@ -32,6 +32,11 @@ export interface FunctionDef {
   signature: string;
   /** Documentation: the portable semantics providers must implement. */
   description: string;
+  /**
+   * Window functions whose result does not depend on a frame (ranking, lag, lead): a ROWS/RANGE clause on them is
+   * rejected (INVALID_WINDOW_FRAME) instead of being silently ignored by the engine.
+   */
+  ignoresFrame?: boolean;
   /** Types a call (arity already checked); returns "any" after reporting a problem, to avoid follow-on errors. */
   check(c: CallContext): ValueType;
 }
@@ -308,7 +313,7 @@ const DEFS: Def[] = [
   // window (need OVER)
   ...["row_number", "rank", "dense_rank"].map(
     (name): Def => ({
-      name, kind: "window", category: "window", minArgs: 0, maxArgs: 0, signature: `${name}() OVER (...) -> bigint`,
+      name, kind: "window", category: "window", minArgs: 0, maxArgs: 0, signature: `${name}() OVER (...) -> bigint`, ignoresFrame: true,
       description:
         name === "row_number"
           ? "1-based position of the row in its partition, in ORDER BY order."
@@ -320,7 +325,7 @@ const DEFS: Def[] = [
   ),
   ...["lag", "lead"].map(
     (name): Def => ({
-      name, kind: "window", category: "window", minArgs: 1, maxArgs: 2, signature: `${name}(x[, n integer]) OVER (...) -> type of x`,
+      name, kind: "window", category: "window", minArgs: 1, maxArgs: 2, signature: `${name}(x[, n integer]) OVER (...) -> type of x`, ignoresFrame: true,
       description: `The value of x ${name === "lag" ? "n rows before" : "n rows after"} the current row in the partition (n default 1); NULL past the edge.`,
       check: (c) => (c.args.length < 2 || int(c, 1) ? typeOf(c, 0) : "any"),
     }),
@@ -328,7 +333,7 @@ const DEFS: Def[] = [
   ...["first_value", "last_value"].map(
     (name): Def => ({
       name, kind: "window", category: "window", minArgs: 1, maxArgs: 1, signature: `${name}(x) OVER (...) -> type of x`,
-      description: `x of the ${name === "first_value" ? "first" : "last"} row of the whole partition in ORDER BY order (providers render the frame ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING).`,
+      description: `x of the ${name === "first_value" ? "first" : "last"} row of the whole partition in ORDER BY order (providers render the frame ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING); with an explicit ROWS/RANGE frame, of the frame's ${name === "first_value" ? "first" : "last"} row.`,
       check: (c) => typeOf(c, 0),
     }),
   ),

@@ -12,7 +12,9 @@
  *   predicates x [NOT] IN (a, b)  x [NOT] BETWEEN a AND b  x IS [NOT] NULL  x [NOT] LIKE 'p%'
  *   CASE [operand] WHEN .. THEN .. [ELSE ..] END     CAST(x AS type)     EXTRACT(part FROM x)
  *   calls      name(args)  count(*)  count(DISTINCT x)
- *              name(args) OVER (PARTITION BY .. ORDER BY x [ASC|DESC] [NULLS FIRST|LAST], ..)
+ *              name(args) OVER (PARTITION BY .. ORDER BY x [ASC|DESC] [NULLS FIRST|LAST], .. [frame])
+ *   frame      ROWS|RANGE BETWEEN bound AND bound  |  ROWS|RANGE bound  (short for BETWEEN bound AND CURRENT ROW)
+ *   bound      UNBOUNDED PRECEDING | n PRECEDING | CURRENT ROW | n FOLLOWING | UNBOUNDED FOLLOWING  (n an integer literal)
  *   comments   -- to the end of the line
  * Functions: see functions.ts (FUNCTIONS). Types: see types.ts.
  *
@@ -38,11 +40,11 @@ export { columnsReferenced, containsAggregate, containsWindow, walkExpr } from "
 
 /** What the caller permits and expects of an expression. */
 export interface AnalyzeOptions {
-  /** Aggregate calls (count, sum, ...) are allowed: the columns/having of a grouped select. Default false. */
+  /** Aggregate calls (count, sum, ...) are allowed: columns, having, and the qualify of a grouped select. Default false. */
   allowAggregates?: boolean;
-  /** Window calls (... OVER (...)) are allowed: output columns. Default false. */
+  /** Window calls (... OVER (...)) are allowed: output columns and qualify. Default false. */
   allowWindows?: boolean;
-  /** "boolean": a condition (where, on, slice, having); anything else is a TYPE_MISMATCH. */
+  /** "boolean": a condition (where, on, slice, having, qualify); anything else is a TYPE_MISMATCH. */
   expected?: "boolean";
   /**
    * The type of the column the value is written to: checked with `assignable`, and an ISO string literal
@@ -101,7 +103,7 @@ export function analyzeExpression(text: string | number | boolean | null, scope:
   if (checker.errors === 0) {
     if (opts.expected === "boolean" && expr.type !== "boolean" && expr.type !== "null" && expr.type !== "any") {
       checker.report(
-        err.typeMismatch(`expected a boolean condition, got ${expr.type}.`, 0, src.length, expr.type === "integer" ? "Compare it, e.g. x = 1." : undefined),
+        err.typeMismatch(`expected a boolean condition, got ${expr.type}.`, 0, src.length, expr.type === "integer" || expr.type === "bigint" ? "Compare it, e.g. x = 1." : undefined),
       );
     }
     if (opts.target !== undefined) {

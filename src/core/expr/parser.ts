@@ -8,7 +8,7 @@
 import { closest } from "../diagnostics/did-you-mean.js";
 import type { CastType } from "./ast.js";
 import { type Token, SyntaxFailure, tokenize } from "./lexer.js";
-import type { RawBinaryOp, RawIdent, RawNode, RawOrderItem, RawOver } from "./raw-ast.js";
+import type { RawBinaryOp, RawFrame, RawFrameBound, RawIdent, RawNode, RawOrderItem, RawOver } from "./raw-ast.js";
 import { TYPE_NAME_LIST, castTypeOfName, isIsoDate, isIsoDateTime } from "./types.js";
 
 const BP_OR = 1;
@@ -379,7 +379,7 @@ class Parser {
     return node;
   }
 
-  /** OVER ([PARTITION BY e, ...] [ORDER BY e [ASC|DESC] [NULLS FIRST|LAST], ...]) */
+  /** OVER ([PARTITION BY e, ...] [ORDER BY e [ASC|DESC] [NULLS FIRST|LAST], ...] [frame]) */
   private over(): RawOver {
     const kw = this.next();
     this.expectOp("(");
@@ -398,12 +398,64 @@ class Parser {
         orderBy.push(this.orderItem());
       } while (this.isOp(","));
     }
-    if (this.isWord("rows") || this.isWord("range") || this.isWord("groups")) {
+    let frame: RawFrame | undefined;
+    if (this.isWord("rows") || this.isWord("range") || this.isWord("groups")) frame = this.frame();
+    if (this.isWord("exclude")) {
       const t = this.peek();
-      throw new SyntaxFailure("window frames (ROWS/RANGE ...) are not supported", t.start, t.end - t.start, "Only PARTITION BY and ORDER BY are portable.");
+      throw new SyntaxFailure("EXCLUDE is not supported in window frames", t.start, t.end - t.start, "Only ROWS/RANGE frames without EXCLUDE are portable.");
     }
     const close = this.expectOp(")");
-    return { partitionBy, orderBy, start: kw.start, end: close.end };
+    const over: RawOver = { partitionBy, orderBy, start: kw.start, end: close.end };
+    if (frame) over.frame = frame;
+    return over;
+  }
+
+  /**
+   * ROWS|RANGE BETWEEN bound AND bound, or the short form ROWS|RANGE bound (ending at CURRENT ROW).
+   * Whether the bounds are in order and fit the function is the checker's business (INVALID_WINDOW_FRAME).
+   */
+  private frame(): RawFrame {
+    const kw = this.next();
+    if (kw.text === "groups") {
+      throw new SyntaxFailure("GROUPS frames are not supported", kw.start, kw.end - kw.start, "Use ROWS or RANGE.");
+    }
+    const unit = kw.text === "rows" ? "rows" : "range";
+    if (this.isWord("between")) {
+      this.next();
+      const start = this.frameBound();
+      this.expectWord("and");
+      const end = this.frameBound();
+      return { unit, startBound: start, endBound: end, start: kw.start, end: end.end };
+    }
+    const start = this.frameBound();
+    return { unit, startBound: start, endBound: { kind: "current_row", implicit: true, start: start.start, end: start.end }, start: kw.start, end: start.end };
+  }
+
+  /** UNBOUNDED PRECEDING | n PRECEDING | CURRENT ROW | n FOLLOWING | UNBOUNDED FOLLOWING, n a non-negative integer literal. */
+  private frameBound(): RawFrameBound {
+    const t = this.peek();
+    const expected = "UNBOUNDED PRECEDING, n PRECEDING, CURRENT ROW, n FOLLOWING or UNBOUNDED FOLLOWING";
+    const offsetHint = "A frame offset is a non-negative integer literal, e.g. 3 PRECEDING.";
+    if (this.isWord("current")) {
+      this.next();
+      const row = this.expectWord("row");
+      return { kind: "current_row", start: t.start, end: row.end };
+    }
+    if (this.isWord("unbounded")) {
+      this.next();
+      const dir = this.next();
+      if (dir.kind !== "ident" || (dir.text !== "preceding" && dir.text !== "following")) this.fail(dir, "PRECEDING or FOLLOWING after UNBOUNDED");
+      return { kind: dir.text === "preceding" ? "unbounded_preceding" : "unbounded_following", start: t.start, end: dir.end };
+    }
+    if (t.kind !== "num") this.fail(t, expected, t.kind === "op" && t.text === "-" ? offsetHint : undefined);
+    this.next();
+    const offset = Number(t.text);
+    if (!/^\d+$/.test(t.text) || !Number.isSafeInteger(offset)) {
+      throw new SyntaxFailure(`frame offset ${t.text} is not a non-negative integer`, t.start, t.end - t.start, offsetHint);
+    }
+    const dir = this.next();
+    if (dir.kind !== "ident" || (dir.text !== "preceding" && dir.text !== "following")) this.fail(dir, `PRECEDING or FOLLOWING after ${t.text}`);
+    return { kind: dir.text === "preceding" ? "preceding" : "following", offset, start: t.start, end: dir.end };
   }
 
   private orderItem(): RawOrderItem {

@@ -4,7 +4,7 @@
  * and it keeps sugar (EXTRACT, DATE '...', count(*)) that the checker normalises away.
  * Nodes are never mutated after parsing, so a parsed tree may be shared between analyses.
  */
-import type { CastType } from "./ast.js";
+import type { CastType, FrameBound } from "./ast.js";
 
 /** Half-open span [start, end) of source offsets. */
 export interface Span {
@@ -26,9 +26,26 @@ export interface RawOrderItem extends Span {
   nulls?: "first" | "last";
 }
 
+/** One end of a frame as written; `offset` is the already validated non-negative integer of `n PRECEDING/FOLLOWING`. */
+export interface RawFrameBound extends Span {
+  kind: FrameBound["kind"];
+  offset?: number;
+}
+
+/**
+ * `ROWS|RANGE BETWEEN a AND b`, or the short form `ROWS a` (= BETWEEN a AND CURRENT ROW), where `endBound` is
+ * `implicit` and spans the start bound. (start/end of the node itself are its span, as everywhere.)
+ */
+export interface RawFrame extends Span {
+  unit: "rows" | "range";
+  startBound: RawFrameBound;
+  endBound: RawFrameBound & { implicit?: boolean };
+}
+
 export interface RawOver extends Span {
   partitionBy: RawNode[];
   orderBy: RawOrderItem[];
+  frame?: RawFrame;
 }
 
 export type RawNode =

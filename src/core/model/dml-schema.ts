@@ -85,6 +85,8 @@ export const SelectDmlShape = {
   where: ExpressionSchema.optional(),
   group_by: z.array(ExpressionSchema).optional(),
   having: ExpressionSchema.optional(),
+  /** A boolean filter evaluated after window functions (and grouping): may use window calls, e.g. row_number() ... = 1. */
+  qualify: ExpressionSchema.optional(),
   distinct: z.boolean().optional(),
   columns: z.record(Identifier, ExpressionSchema),
 };

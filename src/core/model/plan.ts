@@ -102,6 +102,11 @@ export const SelectSchema = z.object({
   where: ExprSchema.optional(),
   groupBy: z.array(ExprSchema),
   having: ExprSchema.optional(),
+  /**
+   * A boolean filter over the select's rows after window functions (and GROUP BY/HAVING), before DISTINCT; it may
+   * call window functions. Optional: plans without it are unchanged.
+   */
+  qualify: ExprSchema.optional(),
   ids: z.array(IdKeySchema),
   /** Output columns in the order of the transform's `columns`; an unmapped nullable column is a NULL literal. */
   columns: z.array(z.object({ name: z.string(), expr: ExprSchema })),
@@ -124,7 +129,8 @@ export const TransformBodySchema = z.object({
   selects: z.array(SelectSchema),
   /**
    * Row accounting, so nothing is dropped silently: the tables the selects read rows from (one entry per select),
-   * and why a row read may not be written (the select's where, inner joins, lookup domain filters, having, distinct).
+   * and why a row read may not be written (the select's where, inner joins, lookup domain filters, having, qualify,
+   * distinct).
    */
   audit: z.object({ sources: z.array(TableRefSchema), filters: z.array(z.string()) }).optional(),
 });

@@ -1,4 +1,4 @@
-import type { CastType, Expr, OrderItem, ValueType } from "../../core/expr/ast.js";
+import type { CastType, Expr, FrameBound, OrderItem, ValueType, WindowFrame } from "../../core/expr/ast.js";
 import type {
   ColumnDef,
   DdlBody,
@@ -505,12 +505,55 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     } else {
       throw new UnsupportedFeatureError(this.dialect, `the window function ${e.name}()`);
     }
+    if (e.frame) {
+      if (RANKING.has(e.name) || e.name === "lag" || e.name === "lead") {
+        throw invalidPlan(`${e.name}() ignores window frames, but the plan gives it a ${e.frame.unit.toUpperCase()} frame.`);
+      }
+      // An explicit frame replaces first_value/last_value's whole-partition default.
+      frame = this.renderFrame(e.frame, e.orderBy);
+    }
     const over: string[] = [];
     if (e.partitionBy.length) over.push(`PARTITION BY ${e.partitionBy.map((p) => this.expr(p)).join(", ")}`);
     if (e.orderBy.length) over.push(`ORDER BY ${e.orderBy.map((o) => this.orderItem(o)).join(", ")}`);
     if (frame) over.push(frame);
     const windowed = `${call} OVER (${over.join(" ")})`;
     return e.name === "sum" ? this.castToNodeType(windowed, e) : windowed;
+  }
+
+  /**
+   * `ROWS|RANGE BETWEEN start AND end`, always in the BETWEEN form (the short form means the same on every engine,
+   * but one spelling keeps generated SQL uniform).
+   */
+  protected renderFrame(frame: WindowFrame, orderBy: readonly OrderItem[]): string {
+    const bound = (b: FrameBound): string => {
+      switch (b.kind) {
+        case "unbounded_preceding":
+          return "UNBOUNDED PRECEDING";
+        case "current_row":
+          return "CURRENT ROW";
+        case "unbounded_following":
+          return "UNBOUNDED FOLLOWING";
+        default: {
+          if (!Number.isSafeInteger(b.offset) || b.offset < 0) throw invalidPlan(`window frame offset ${b.offset} is not a non-negative integer.`);
+          const n = frame.unit === "range" ? this.rangeOffset(b.offset, orderBy) : String(b.offset);
+          return `${n} ${b.kind === "preceding" ? "PRECEDING" : "FOLLOWING"}`;
+        }
+      }
+    };
+    return `${frame.unit === "rows" ? "ROWS" : "RANGE"} BETWEEN ${bound(frame.start)} AND ${bound(frame.end)}`;
+  }
+
+  /**
+   * A RANGE offset in the unit of the single ORDER BY key: the number itself for a numeric key, n days (an interval)
+   * for a date/datetime key — what both PostgreSQL and DuckDB accept for those key types.
+   */
+  protected rangeOffset(n: number, orderBy: readonly OrderItem[]): string {
+    const key = orderBy.length === 1 ? orderBy[0]!.expr.type : undefined;
+    if (key === "integer" || key === "bigint" || key === "float") return String(n);
+    if (key === "date" || key === "datetime") return `INTERVAL ${this.stringLiteral(`${n} days`)}`;
+    throw invalidPlan(
+      `a RANGE frame offset needs exactly one ORDER BY key of a number, date or datetime; the plan has ${orderBy.length === 1 ? `one of type ${key}` : `${orderBy.length}`}.`,
+    );
   }
 
   /** `x [DESC] NULLS FIRST|LAST`: null placement always explicit (asc: last, desc: first, unless stated). */
@@ -730,6 +773,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
    * Assigns ids to the keys of `id` not yet in the map: new keys get MAX(id)+1, +2, ... in byte order of the key,
    * so the assignment is deterministic and identical on every engine. Enumerates the select's rows without the id
    * map joins of ids it assigns (those ids do not exist yet).
+   *
+   * Only FROM/JOINs/WHERE are applied: keys of rows that HAVING or `qualify` later remove still get ids, which then
+   * go unused. That is deliberate: a key's id depends only on the rows the select reads, never on window results,
+   * so ids stay stable when qualify's outcome for a row changes between runs (and the map stays append-only).
    */
   protected renderIdAssignment(select: Select, id: IdKey, ctx: RenderContext): string {
     const assigned = new Set(select.ids.filter((i) => i.assign).map((i) => i.alias));
@@ -803,14 +850,34 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
 
   /** A select producing `columns` (in order, named as the target's columns). */
   protected renderSelect(select: Select, columns: readonly ColumnDef[], ctx: RenderContext): string {
-    const lines = [
+    const outputs = columns.map((c) => `${this.outputColumn(select, c)} AS ${this.ident(c.name)}`);
+    const body = this.fromClause(select, select.joins, ctx);
+    if (select.groupBy.length) body.push(`GROUP BY ${select.groupBy.map((g) => this.expr(g)).join(", ")}`);
+    if (select.having) body.push(`HAVING ${this.condition(select.having)}`);
+    if (select.qualify) return this.renderQualifiedSelect(select, select.qualify, columns, outputs, body);
+    return [select.distinct ? "SELECT DISTINCT" : "SELECT", indent(outputs.join(",\n")), ...body].join("\n");
+  }
+
+  /**
+   * A select with `qualify`, in one portable shape for every dialect: PostgreSQL has no QUALIFY clause, so the
+   * filter is computed as an extra column of an inner query (where window functions are allowed, evaluated after
+   * WHERE/GROUP BY/HAVING as QUALIFY's are) and applied by an outer query. DISTINCT goes on the outer query: it
+   * applies after QUALIFY, and the extra column would defeat it inside.
+   */
+  protected renderQualifiedSelect(select: Select, qualify: Expr, columns: readonly ColumnDef[], outputs: readonly string[], body: readonly string[]): string {
+    // A name no output column has (target columns may start with underscores too).
+    let flag = "__qualify";
+    while (columns.some((c) => c.name === flag)) flag = `_${flag}`;
+    const q = this.ident("q");
+    // The flag is compared as a boolean: a NULL literal or an untyped value is cast so WHERE accepts it everywhere.
+    const cond = qualify.type === "boolean" ? this.expr(qualify) : `CAST(${this.expr(qualify)} AS BOOLEAN)`;
+    const inner = ["SELECT", indent([...outputs, `${cond} AS ${this.ident(flag)}`].join(",\n")), ...body].join("\n");
+    return [
       select.distinct ? "SELECT DISTINCT" : "SELECT",
-      indent(columns.map((c) => `${this.outputColumn(select, c)} AS ${this.ident(c.name)}`).join(",\n")),
-      ...this.fromClause(select, select.joins, ctx),
-    ];
-    if (select.groupBy.length) lines.push(`GROUP BY ${select.groupBy.map((g) => this.expr(g)).join(", ")}`);
-    if (select.having) lines.push(`HAVING ${this.condition(select.having)}`);
-    return lines.join("\n");
+      indent(columns.map((c) => `${q}.${this.ident(c.name)}`).join(",\n")),
+      `FROM (\n${indent(inner)}\n) AS ${q}`,
+      `WHERE ${q}.${this.ident(flag)}`,
+    ].join("\n");
   }
 
   /** All selects of a transform, UNION ALL. */
