@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { ColumnDef, FileFormat, LoadBody } from "../model/plan.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { parseColumnType } from "./column-types.js";
-import { cdmColumnsDeclared, columnsRequired, badDelimiter, formatNotDetected, parquetOptions, unknownParam } from "./compile-errors.js";
+import { badDelimiter, cdmColumnsDeclared, columnsRequired, dataFileNotFound, formatNotDetected, parquetOptions, unknownParam } from "./compile-errors.js";
 import { detectFormat } from "./detect-format.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { paramRefs, substituteRaw } from "./params.js";
@@ -45,13 +46,20 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
       if (!ctx.declaredParams.has(ref.name)) {
         ctx.diagnostics.push(unknownParam(y.locateInScalar(p, ref.offset), ref.name, didYouMean(ref.name, ctx.declaredParams)));
         ok = false;
-      }
+      } else if (!(ref.name in ctx.params)) ok = false; // MISSING_PARAM already says so; the path is meaningless
     }
     const s = substituteRaw(f, ctx.params);
     // Local paths are made absolute (relative to the DML file), so the plan runs from any directory.
     files.push(URI.test(s) ? s : path.resolve(path.dirname(step.absFile), s).split(path.sep).join("/"));
   }
 
+  if (!ok) return undefined;
+  // A local file that is not there is worth a warning at compile time rather than a failed load mid-run (plans may
+  // be compiled on another machine than they run on, so it is not an error).
+  for (const [i, f] of files.entries()) {
+    if (URI.test(f) || /[*?[\]{}]/.test(f)) continue;
+    if (!existsSync(f)) ctx.diagnostics.push(dataFileNotFound(y.locate(Array.isArray(l.files) ? ["files", i] : ["files"]), f));
+  }
   const fmt = l.format ?? { type: "csv" as const, header: true };
   const type = fmt.type === "auto" ? (files.every((f) => /\.parquet$/i.test(f)) ? "parquet" : /\.tsv$/i.test(files[0] ?? "") ? "tsv" : "csv") : fmt.type;
   if (type === "parquet" && (fmt.delimiter || fmt.quote || fmt.nulls || fmt.date_format || fmt.datetime_format)) {

@@ -106,3 +106,5 @@ export const formatNotDetected = (loc: SourceLocation, file: string) =>
   error("FORMAT_NOT_DETECTED", loc, `cannot detect the delimiter or date format: "${file}" is not a readable local file.`, "Give delimiter/date_format explicitly (remote files are not sniffed).");
 export const badDelimiter = (loc: SourceLocation, delimiter: string, quote: string | undefined) =>
   error("INVALID_FORMAT", loc, `invalid load format: delimiter ${JSON.stringify(delimiter)}${quote !== undefined ? ` and quote ${JSON.stringify(quote)}` : ""} must each be one character.`, 'Use e.g. delimiter: ",", "\\t" or "auto"; quote: \'"\', "none" or "auto".');
+export const dataFileNotFound = (loc: SourceLocation, file: string) =>
+  warning("DATA_FILE_NOT_FOUND", loc, `"${file}" does not exist (yet): this load will fail unless it is there when the plan runs.`, "Check the path and the parameters it is built from.");

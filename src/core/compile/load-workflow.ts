@@ -50,9 +50,10 @@ export interface LoadOptions {
   cwd?: string;
 }
 
+/** A file as shown in diagnostics: relative to the working directory when inside it, else absolute. */
 function display(abs: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
-  return (rel.startsWith("..") && rel.split(path.sep).filter((s) => s === "..").length > 2 ? abs : rel).split(path.sep).join("/");
+  return (rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel).split(path.sep).join("/");
 }
 
 /**
