@@ -16,6 +16,8 @@ export const ConfigSchema = z.strictObject({
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   targets: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   providers: z.array(z.string()).optional(),
+  /** Secret providers for `${<scheme>:<ref>}` in targets (env and file are built in): packages or module paths. */
+  secrets: z.array(z.string()).optional(),
   orchestrators: z.array(z.string()).optional(),
 });
 export type OmopetlConfig = z.infer<typeof ConfigSchema>;

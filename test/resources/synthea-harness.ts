@@ -16,9 +16,11 @@ import { postgresProvider } from "../../src/providers/postgres/index.js";
 import type { Connection } from "../../src/providers/provider-api.js";
 import { compileFixture } from "../helpers/compile.js";
 import { repoRoot, sharedDir, syntheaDir } from "../helpers/paths.js";
+import { PG_URL } from "../helpers/postgres-server.js";
 
 export const WORKFLOW = path.join(repoRoot, "resources/workflows/synthea-cdm54.yaml");
-export const PG_URL = process.env.OMOPETL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** The test Postgres (test/helpers/postgres-server.ts: the server at OMOPETL_TEST_PG_URL, or PGlite). */
+export { PG_URL };
 
 /** The two vocabulary folders: comma/ISO (`vocabulary/`) and Athena's tab/yyyymmdd format (`vocabulary-athena/`). */
 export const VOCAB_DIRS = {

@@ -13,9 +13,11 @@ import { duckdbProvider } from "../../../src/providers/duckdb/index.js";
 import { postgresProvider } from "../../../src/providers/postgres/index.js";
 import type { Connection } from "../../../src/providers/provider-api.js";
 import { compileFixture } from "../../helpers/compile.js";
+import { PG_URL } from "../../helpers/postgres-server.js";
 
 export const orchestratorFixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures");
-export const PG_URL = process.env.OMOPETL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** The test Postgres (test/helpers/postgres-server.ts: the server at OMOPETL_TEST_PG_URL, or PGlite). */
+export { PG_URL };
 
 /** A fresh temporary directory. */
 export function tempDir(prefix = "omopetl-orch-"): string {

@@ -11,9 +11,10 @@ import type { Connection, Provider, RenderContext, RenderedStep } from "../../..
 import { executeRenderedStep } from "../../../src/providers/provider-api.js";
 import { uniqueTag } from "../../../src/providers/conformance/conformance-harness.js";
 import type { PlanStep } from "../../../src/core/model/plan.js";
+import { PG_URL } from "../../helpers/postgres-server.js";
 
-/** The test Postgres server (override with OMOPETL_TEST_PG_URL). */
-export const PG_URL = process.env["OMOPETL_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+/** The test Postgres (test/helpers/postgres-server.ts: the server at OMOPETL_TEST_PG_URL, or PGlite). */
+export { PG_URL };
 
 export type EngineName = "duckdb" | "postgres";
 
