@@ -199,22 +199,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
    * TIMESTAMP for datetime, varchar(n), and TEXT for varchar(max).
    */
   columnTypeName(t: CastType): string {
-    switch (t.kind) {
-      case "integer":
-        return "INTEGER";
-      case "bigint":
-        return "BIGINT";
-      case "float":
-        return "NUMERIC";
-      case "date":
-        return "DATE";
-      case "datetime":
-        return "TIMESTAMP";
-      case "boolean":
-        return "BOOLEAN";
-      case "varchar":
-        return t.length === undefined ? "TEXT" : `VARCHAR(${t.length})`;
-    }
+    // Differs from the cast types only where OHDSI's DDL does: NUMERIC for float, TEXT for varchar(max).
+    if (t.kind === "float") return "NUMERIC";
+    if (t.kind === "varchar" && t.length === undefined) return "TEXT";
+    return this.castTypeName(t);
   }
 
   /** `CAST(x AS type)`; dialects override to align semantics (e.g. varchar(n) truncation). */
