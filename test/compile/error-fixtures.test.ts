@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../../src/core/diagnostics/format.js";
-import { compileFixture } from "../helpers/compile.js";
+import { compileFixtureDir, workflowFixtures } from "../helpers/compile.js";
 import { expectGolden } from "../helpers/golden.js";
 import { fixturesDir, repoRoot } from "../helpers/paths.js";
 
@@ -11,16 +11,14 @@ import { fixturesDir, repoRoot } from "../helpers/paths.js";
  * exactly the diagnostics (with file:line:col) the compiler must report.
  */
 const root = path.join(fixturesDir, "errors");
-const cases = readdirSync(root).filter((d) => existsSync(path.join(root, d, "workflow.yaml"))).sort();
+const cases = workflowFixtures(root);
 
 describe("error fixtures", () => {
   it("has at least 30 cases", () => expect(cases.length).toBeGreaterThanOrEqual(30));
   for (const name of cases) {
     it(name, async () => {
       const dir = path.join(root, name);
-      const paramsFile = path.join(dir, "_params.json");
-      const params = existsSync(paramsFile) ? (JSON.parse(readFileSync(paramsFile, "utf8")) as Record<string, string>) : {};
-      const result = await compileFixture("workflow.yaml", dir, params);
+      const result = await compileFixtureDir(dir);
       expect(result.diagnostics.length).toBeGreaterThan(0);
       // Errors never come with a plan: nothing half-compiled is emitted.
       if (result.diagnostics.some((d) => d.severity === "error")) expect(result.plan).toBeUndefined();

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/compile/canonical-json.js";
 import { formatDiagnostic } from "../../src/core/diagnostics/format.js";
 import { CompiledWorkflowPlanSchema } from "../../src/core/model/plan.js";
-import { compileFixture } from "../helpers/compile.js";
+import { compileFixtureDir, workflowFixtures } from "../helpers/compile.js";
 import { expectGolden } from "../helpers/golden.js";
 import { fixturesDir, repoRoot } from "../helpers/paths.js";
 
@@ -17,16 +17,14 @@ const validatePlan = new Ajv2020({ strict: false, allErrors: true }).compile(pla
  * `_expected/plan.json` is the exact plan and `_expected/diagnostics.txt` the warnings.
  */
 const root = path.join(fixturesDir, "compile");
-const cases = readdirSync(root).filter((d) => existsSync(path.join(root, d, "workflow.yaml"))).sort();
+const cases = workflowFixtures(root);
 
 describe("golden plans", () => {
   it("has fixtures", () => expect(cases.length).toBeGreaterThan(0));
   for (const name of cases) {
     it(name, async () => {
       const dir = path.join(root, name);
-      const paramsFile = path.join(dir, "_params.json");
-      const params = existsSync(paramsFile) ? (JSON.parse(readFileSync(paramsFile, "utf8")) as Record<string, string>) : {};
-      const result = await compileFixture("workflow.yaml", dir, params);
+      const result = await compileFixtureDir(dir);
       expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
       expect(result.plan).toBeDefined();
       const json = canonicalJson(result.plan, 2) + "\n";
@@ -36,7 +34,7 @@ describe("golden plans", () => {
       expect(CompiledWorkflowPlanSchema.safeParse(JSON.parse(json)).success).toBe(true);
       // ... and against the published JSON Schema, with an independent validator.
       expect(validatePlan(JSON.parse(json)), JSON.stringify(validatePlan.errors)).toBe(true);
-      const again = await compileFixture("workflow.yaml", dir, params);
+      const again = await compileFixtureDir(dir);
       expect(canonicalJson(again.plan, 2) + "\n").toBe(json);
     });
   }
