@@ -3,16 +3,16 @@
  * (`providers: [omopetl-provider-x, "@scope/omopetl-provider-y", ./local/provider.js]`), resolved from the
  * project's directory the way Node resolves its imports.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { didYouMean } from "../core/diagnostics/did-you-mean.js";
+import { importPluginModule, pickPluginExport, pluginPackageCandidates } from "../core/plugins/load-plugin.js";
 import { duckdbProvider } from "./duckdb/index.js";
 import { postgresProvider } from "./postgres/index.js";
 import type { Provider, ProviderCapabilities } from "./provider-api.js";
 import { PROVIDER_API_VERSION } from "./provider-api.js";
 import { providerDuplicate, providerInvalid, providerNotFound } from "./provider-errors.js";
+
+/** Package-name prefix of third-party providers. */
+const PROVIDER_PACKAGE_PREFIX = "omopetl-provider-";
 
 /** The providers shipped with omopetl. Their drivers load only when they connect. */
 export const BUILTIN_PROVIDERS: readonly Provider[] = [duckdbProvider, postgresProvider];
@@ -75,19 +75,9 @@ export async function resolveProvider(name: string, options: ResolveProvidersOpt
   return (await loadProviderRegistry(options)).require(name);
 }
 
-/** True when `spec` names a file rather than a package. */
-function isPathSpec(spec: string): boolean {
-  return spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === ".." || isAbsolute(spec) || /\.(c|m)?js$/.test(spec);
-}
-
 /** Package names to try for `spec`: the conventional omopetl-provider-<x> form first, then the name as written. */
 export function packageCandidates(spec: string): string[] {
-  const scoped = /^(@[^/]+)\/(.+)$/.exec(spec);
-  if (scoped) {
-    const [, scope, name] = scoped as unknown as [string, string, string];
-    return name.startsWith("omopetl-provider-") ? [spec] : [`${scope}/omopetl-provider-${name}`, spec];
-  }
-  return spec.startsWith("omopetl-provider-") ? [spec] : [`omopetl-provider-${spec}`, spec];
+  return pluginPackageCandidates(spec, PROVIDER_PACKAGE_PREFIX);
 }
 
 /**
@@ -95,86 +85,14 @@ export function packageCandidates(spec: string): string[] {
  * can import it. Its module must export the Provider as `default` or `provider` (or a function returning one).
  */
 export async function importProvider(spec: string, projectDir: string): Promise<{ provider: Provider; source: string }> {
-  let file: string | undefined;
-  let source = "";
-  if (isPathSpec(spec)) {
-    file = resolve(projectDir, spec);
-    source = file;
-    if (!existsSync(file)) throw providerNotFound(spec, `no file at ${file}`, "Paths in the providers list are relative to the project directory.");
-  } else {
-    const candidates = packageCandidates(spec);
-    for (const name of candidates) {
-      file = resolvePackage(name, projectDir);
-      if (file) {
-        source = `package "${name}"`;
-        break;
-      }
-    }
-    if (!file) {
-      throw providerNotFound(spec, `no package ${candidates.map((c) => `"${c}"`).join(" or ")} can be imported from ${projectDir}`, `Install it in the project: npm install ${candidates[0]}`);
-    }
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw providerInvalid(spec, [`importing ${file} failed: ${e instanceof Error ? e.message : String(e)}`]);
-  }
-  return { provider: await validateProvider(await exportedProvider(mod), spec), source };
-}
-
-/** The export that should be the provider: `provider`, `default`, or `default.provider` (CommonJS). */
-async function exportedProvider(mod: Record<string, unknown>): Promise<unknown> {
-  const def = mod["default"];
-  let value: unknown =
-    mod["provider"] ??
-    (def !== null && typeof def === "object" && "provider" in def && !("generator" in def) ? (def as { provider: unknown }).provider : def);
-  if (typeof value === "function") value = await (value as () => unknown)();
-  return value;
-}
-
-/**
- * Resolves a package's entry file from `fromDir` like an import would: through require.resolve (packages with a
- * "require" or "default" export), else by reading node_modules/<name>/package.json for ESM-only packages.
- */
-function resolvePackage(name: string, fromDir: string): string | undefined {
-  const req = createRequire(join(resolve(fromDir), "__omopetl_resolve__.js"));
-  try {
-    return req.resolve(name);
-  } catch {
-    // ESM-only exports ("import" condition only) are invisible to require.resolve: read the package ourselves.
-  }
-  for (let dir = resolve(fromDir); ; dir = dirname(dir)) {
-    const pkgDir = join(dir, "node_modules", name);
-    const pkgJson = join(pkgDir, "package.json");
-    if (existsSync(pkgJson)) {
-      const entry = esmEntry(JSON.parse(readFileSync(pkgJson, "utf8")) as Record<string, unknown>);
-      const file = entry ? join(pkgDir, entry) : undefined;
-      return file && existsSync(file) ? file : undefined;
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** The "." entry of a package.json for an ESM import: exports (import/node/default conditions), else main. */
-function esmEntry(pkg: Record<string, unknown>): string | undefined {
-  const pick = (e: unknown): string | undefined => {
-    if (typeof e === "string") return e;
-    if (Array.isArray(e)) {
-      for (const x of e) {
-        const r = pick(x);
-        if (r) return r;
-      }
-      return undefined;
-    }
-    if (e && typeof e === "object") {
-      const o = e as Record<string, unknown>;
-      if ("." in o) return pick(o["."]);
-      for (const cond of ["import", "node", "default"]) if (cond in o) return pick(o[cond]);
-    }
-    return undefined;
-  };
-  return pick(pkg["exports"]) ?? (typeof pkg["main"] === "string" ? pkg["main"] : "index.js");
+  const { module, source } = await importPluginModule(spec, projectDir, {
+    prefix: PROVIDER_PACKAGE_PREFIX,
+    notFound: (what) => providerNotFound(spec, what.detail, what.kind === "path" ? "Paths in the providers list are relative to the project directory." : `Install it in the project: npm install ${what.candidates[0]}`),
+    importFailed: (file, message) => providerInvalid(spec, [`importing ${file} failed: ${message}`]),
+  });
+  // A provider object has a `generator`; a default export without one but with `provider` is a CommonJS module.
+  const exported = await pickPluginExport(module, { name: "provider", isPlugin: (def) => "generator" in def });
+  return { provider: validateProvider(exported, spec), source };
 }
 
 const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, "boolean" | "number" | "string[]"> = {

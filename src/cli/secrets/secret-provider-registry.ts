@@ -3,11 +3,8 @@
  * (`secrets: [omopetl-secrets-vault, "@acme/omopetl-secrets-kms", ./my-secrets.js]`), resolved from the project's
  * folder the way Node resolves its imports, as providers are.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { didYouMean } from "../../core/diagnostics/did-you-mean.js";
+import { importPluginModule, pickPluginExport, pluginPackageCandidates } from "../../core/plugins/load-plugin.js";
 import { BUILTIN_SECRET_PROVIDERS } from "./builtin-secret-providers.js";
 import { secretProviderDuplicate, secretProviderInvalid, secretProviderNotFound, secretSchemeUnknown } from "./secret-errors.js";
 import { SECRET_PROVIDER_API_VERSION, type SecretProvider } from "./secret-provider-api.js";
@@ -51,61 +48,22 @@ export async function loadSecretProviders(configured: readonly string[], project
   return registry;
 }
 
-/** True when `spec` names a file rather than a package. */
-function isPathSpec(spec: string): boolean {
-  return spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === ".." || path.isAbsolute(spec) || /\.(c|m)?js$/.test(spec);
-}
-
 /** Package names to try for `spec`: the conventional omopetl-secrets-<x> form first, then the name as written. */
 export function secretPackageCandidates(spec: string): string[] {
-  const scoped = /^(@[^/]+)\/(.+)$/.exec(spec);
-  if (scoped) {
-    const [, scope, name] = scoped as unknown as [string, string, string];
-    return name.startsWith(SECRET_PACKAGE_PREFIX) ? [spec] : [`${scope}/${SECRET_PACKAGE_PREFIX}${name}`, spec];
-  }
-  return spec.startsWith(SECRET_PACKAGE_PREFIX) ? [spec] : [`${SECRET_PACKAGE_PREFIX}${spec}`, spec];
+  return pluginPackageCandidates(spec, SECRET_PACKAGE_PREFIX);
 }
 
 /**
  * Imports a third-party secret provider: a path (relative to `projectDir`) or a package installed where
- * `projectDir` can import it.
+ * `projectDir` can import it. Its module must export it as `default` or `secretProvider` (or a function returning one).
  */
 export async function importSecretProvider(spec: string, projectDir: string): Promise<{ provider: SecretProvider; source: string }> {
-  let file: string | undefined;
-  let source = "";
-  if (isPathSpec(spec)) {
-    file = path.resolve(projectDir, spec);
-    source = file;
-    if (!existsSync(file)) throw secretProviderNotFound(spec, `no file at ${file}`, 'Paths in the "secrets:" list are relative to the configuration\'s folder.');
-  } else {
-    const candidates = secretPackageCandidates(spec);
-    for (const name of candidates) {
-      file = resolvePackage(name, projectDir);
-      if (file) {
-        source = `package "${name}"`;
-        break;
-      }
-    }
-    if (!file) {
-      throw secretProviderNotFound(spec, `no package ${candidates.map((c) => `"${c}"`).join(" or ")} can be imported from ${projectDir}`, `Install it in the project: npm install ${candidates[0]}`);
-    }
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw secretProviderInvalid(spec, [`importing ${file} failed: ${e instanceof Error ? e.message : String(e)}`]);
-  }
-  return { provider: validateSecretProvider(await exportedSecretProvider(mod), spec), source };
-}
-
-/** The export that should be the provider: `secretProvider`, `default`, or `default.secretProvider` (CommonJS). */
-async function exportedSecretProvider(mod: Record<string, unknown>): Promise<unknown> {
-  const def = mod["default"];
-  let value: unknown =
-    mod["secretProvider"] ?? (def !== null && typeof def === "object" && "secretProvider" in def ? (def as { secretProvider: unknown }).secretProvider : def);
-  if (typeof value === "function") value = await (value as () => unknown)();
-  return value;
+  const { module, source } = await importPluginModule(spec, projectDir, {
+    prefix: SECRET_PACKAGE_PREFIX,
+    notFound: (what) => secretProviderNotFound(spec, what.detail, what.kind === "path" ? 'Paths in the "secrets:" list are relative to the configuration\'s folder.' : `Install it in the project: npm install ${what.candidates[0]}`),
+    importFailed: (file, message) => secretProviderInvalid(spec, [`importing ${file} failed: ${message}`]),
+  });
+  return { provider: validateSecretProvider(await pickPluginExport(module, { name: "secretProvider" }), spec), source };
 }
 
 /** Checks that `value` is a SecretProvider of this API version. @throws SECRET_PROVIDER_INVALID listing every problem. */
@@ -125,48 +83,4 @@ export function validateSecretProvider(value: unknown, spec: string): SecretProv
   if (p["description"] !== undefined && typeof p["description"] !== "string") problems.push(`"description" must be a string when present`);
   if (problems.length > 0) throw secretProviderInvalid(spec, problems);
   return value as SecretProvider;
-}
-
-/**
- * Resolves a package's entry file from `fromDir` like an import would: through require.resolve (packages with a
- * "require" or "default" export), else by reading node_modules/<name>/package.json for ESM-only packages.
- */
-function resolvePackage(name: string, fromDir: string): string | undefined {
-  const req = createRequire(path.join(path.resolve(fromDir), "__omopetl_resolve__.js"));
-  try {
-    return req.resolve(name);
-  } catch {
-    // ESM-only exports ("import" condition only) are invisible to require.resolve: read the package ourselves.
-  }
-  for (let dir = path.resolve(fromDir); ; dir = path.dirname(dir)) {
-    const pkgDir = path.join(dir, "node_modules", name);
-    const pkgJson = path.join(pkgDir, "package.json");
-    if (existsSync(pkgJson)) {
-      const entry = esmEntry(JSON.parse(readFileSync(pkgJson, "utf8")) as Record<string, unknown>);
-      const file = entry ? path.join(pkgDir, entry) : undefined;
-      return file && existsSync(file) ? file : undefined;
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/** The "." entry of a package.json for an ESM import: exports (import/node/default conditions), else main. */
-function esmEntry(pkg: Record<string, unknown>): string | undefined {
-  const pick = (e: unknown): string | undefined => {
-    if (typeof e === "string") return e;
-    if (Array.isArray(e)) {
-      for (const x of e) {
-        const r = pick(x);
-        if (r) return r;
-      }
-      return undefined;
-    }
-    if (e && typeof e === "object") {
-      const o = e as Record<string, unknown>;
-      if ("." in o) return pick(o["."]);
-      for (const cond of ["import", "node", "default"]) if (cond in o) return pick(o[cond]);
-    }
-    return undefined;
-  };
-  return pick(pkg["exports"]) ?? (typeof pkg["main"] === "string" ? pkg["main"] : "index.js");
 }
