@@ -315,7 +315,7 @@ function analyzeSelect(
     description: "a vocabulary lookup",
   }));
   const expandLookups = (e: Expr): Expr =>
-    lookupNames.size === 0
+    lookupNames.size === 0 || !refersTo(e, lookupNames)
       ? e
       : mapExpr(e, (n) => {
       if (n.k !== "col" || !lookupNames.has(n.table)) return undefined;
@@ -495,3 +495,14 @@ function sourceKey(parts: Expr[]): Expr {
   return text.reduce((a, b) => bin("||", bin("||", a, lit("|")), b));
 }
 
+
+/** Whether an expression reads a column of one of `aliases` (a walk that allocates nothing). */
+function refersTo(e: Expr, aliases: ReadonlySet<string>): boolean {
+  let found = false;
+  walkExpr(e, (n) => {
+    if (found) return false;
+    if (n.k === "col" && aliases.has(n.table)) found = true;
+    return undefined;
+  });
+  return found;
+}

@@ -15,12 +15,16 @@ import { analyzeLoad } from "./analyze-load.js";
 import { analyzeSql } from "./analyze-sql.js";
 import { analyzeTransform } from "./analyze-transform.js";
 import { buildDag } from "./build-dag.js";
-import { canonicalJson, sha256 } from "./canonical-json.js";
+import { createRequire } from "node:module";
+import { sha256 } from "./canonical-json.js";
 import { externalInvalid } from "./compile-errors.js";
 import { loadWorkflow, type LoadedStep, type LoadOptions } from "./load-workflow.js";
 import { stepIo, type StepIo } from "./step-io.js";
 import { parseRef, refKey, TableCatalog } from "./table-catalog.js";
 import { cdmTableDef } from "./cdm-table-defs.js";
+
+/** The compiler's version (part of every fingerprint: a new compiler may render a step differently). */
+const COMPILER_VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
 
 /** Default physical schema for each built-in logical schema. Vocabulary tables live beside the CDM, as in OHDSI. */
 export const DEFAULT_SCHEMAS: Readonly<Record<string, string>> = { source: "source", staging: "staging", cdm: "cdm", vocab: "cdm" };
@@ -86,18 +90,23 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   if (hasErrors(diagnostics)) return done();
 
   const tables = tableDefs(ios, catalog, spec);
-  // Each table's canonical form is hashed once; a step's fingerprint covers the hashes of the tables it touches.
-  const tableHash = new Map(tables.map((t) => [refKey(t), sha256(canonicalJson(t))]));
-  const schemasJson = canonicalJson(schemaMap);
+  // Each table's definition is hashed once; a step's fingerprint covers the hashes of the tables it touches. Plain
+  // JSON is canonical here: the compiler builds these objects in a fixed key order.
+  const tableHash = new Map(tables.map((t) => [refKey(t), sha256(JSON.stringify(t))]));
+  const schemasJson = JSON.stringify(schemaMap);
+  const paramsJson = JSON.stringify(loaded.params);
   const steps: PlanStep[] = dag.order.map((name) => {
     const io = byName.get(name)!;
     const body = bodies.get(name)!;
     const reads = sortRefs(io.reads.map((r) => r.ref));
     const writes = sortRefs([...io.writes, ...io.creates, ...io.finishes].map((w) => w.ref));
-    // The fingerprint covers everything that decides the step's SQL, including the definitions of its tables.
+    // The fingerprint covers everything that decides the step's SQL: what it was compiled from (a transform's DML
+    // text, which with the parameters and the definitions of the tables it touches determines its body; other
+    // kinds' small bodies themselves), the compiler's version, and the schema mapping. Hashing a transform's source
+    // rather than its expanded body keeps 10,000-step compiles fast.
     const touched = [...new Set([...reads, ...writes].map(refKey))].sort().map((k) => `${k}:${tableHash.get(k) ?? "-"}`);
-    // Bodies are built by the compiler in a fixed key order, so plain JSON is already canonical (and much faster).
-    const fingerprint = sha256(`${JSON.stringify(body)}\n${touched.join("\n")}\n${schemasJson}`);
+    const what = body.kind === "transform" ? `${io.step.relFile}\n${io.step.yaml.text}\n${paramsJson}` : JSON.stringify(body);
+    const fingerprint = sha256(`omopetl ${COMPILER_VERSION} ${body.kind}\n${what}\n${touched.join("\n")}\n${schemasJson}`);
     return {
       name,
       kind: io.step.dml.kind,
@@ -133,7 +142,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
     tables: [...tableHash.entries()],
     steps: steps.map((s) => ({ ...s, body: undefined })),
   };
-  const plan: CompiledWorkflowPlan = { ...withoutFingerprint, fingerprint: sha256(canonicalJson(fingerprintInput)) };
+  const plan: CompiledWorkflowPlan = { ...withoutFingerprint, fingerprint: sha256(JSON.stringify(fingerprintInput)) };
   return done(plan);
 }
 
