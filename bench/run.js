@@ -1,5 +1,13 @@
 // npm run bench: benchmarks whose targets are printed as ratios measured side by side in one run (never asserted in tests).
-// Needs `npm run build` first. Results: stdout table + bench/results/<date>.json.
+// Needs `npm run build` first. Results: stdout tables + bench/results/<date>.json.
+//
+//   npm run bench                               compile, cli, run (x1, x10, x100), rerun (x100), pg (x10, x100)
+//   npm run bench -- run --scales 1,10,100,1000 only the DuckDB run benchmark, at these scales
+//   npm run bench -- compile cli                only these sections
+// Options: --scales (run), --pg-scales (pg), --rerun-scale (rerun), --reps N (rounds per scale; best is kept),
+//          --memory-limit X (DuckDB memory_limit of both sides, default 768MB: the process then peaks near 1 GB;
+//          "none" for DuckDB's own default, 80% of RAM), --pg-url URL.
+// Scaled Synthea copies are cached in $OMOPETL_BENCH_CACHE or <tmp>/omopetl-bench/x<N> (built once, reused).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -7,13 +15,42 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileWorkflow } from "../dist/core/compile/compile-workflow.js";
 import { SpecificationManager } from "../dist/core/spec/specification-manager.js";
+import { benchDuckDb, benchPostgres, benchRerun } from "./synthea-bench.js";
+import { benchCacheDir } from "./synthea-scale.js";
 import { writeSyntheticWorkflow } from "./synthetic-workflow.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = process.env.OMOPETL_SHARED_DIR ?? path.resolve(repo, "../shared");
 const specDir = path.join(shared, "cdm/inst/csv");
-const only = process.argv.slice(2);
+
+const SECTIONS = ["compile", "cli", "run", "rerun", "pg"];
+const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--reps", "--memory-limit", "--pg-url"]);
+const argv = process.argv.slice(2);
+const options = {};
+const only = [];
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const [flag, inline] = a.startsWith("--") ? a.split(/=(.*)/s, 2) : [a];
+  if (VALUED.has(flag)) options[flag.slice(2)] = inline ?? argv[++i];
+  else if (SECTIONS.includes(a)) only.push(a);
+  else {
+    console.error(`unknown argument "${a}"; sections: ${SECTIONS.join(", ")}; options: ${[...VALUED].join(", ")}`);
+    process.exit(2);
+  }
+}
 const want = (name) => only.length === 0 || only.includes(name);
+const list = (v, dflt) => (v === undefined ? dflt : String(v).split(",").map((x) => Number(x.trim())));
+for (const [k, v] of Object.entries({
+  scales: list(options.scales, []),
+  "pg-scales": list(options["pg-scales"], []),
+  "rerun-scale": list(options["rerun-scale"], []),
+  reps: list(options.reps, []),
+})) {
+  if (v.some((n) => !Number.isInteger(n) || n < 1)) {
+    console.error(`--${k} takes positive integers${k.endsWith("scales") ? ", e.g. 1,10,100" : ""}`);
+    process.exit(2);
+  }
+}
 
 const results = { machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) }, compile: [], cli: [] };
 const ms = (t0) => Number((performance.now() - t0).toFixed(1));
@@ -75,10 +112,49 @@ function benchCli() {
   for (const r of results.cli) console.log(`| ${r.what} | ${r.bestMs} | ${(r.bestMs / node).toFixed(2)}x |`);
 }
 
+function loadAverage() {
+  return os.loadavg().map((x) => Number(x.toFixed(2)));
+}
+
+const synthea = {
+  cli: path.join(repo, "bin/omopetl.js"),
+  directScript: path.join(repo, "bench/duckdb-direct.js"),
+  workflow: path.join(repo, "resources/workflows/synthea-cdm54.yaml"),
+  syntheaDir: path.join(shared, "data/dbt-synthea/synthea"),
+  vocabDir: path.join(shared, "data/vocabulary"),
+  specDir,
+  log: (m) => process.stderr.write(`${m}\n`),
+};
+const memoryLimit = options["memory-limit"] === "none" ? undefined : (options["memory-limit"] ?? "768MB");
+const reps = options.reps !== undefined ? Number(options.reps) : undefined;
+results.machine.loadAverageAtStart = loadAverage();
+results.machine.duckdb = await (async () => {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn = await instance.connect();
+  const v = String((await conn.runAndReadAll("SELECT version()")).getRows()[0][0]);
+  conn.closeSync();
+  instance.closeSync();
+  return v;
+})();
+results.machine.benchCache = benchCacheDir();
+
 if (want("compile")) await benchCompile();
 if (want("cli")) benchCli();
+if (want("run")) {
+  const scales = list(options.scales, [1, 10, 100]);
+  results.run = await benchDuckDb(synthea, scales, { reps: reps ?? 2, memoryLimit });
+}
+if (want("rerun")) results.rerun = await benchRerun(synthea, Number(options["rerun-scale"] ?? 100), { memoryLimit });
+if (want("pg")) {
+  const url = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  results.pg = await benchPostgres(synthea, list(options["pg-scales"], [10, 100]), { url, reps: reps ?? 1 });
+}
+results.machine.loadAverageAtEnd = loadAverage();
+results.machine.note = "other processes share this machine: compare the ratios (measured side by side) rather than absolute times";
 
 mkdirSync(path.join(repo, "bench/results"), { recursive: true });
-const file = path.join(repo, "bench/results", `${new Date().toISOString().slice(0, 10)}.json`);
+// A run of some sections only does not overwrite the day's full results.
+const file = path.join(repo, "bench/results", `${new Date().toISOString().slice(0, 10)}${only.length ? `-${only.join("-")}` : ""}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 console.log(`\nwrote ${path.relative(repo, file)}`);
