@@ -12,7 +12,11 @@ export const DuckDbTargetSchema = z.object({
   /** Database file, or ":memory:" (the default). Relative paths resolve against the working directory. */
   path: z.string().min(1).default(":memory:"),
   /** DuckDB memory_limit, e.g. "4GB". */
-  memoryLimit: z.string().min(1).optional(),
+  /**
+   * DuckDB memory_limit. Default 768MB: DuckDB's own default is 80% of RAM; with this the whole process stayed under
+   * 1.2 GB on the x1000 Synthea benchmark (27,000 patients), spilling to disk where needed. "none" keeps DuckDB's.
+   */
+  memoryLimit: z.string().min(1).default("768MB"),
   threads: z.number().int().positive().optional(),
   /** Re-runs of a transaction aborted by a write-write conflict with a concurrent one. */
   retries: z.number().int().nonnegative().default(3),
@@ -55,7 +59,7 @@ export async function connectDuckDb(target: TargetConfig): Promise<Connection> {
   }
   const t = parsed.data;
   const options: Record<string, string> = {};
-  if (t.memoryLimit !== undefined) options["memory_limit"] = t.memoryLimit;
+  if (t.memoryLimit !== "none") options["memory_limit"] = t.memoryLimit;
   if (t.threads !== undefined) options["threads"] = String(t.threads);
   const path = t.path === ":memory:" ? ":memory:" : resolve(t.path);
   try {
