@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Expr } from "../../core/expr/ast.js";
+import { walkExpr } from "../../core/expr/walk.js";
 import type { ColumnDef, TableDef, TableRef } from "../../core/model/plan.js";
 import type { RenderContext } from "../provider-api.js";
 import { invalidPlan } from "../provider-errors.js";
@@ -35,56 +36,12 @@ export function requireTableDefs(ctx: RenderContext, refs: readonly TableRef[]):
   });
 }
 
-/** Table aliases referenced by column nodes anywhere in `e`. */
+/** Table aliases referenced by column nodes anywhere in `e` (the expression walk is core's, not a copy of it). */
 export function referencedAliases(e: Expr | undefined, out = new Set<string>()): Set<string> {
-  if (!e) return out;
-  switch (e.k) {
-    case "col":
-      out.add(e.table);
-      break;
-    case "lit":
-      break;
-    case "bin":
-      referencedAliases(e.left, out);
-      referencedAliases(e.right, out);
-      break;
-    case "not":
-    case "neg":
-    case "isnull":
-      referencedAliases(e.arg, out);
-      break;
-    case "cast":
-      referencedAliases(e.arg, out);
-      break;
-    case "case":
-      referencedAliases(e.operand, out);
-      for (const w of e.whens) {
-        referencedAliases(w.when, out);
-        referencedAliases(w.then, out);
-      }
-      referencedAliases(e.else, out);
-      break;
-    case "in":
-      referencedAliases(e.arg, out);
-      for (const x of e.list) referencedAliases(x, out);
-      break;
-    case "between":
-      referencedAliases(e.arg, out);
-      referencedAliases(e.low, out);
-      referencedAliases(e.high, out);
-      break;
-    case "like":
-      referencedAliases(e.arg, out);
-      referencedAliases(e.pattern, out);
-      break;
-    case "fn":
-      for (const x of e.args) referencedAliases(x, out);
-      break;
-    case "window":
-      for (const x of e.args) referencedAliases(x, out);
-      for (const x of e.partitionBy) referencedAliases(x, out);
-      for (const o of e.orderBy) referencedAliases(o.expr, out);
-      break;
+  if (e) {
+    walkExpr(e, (n) => {
+      if (n.k === "col") out.add(n.table);
+    });
   }
   return out;
 }
