@@ -198,7 +198,7 @@ export interface Orchestrator {
 
 /** The render context of a plan on a target (the target's schema mapping wins). */
 export function targetRenderContext(plan: CompiledWorkflowPlan, target: RunTarget): RenderContext {
-  return renderContextFromPlan(plan, target.config.schemas);
+  return renderContextFromPlan(plan, target.config);
 }
 
 /** The plan's steps in a valid execution order (the compiler's: by level, then name), limited to `selection`. */

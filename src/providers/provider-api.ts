@@ -53,6 +53,12 @@ export interface ProviderCapabilities {
   tempTables: boolean;
   /** Longest identifier in bytes (longer names are rejected rather than truncated by the engine). */
   maxIdentifierLength: number;
+  /**
+   * Whether ddl part "indexes" creates the CDM's standard (OHDSI) indexes when the target does not say (`indexes:`
+   * in its config). Default true. False where the engine gains nothing from them: DuckDB plans no joins or scans
+   * through its ART indexes (only point lookups), yet maintains and persists them.
+   */
+  standardIndexes?: boolean;
 }
 
 /** What a generator needs besides the step: the plan's tables and the target's physical names. */
@@ -63,6 +69,11 @@ export interface RenderContext {
   schemas: Readonly<Record<string, string>>;
   /** Where surrogate ids are persisted (plan.idMap). */
   idMap: TableRef;
+  /**
+   * The target's `indexes:` option: false skips the standard indexes of ddl part "indexes", true creates them even
+   * where the provider's {@link ProviderCapabilities.standardIndexes} default is false. Undefined: the default.
+   */
+  indexes?: boolean;
 }
 
 /**
@@ -136,6 +147,8 @@ export interface TargetConfig {
   provider: string;
   /** Logical -> physical schema names overriding the plan's defaults. */
   schemas?: Record<string, string>;
+  /** Create the CDM's standard indexes (ddl part "indexes")? Default: the provider's (see ProviderCapabilities). */
+  indexes?: boolean;
   [option: string]: unknown;
 }
 
@@ -152,12 +165,14 @@ export interface Provider {
   connect?(target: TargetConfig): Promise<Connection>;
 }
 
-/** The render context of a plan on a target: the plan's schema names, overridden by the target's. */
+/** The render context of a plan on a target: the plan's schema names overridden by the target's, its `indexes:`. */
 export function renderContextFromPlan(
   plan: Pick<CompiledWorkflowPlan, "tables" | "schemas" | "idMap">,
-  targetSchemas?: Readonly<Record<string, string>>,
+  target?: Readonly<Pick<TargetConfig, "schemas" | "indexes">>,
 ): RenderContext {
-  return { tables: plan.tables, schemas: { ...plan.schemas, ...(targetSchemas ?? {}) }, idMap: plan.idMap };
+  const ctx: RenderContext = { tables: plan.tables, schemas: { ...plan.schemas, ...(target?.schemas ?? {}) }, idMap: plan.idMap };
+  if (typeof target?.indexes === "boolean") ctx.indexes = target.indexes;
+  return ctx;
 }
 
 /** Outcome of {@link executeRenderedStep}. */

@@ -95,7 +95,9 @@ export async function importProvider(spec: string, projectDir: string): Promise<
   return { provider: validateProvider(exported, spec), source };
 }
 
-const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, "boolean" | "number" | "string[]"> = {
+type CapabilityType = "boolean" | "number" | "string[]";
+/** Every capability's type; optional ones end in "?" (absent is fine, a wrong type is not). */
+const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, CapabilityType | `${CapabilityType}?`> = {
   merge: "boolean",
   onConflict: "boolean",
   transactionalDdl: "boolean",
@@ -110,6 +112,7 @@ const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, "boolean" | "number" 
   nullsOrdering: "boolean",
   tempTables: "boolean",
   maxIdentifierLength: "number",
+  standardIndexes: "boolean?",
 };
 
 /**
@@ -131,8 +134,10 @@ export function validateProvider(value: unknown, spec: string): Provider {
   const caps = p["capabilities"];
   if (caps === null || typeof caps !== "object") problems.push(`"capabilities" must be an object`);
   else {
-    for (const [key, type] of Object.entries(CAPABILITY_TYPES)) {
+    for (const [key, declared] of Object.entries(CAPABILITY_TYPES)) {
       const v = (caps as Record<string, unknown>)[key];
+      const type = declared.replace("?", "");
+      if (declared.endsWith("?") && v === undefined) continue;
       const ok = type === "string[]" ? Array.isArray(v) && v.every((x) => typeof x === "string") : typeof v === type;
       if (!ok) problems.push(`capabilities.${key} must be a ${type}`);
     }

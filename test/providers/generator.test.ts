@@ -11,7 +11,7 @@ import { toPostgresTemplate } from "../../src/providers/base/strftime.js";
 import { DuckDbGenerator } from "../../src/providers/duckdb/index.js";
 import { PostgresGenerator } from "../../src/providers/postgres/index.js";
 import { isTransientPostgresError } from "../../src/providers/postgres/index.js";
-import { SqlExecutionError, UnsupportedFeatureError } from "../../src/providers/provider-api.js";
+import { renderContextFromPlan, SqlExecutionError, UnsupportedFeatureError } from "../../src/providers/provider-api.js";
 import * as b from "./helpers/plan-builders.js";
 
 const duck = new DuckDbGenerator();
@@ -111,6 +111,22 @@ describe.each(both)("%s identifiers and literals", (_name, g) => {
     expect(code(() => g.renderStep(step, ctx))).toBe("INVALID_PLAN");
   });
 
+  it("filters NULL id keys only when the key can be NULL", () => {
+    const ctx = b.context([PATIENTS], SCHEMAS);
+    const assignment = (key: ReturnType<typeof b.col>) => {
+      const id = b.idFor("x_id", "x", key);
+      const sel = b.select({ table: b.ref("source", "patients"), alias: "p" }, { x_id: id.value }, { joins: [id.join], ids: [id.id] });
+      return g.renderStep(b.transformStep("x", b.ref("staging", "x"), "replace", [b.column("x_id", b.INT)], [sel]), ctx).statements.find((q) => q.includes("ROW_NUMBER"))!;
+    };
+    const bare = b.col("p", "id");
+    // The compiler's key shape: coalesce(length || ':' || value, '~'), parts joined by '|'.
+    const part = b.fn("coalesce", [b.bin("||", b.bin("||", b.cast(b.fn("length", [bare], "integer"), b.varchar()), b.lit(":")), bare), b.lit("~")], "string");
+    expect(assignment(bare)).toContain("WHERE n.k IS NOT NULL");
+    expect(assignment(part)).not.toContain("IS NOT NULL");
+    expect(assignment(b.bin("||", b.bin("||", part, b.lit("|")), part))).not.toContain("IS NOT NULL");
+    expect(assignment(b.bin("||", part, bare))).toContain("WHERE n.k IS NOT NULL");
+  });
+
   it("is deterministic", () => {
     const ctx = b.context([PATIENTS], SCHEMAS);
     const id = b.idFor("x_id", "x", b.col("p", "id"));
@@ -179,6 +195,20 @@ describe("dialect differences", () => {
     expect(duck.renderDdl([def], "tables", c).join("\n")).toContain("PRIMARY KEY (thing_id)");
     expect(pg.renderDdl([def], "tables", c).join("\n")).not.toContain("PRIMARY KEY");
     expect(pg.renderDdl([def], "constraints", c).join("\n")).toContain("ADD CONSTRAINT xpk_thing PRIMARY KEY (thing_id)");
+  });
+
+  it("creates the standard indexes by default on Postgres, on DuckDB only when the target asks", () => {
+    const def = b.tableDef("cdm", "thing", [b.column("thing_id", b.INT, true), b.column("person_id", b.INT)], { cdm: true, indexes: [["person_id"]] });
+    const c = b.context([def], SCHEMAS);
+    const indexes = (g: BaseSqlGenerator, ctx: typeof c): string => g.renderDdl([def], "indexes", ctx).join("\n");
+    expect(indexes(pg, c)).toBe("CREATE INDEX IF NOT EXISTS idx_thing_person_id ON cdm.thing (person_id)");
+    expect(indexes(duck, c)).toBe("-- 1 standard indexes not created: duckdb does not create them by default; set indexes: true on the target to create them.\n");
+    expect(indexes(duck, { ...c, indexes: true })).toBe("CREATE INDEX IF NOT EXISTS idx_thing_person_id ON cdm.thing (person_id)");
+    expect(indexes(pg, { ...c, indexes: false })).toBe("-- 1 standard indexes not created: the target sets indexes: false.\n");
+    // The target's option reaches the context; a missing or non-boolean one leaves the provider's default.
+    const plan = { tables: [def], schemas: SCHEMAS, idMap: b.ref("staging", "omopetl_id_map") };
+    expect(renderContextFromPlan(plan, { indexes: true }).indexes).toBe(true);
+    expect(renderContextFromPlan(plan, { schemas: { cdm: "x" } })).not.toHaveProperty("indexes");
   });
 });
 

@@ -39,7 +39,7 @@ describe.each(cases)("golden %s", (name) => {
   });
 
   it.each(PROVIDERS.map((p) => [p.dialect, p] as const))("renders the expected %s SQL, which the engine executes", async (_d, provider) => {
-    const ctx = b.context(gc.tables, gc.schemas);
+    const ctx = { ...b.context(gc.tables, gc.schemas), ...(gc.indexes !== undefined ? { indexes: gc.indexes } : {}) };
     const steps = gc.steps(dir);
     const rendered = steps.map((s) => provider.generator.renderStep(s, ctx));
     for (const [i, step] of steps.entries()) {

@@ -26,6 +26,8 @@ async function plans(): Promise<CompiledWorkflowPlan[]> {
   return out;
 }
 
+const COMMENT_ONLY = /^(--[^\n]*\n?)+$/;
+
 function statements(plan: CompiledWorkflowPlan, provider: Provider): string[] {
   const ctx = renderContextFromPlan(plan);
   return plan.steps.flatMap((s) => provider.generator.renderStep(s, ctx).statements);
@@ -53,6 +55,9 @@ describe("generated SQL passes each dialect's real parser", () => {
       let n = 0;
       for (const plan of await plans()) {
         for (const sql of statements(plan, duckdbProvider)) {
+          // A step that does nothing on DuckDB says why in a comment (e.g. the standard indexes it skips), which
+          // DuckDB executes as an empty statement but extractStatements counts as none.
+          if (COMMENT_ONLY.test(sql)) continue;
           const extracted = await conn.extractStatements(sql);
           expect(extracted.count, sql).toBe(1);
           n++;

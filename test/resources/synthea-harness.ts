@@ -45,8 +45,8 @@ export function tempDir(prefix = "omopetl-synthea-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function duckTarget(file: string): RunTarget {
-  return { name: "test", provider: duckdbProvider, config: { provider: "duckdb", path: file }, description: `duckdb ${file}`, secrets: [] };
+export function duckTarget(file: string, options: Record<string, unknown> = {}): RunTarget {
+  return { name: "test", provider: duckdbProvider, config: { provider: "duckdb", path: file, ...options }, description: `duckdb ${file}`, secrets: [] };
 }
 
 /** Physical schemas of a PostgreSQL run, prefixed so concurrent test files never share tables. */

@@ -47,6 +47,23 @@ export function referencedAliases(e: Expr | undefined, out = new Set<string>()):
 }
 
 /**
+ * True when `e` can never be NULL on any engine: a non-NULL literal, a coalesce with such an argument, or a
+ * concatenation (`||`) of such operands. Conservative: false means "may be NULL".
+ */
+export function neverNull(e: Expr): boolean {
+  switch (e.k) {
+    case "lit":
+      return e.value !== null;
+    case "fn":
+      return e.name.toLowerCase() === "coalesce" && e.args.some(neverNull);
+    case "bin":
+      return e.op === "||" && neverNull(e.left) && neverNull(e.right);
+    default:
+      return false;
+  }
+}
+
+/**
  * A deterministic object name (constraint, index) within `maxBytes`: `prefix_part1_part2`, or, when longer, a
  * truncated form ending in 8 hex digits of its sha256 so distinct long names stay distinct.
  */

@@ -11,13 +11,20 @@ export const DuckDbTargetSchema = z.object({
   provider: z.string(),
   /** Database file, or ":memory:" (the default). Relative paths resolve against the working directory. */
   path: z.string().min(1).default(":memory:"),
-  /** DuckDB memory_limit, e.g. "4GB". */
   /**
    * DuckDB memory_limit. Default 768MB: DuckDB's own default is 80% of RAM; with this the whole process stayed under
    * 1.2 GB on the x1000 Synthea benchmark (27,000 patients), spilling to disk where needed. "none" keeps DuckDB's.
    */
   memoryLimit: z.string().min(1).default("768MB"),
   threads: z.number().int().positive().optional(),
+  /**
+   * DuckDB preserve_insertion_order. Default false: omopetl never relies on the physical order of rows (ids follow
+   * the order of their keys, reads that need an order say ORDER BY), and without it DuckDB inserts in parallel and
+   * needs less memory for large INSERT ... SELECT (measured: -2.7 s and faster commits on the x1000 Synthea run).
+   */
+  preserveInsertionOrder: z.boolean().default(false),
+  /** Create the CDM's standard indexes (ddl part "indexes")? Default false on DuckDB (see DUCKDB_CAPABILITIES). */
+  indexes: z.boolean().optional(),
   /** Re-runs of a transaction aborted by a write-write conflict with a concurrent one. */
   retries: z.number().int().nonnegative().default(3),
   schemas: z.record(z.string(), z.string()).optional(),
@@ -61,6 +68,7 @@ export async function connectDuckDb(target: TargetConfig): Promise<Connection> {
   const options: Record<string, string> = {};
   if (t.memoryLimit !== "none") options["memory_limit"] = t.memoryLimit;
   if (t.threads !== undefined) options["threads"] = String(t.threads);
+  options["preserve_insertion_order"] = String(t.preserveInsertionOrder);
   const path = t.path === ":memory:" ? ":memory:" : resolve(t.path);
   try {
     if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });

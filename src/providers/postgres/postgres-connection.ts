@@ -20,6 +20,8 @@ export const PostgresTargetSchema = z.object({
   password: z.string().optional(),
   database: z.string().min(1).optional(),
   ssl: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
+  /** Create the CDM's standard indexes (ddl part "indexes")? Default true. */
+  indexes: z.boolean().optional(),
   /** Most connections open at once (concurrent steps). */
   poolSize: z.number().int().positive().default(4),
   /** Retries of an operation failing with a transient error. */

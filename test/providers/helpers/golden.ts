@@ -13,6 +13,8 @@ export interface GoldenCase {
   schemas: Record<string, string>;
   /** Data files written to a temp dir before rendering; steps get the dir's path. */
   files?: Record<string, string>;
+  /** The target's `indexes:` option (RenderContext.indexes); unset: each provider's default. */
+  indexes?: boolean;
   /** The steps, in execution order. */
   steps(dataDir: string): PlanStep[];
 }
