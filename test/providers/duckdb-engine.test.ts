@@ -32,4 +32,22 @@ describe("duckdb only", () => {
       { id: "p2", n: "7", d: null, missing: null },
     ]);
   });
+
+  it("refuses a write that would give a CDM table two rows with one primary key, leaving the table as it was", async () => {
+    const def = b.tableDef("cdm", "thing", [b.column("thing_id", b.INT, true), b.column("v", b.varchar())], { cdm: true, primaryKey: ["thing_id"] });
+    const src = b.tableDef("source", "things", [b.column("id", b.INT), b.column("v", b.varchar())]);
+    const ctx = b.context([def, src], engine.schemas);
+    const s = engine.schemas;
+    await runStep(engine, b.step("ddl", { kind: "ddl", part: "tables", tables: [b.ref("cdm", "thing")] }), ctx);
+    await engine.conn.execute(`CREATE TABLE IF NOT EXISTS "${s["source"]}".things (id INTEGER, v VARCHAR)`);
+    await engine.conn.execute(`INSERT INTO "${s["source"]}".things VALUES (1, 'a'), (2, 'b')`);
+    const write = b.transformStep("thing", b.ref("cdm", "thing"), "replace", def.columns, [
+      b.select({ table: b.ref("source", "things"), alias: "t" }, { thing_id: b.col("t", "id", "integer"), v: b.col("t", "v") }),
+    ]);
+    expect(await runStep(engine, write, ctx)).toBe(2);
+    const before = await engine.conn.query(`SELECT * FROM "${s["cdm"]}".thing ORDER BY thing_id`);
+    await engine.conn.execute(`INSERT INTO "${s["source"]}".things VALUES (2, 'c')`);
+    await expect(runStep(engine, write, ctx)).rejects.toThrow(/duplicate primary key in .*thing: thing_id = 2 occurs 2 times; the step's rows were not written/);
+    expect(await engine.conn.query(`SELECT * FROM "${s["cdm"]}".thing ORDER BY thing_id`)).toEqual(before);
+  });
 });

@@ -189,12 +189,26 @@ describe("dialect differences", () => {
     expect(pg.expr(q)).toBe("CAST(t.a AS NUMERIC) / t.b");
   });
 
-  it("declares DuckDB primary keys in CREATE TABLE and Postgres ones by guarded ALTER", () => {
+  it("adds CDM primary keys in the constraints part: DuckDB as a unique index, Postgres by guarded ALTER", () => {
     const def = b.tableDef("cdm", "thing", [b.column("thing_id", b.INT, true)], { cdm: true, primaryKey: ["thing_id"] });
     const c = b.context([def], SCHEMAS);
-    expect(duck.renderDdl([def], "tables", c).join("\n")).toContain("PRIMARY KEY (thing_id)");
+    expect(duck.renderDdl([def], "tables", c).join("\n")).not.toContain("PRIMARY KEY");
+    expect(duck.renderDdl([def], "constraints", c).join("\n")).toContain("CREATE UNIQUE INDEX IF NOT EXISTS xpk_thing ON cdm.thing (thing_id)");
     expect(pg.renderDdl([def], "tables", c).join("\n")).not.toContain("PRIMARY KEY");
     expect(pg.renderDdl([def], "constraints", c).join("\n")).toContain("ADD CONSTRAINT xpk_thing PRIMARY KEY (thing_id)");
+    // A staging table with a key declares it with the table on DuckDB (no idempotent way to add one later).
+    const staged = b.tableDef("staging", "thing", [b.column("thing_id", b.INT, true)], { primaryKey: ["thing_id"] });
+    expect(duck.renderDdl([staged], "tables", b.context([staged], SCHEMAS)).join("\n")).toContain("PRIMARY KEY (thing_id)");
+  });
+
+  it("DuckDB checks a CDM table's primary key after each write to it, in the step's transaction", () => {
+    const def = b.tableDef("cdm", "thing", [b.column("thing_id", b.INT, true)], { cdm: true, primaryKey: ["thing_id"] });
+    const c = b.context([def, PATIENTS], SCHEMAS);
+    const step = b.transformStep("thing", b.ref("cdm", "thing"), "replace", [b.column("thing_id", b.INT)], [b.select({ table: b.ref("source", "patients"), alias: "p" }, { thing_id: b.lit(1) })]);
+    const duckStep = duck.renderStep(step, c);
+    expect(duckStep.transactional).toBe(true);
+    expect(duckStep.statements.at(-1)).toMatch(/^SELECT error\('duplicate primary key in cdm\.thing: ' \|\| 'thing_id = '/);
+    expect(pg.renderStep(step, c).statements.some((q) => q.includes("error("))).toBe(false);
   });
 
   it("creates the standard indexes by default on Postgres, on DuckDB only when the target asks", () => {

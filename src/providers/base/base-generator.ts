@@ -952,8 +952,19 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         break;
       }
     }
+    // A rebuilt table declares its primary key itself.
+    if (body.mode !== "rebuild") statements.push(...this.keyChecks(def, ctx, "Make the step's joins and selects yield one row per key."));
     if (body.mode !== "merge") statements.push(...this.afterBulkWrite(body.target, ctx));
     return { statements, transactional: true, resultStatement };
+  }
+
+  /**
+   * Statements run after a write to `def` (in the step's transaction) that fail when its primary key no longer
+   * holds, for dialects whose CDM tables do not declare one; `fix` ends the error message. Default: none (the
+   * engine enforces declared keys).
+   */
+  protected keyChecks(_def: TableDef | undefined, _ctx: RenderContext, _fix: string): string[] {
+    return [];
   }
 
   /**
