@@ -1,7 +1,9 @@
 // Preloaded into a benchmarked process (`node --import ./bench/memory-probe.js ...`): samples the JavaScript heap every
 // 50 ms and, when the process exits, writes the peaks to $OMOPETL_BENCH_PROBE as JSON. The resident-set peak is the
 // kernel's own high-water mark (VmHWM in /proc/self/status): everything the process ever held at once, the embedded
-// DuckDB's buffers included. Timers are unref'd, so the probe never keeps a process alive.
+// DuckDB's buffers included. It also records the CPU time the process used (user + system, all threads, DuckDB's
+// included): on a shared machine it varies less than wall time. Timers are unref'd, so the probe never keeps a
+// process alive.
 import { readFileSync, writeFileSync } from "node:fs";
 
 const out = process.env.OMOPETL_BENCH_PROBE;
@@ -27,6 +29,8 @@ if (out) {
     } catch {
       // not Linux: the sampled RSS peak is all there is
     }
-    writeFileSync(out, JSON.stringify({ heapUsedPeak: heapUsed, heapTotalPeak: heapTotal, externalPeak: external, rssPeakSampled: rss, rssPeak: hwm ?? rss }));
+    const cpu = process.cpuUsage();
+    const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+    writeFileSync(out, JSON.stringify({ heapUsedPeak: heapUsed, heapTotalPeak: heapTotal, externalPeak: external, rssPeakSampled: rss, rssPeak: hwm ?? rss, cpuMs }));
   });
 }

@@ -117,11 +117,13 @@ describe("local orchestrator on DuckDB", () => {
     expect(r3.steps.find((s) => s.name === "base")!.reusedFrom).toBe(r1.runId);
     expect(r3.steps.find((s) => s.name === "boom")!.reusedFrom).toBe(r2.runId);
 
-    // Nothing to resume after a success: a warning, and every step runs.
+    // Nothing to resume after a success: a warning, and only what changed since that run runs (here: nothing).
     const log4 = eventLog();
     const r4 = await localOrchestrator.execute(changed, target, { resume: true, onEvent: log4.onEvent });
-    expect(log4.of("warning")[0]!.message).toMatch(/nothing to resume: the last run of orch_failing \(.+\) succeeded/);
-    expect(r4.totals).toMatchObject({ succeeded: 7, reused: 0 });
+    expect(log4.of("warning")[0]!.message).toMatch(/nothing to resume: the last run of orch_failing \(.+\) succeeded; only steps changed since then run/);
+    expect(r4.resumedFrom).toBe(r3.runId);
+    expect(r4.totals).toMatchObject({ succeeded: 0, reused: 7 });
+    expect(log4.of("step-start")).toEqual([]);
 
     db = await ledgerOf(target);
     try {

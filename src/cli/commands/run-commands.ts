@@ -47,7 +47,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--orchestrator <name>", "orchestrator: local, or omopetl-orchestrator-<name> / a module path", "local")
     .option("--target <name>", 'target from the configuration\'s "targets:" (default: "default"; without targets, ./omop.duckdb)')
     .option("--concurrency <n>", "most steps running at once (default: 1 on DuckDB, 4 on PostgreSQL)", positiveInt("--concurrency"))
-    .option("--resume [run-id]", "skip steps a failed/interrupted run already did (default: the latest such run of this workflow)")
+    .option("--resume [run-id]", "skip the steps an earlier run did whose DML is unchanged (default: the latest run of this workflow)")
     .option("--dry-run", "print every statement in execution order; run nothing")
     .option("-s, --select <selector...>", "run only these steps: step, step+ (and downstream), +step (and upstream)")
     .option("--exclude <selector...>", "leave out these steps (same selector syntax)")

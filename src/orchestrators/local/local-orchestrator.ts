@@ -52,11 +52,17 @@ async function resolveResume(
   let runId: string;
   if (resume === true) {
     const { run, latest } = await ledger.findResumable(plan.name);
-    if (!run) {
-      emitWarning(latest ? `nothing to resume: the last run of ${plan.name} (${latest.runId}) succeeded; running every step` : `nothing to resume: no earlier run of ${plan.name} on this target; running every step`);
+    if (!latest) {
+      emitWarning(`nothing to resume: no earlier run of ${plan.name} on this target; running every step`);
       return { reused: new Map() };
     }
-    runId = run.runId;
+    if (!run) {
+      // As with an explicit run id: a succeeded run's steps are reusable, so only what changed since then runs.
+      emitWarning(
+        `nothing to resume: the last run of ${plan.name} (${latest.runId}) succeeded; only steps changed since then run (source files are not re-read: run without --resume to reload them)`,
+      );
+    }
+    runId = (run ?? latest).runId;
   } else {
     const run = await ledger.getRun(resume);
     if (!run) throw runNotFound(resume, plan.name, `in schema "${ledger.schema}"`);
