@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CompiledWorkflowPlan } from "../../src/core/model/plan.js";
@@ -179,6 +179,29 @@ describe("local orchestrator on DuckDB", () => {
     } finally {
       await conn2.close();
     }
+  });
+
+  it("--resume after a successful run reruns a load whose file changed, and what depends on it", async () => {
+    const src = writeSyntheticSource(tempDir(), 20);
+    const plan = await compilePlan("etl", { source_dir: src });
+    const target = duckTarget(path.join(tempDir(), "resume-files.duckdb"));
+    expect((await localOrchestrator.execute(plan, target, {})).status).toBe("succeeded");
+    const unchanged = await localOrchestrator.execute(plan, target, { resume: true });
+    expect(unchanged.totals).toMatchObject({ succeeded: 0, reused: plan.steps.length });
+    // One more patient: the patients load and everything downstream of it run; the encounters load is reused.
+    appendFileSync(path.join(src, "patients.csv"), "pat-9999,1990-01-01,F\n");
+    const r = await localOrchestrator.execute(plan, target, { resume: true });
+    const downstream = selectSteps(plan, ["patients+"])!;
+    expect(statusOf(r)).toEqual(Object.fromEntries(plan.steps.map((s) => [s.name, downstream.has(s.name) ? "succeeded" : "reused"])));
+    expect(statusOf(r)["encounters"]).toBe("reused");
+    const conn = await connect(target);
+    try {
+      expect(await conn.query("SELECT count(*)::INTEGER AS n FROM cdm.person")).toEqual([{ n: 21 }]);
+    } finally {
+      await conn.close();
+    }
+    // The compiled plan itself is untouched: its fingerprints do not depend on the files.
+    expect(r.planFingerprint).toBe(plan.fingerprint);
   });
 
   it("a dry run emits every statement in execution order and touches no database", async () => {

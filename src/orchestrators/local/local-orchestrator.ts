@@ -17,6 +17,7 @@ import {
 } from "../orchestrator-api.js";
 import { invalidConcurrency, providerCannotConnect, resumeWrongWorkflow, runNotFound } from "../orchestrator-errors.js";
 import { maskSecrets } from "../redact.js";
+import { withFileFingerprints } from "../file-fingerprints.js";
 import { reusableSteps } from "../resume.js";
 import { newRunId } from "../run-id.js";
 import { scheduleDag, type NodeOutcome } from "./dag-scheduler.js";
@@ -59,7 +60,7 @@ async function resolveResume(
     if (!run) {
       // As with an explicit run id: a succeeded run's steps are reusable, so only what changed since then runs.
       emitWarning(
-        `nothing to resume: the last run of ${plan.name} (${latest.runId}) succeeded; only steps changed since then run (source files are not re-read: run without --resume to reload them)`,
+        `nothing to resume: the last run of ${plan.name} (${latest.runId}) succeeded; only steps changed since then run (edited DML, loads whose files changed, and what depends on them)`,
       );
     }
     runId = (run ?? latest).runId;
@@ -82,7 +83,9 @@ export const localOrchestrator: Orchestrator = {
   apiVersion: ORCHESTRATOR_API_VERSION,
   description: "runs steps in this process, in parallel as the DAG allows, with a run ledger in the target database",
 
-  async execute(plan: CompiledWorkflowPlan, target: RunTarget, options: ExecuteOptions = {}): Promise<RunResult> {
+  async execute(compiled: CompiledWorkflowPlan, target: RunTarget, options: ExecuteOptions = {}): Promise<RunResult> {
+    // Loads are recorded (and resumed) with the state of their files, so a changed source file is reloaded.
+    const plan = await withFileFingerprints(compiled);
     const runId = options.runId ?? newRunId();
     const secrets = target.secrets ?? [];
     // A listener's failure (a closed stdout pipe) must not break the run or its bookkeeping.
