@@ -2,7 +2,7 @@
 // @duckdb/node-api), idempotent re-runs, and PostgreSQL (omopetl run vs psql). Every measurement is a child process,
 // so wall time, the JavaScript heap and the resident-set peak are those of that process alone.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureScaledSynthea } from "./synthea-scale.js";
@@ -196,8 +196,9 @@ export async function benchDuckDb(ctx, scales, { reps, memoryLimit }) {
 }
 
 /**
- * Idempotence at one scale: a first run into an empty database, a second run with nothing changed, and a
- * `--resume` run after the successful second one (nothing to resume: it reuses every unchanged step).
+ * Idempotence at one scale: a first run into an empty database, a second run with nothing changed, a `--resume` run
+ * after the successful second one (nothing to resume: it reuses every unchanged step), and a `--resume` run after one
+ * source file changed (its load and what depends on it run).
  */
 export async function benchRerun(ctx, scale, { memoryLimit }) {
   const data = await ensureScaledSynthea(ctx.syntheaDir, scale, ctx.log);
@@ -206,11 +207,14 @@ export async function benchRerun(ctx, scale, { memoryLimit }) {
     const dbFile = path.join(dir, "omop.duckdb");
     writeConfig(dir, { default: { provider: "duckdb", path: dbFile, ...(memoryLimit ? { memoryLimit } : {}) } });
     const runs = [];
-    for (const [what, extra] of [
+    for (const [what, extra, before] of [
       ["first run (empty database)", []],
       ["second run, nothing changed", []],
       ["--resume after a successful run", ["--resume"]],
+      // A new modification time is a changed file to --resume (the cached copy's contents stay as generated).
+      ["--resume after touching payers.csv", ["--resume"], () => utimesSync(path.join(data.dir, "payers.csv"), new Date(), new Date())],
     ]) {
+      before?.();
       ctx.log(`rerun x${scale}: ${what} ...`);
       const r = await omopetlDuckRun(ctx, dir, data.dir, extra);
       const counts = await duckdbRowCounts(dbFile, "cdm");
