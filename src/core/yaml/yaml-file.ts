@@ -1,10 +1,21 @@
+import { createRequire } from "node:module";
 import jsYaml from "js-yaml";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar } from "yaml";
-import type { Document, Node, Pair } from "yaml";
+import type { Document, LineCounter, Node, Pair } from "yaml";
+import type * as YamlLibrary from "yaml";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
 import { yamlDuplicateKey, yamlSyntax } from "./yaml-errors.js";
 
 export type YamlPath = readonly (string | number)[];
+
+let library: typeof YamlLibrary | undefined;
+
+/**
+ * The position-keeping `yaml` library, loaded on first use (synchronously, through its CommonJS build): a compile
+ * without diagnostics never needs it, and importing it costs ~40-55 ms of every command's start-up.
+ */
+function yamlLibrary(): typeof YamlLibrary {
+  return (library ??= createRequire(import.meta.url)("yaml") as typeof YamlLibrary);
+}
 
 /**
  * A parsed YAML file that remembers where every node came from, so any later finding
@@ -14,7 +25,7 @@ export class YamlFile {
   readonly value: unknown;
   readonly diagnostics: Diagnostic[] = [];
   private parsedDoc: Document.Parsed | undefined;
-  private readonly lines = new LineCounter();
+  private lines: LineCounter | undefined;
 
   /**
    * The value comes from js-yaml (YAML 1.2 core schema), about eight times faster than building a Document;
@@ -53,19 +64,24 @@ export class YamlFile {
   }
 
   private get doc(): Document.Parsed {
-    this.parsedDoc ??= parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    if (!this.parsedDoc) {
+      const { LineCounter, parseDocument } = yamlLibrary();
+      this.lines = new LineCounter();
+      this.parsedDoc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    }
     return this.parsedDoc;
   }
 
   /** Location of a character offset in the file. */
   at(offset: number): SourceLocation {
     void this.doc; // the line counter is filled while the Document is parsed
-    const p = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    const p = this.lines!.linePos(Math.max(0, Math.min(offset, this.text.length)));
     return { file: this.file, line: p.line, column: p.col };
   }
 
   /** The node at `path`, or the deepest existing ancestor (so a missing field points at its parent). */
   private nodeAt(path: YamlPath): { node: Node | null; pair?: Pair; complete: boolean } {
+    const { isMap, isScalar, isSeq } = yamlLibrary();
     let node: Node | null = this.doc.contents;
     let pair: Pair | undefined;
     for (let i = 0; i < path.length; i++) {
@@ -118,6 +134,7 @@ export class YamlFile {
    */
   locateInScalar(path: YamlPath, offset: number): SourceLocation {
     const { node, complete } = this.nodeAt(path);
+    const { isScalar, Scalar } = yamlLibrary();
     if (!complete || !isScalar(node) || !node.range) return this.locateNow(path, "value");
     const start = node.range[0];
     const src = this.text.slice(start, node.range[1]);
