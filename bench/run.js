@@ -155,6 +155,8 @@ results.machine.note = "other processes share this machine: compare the ratios (
 
 mkdirSync(path.join(repo, "bench/results"), { recursive: true });
 // A run of some sections only does not overwrite the day's full results.
-const file = path.join(repo, "bench/results", `${new Date().toISOString().slice(0, 10)}${only.length ? `-${only.join("-")}` : ""}.json`);
+// Nor does a run at other scales overwrite one of the same sections: the scales are part of the name.
+const scaleTag = options.scales !== undefined ? `-x${list(options.scales, []).join("-x")}` : "";
+const file = path.join(repo, "bench/results", `${new Date().toISOString().slice(0, 10)}${only.length ? `-${only.join("-")}` : ""}${scaleTag}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 console.log(`\nwrote ${path.relative(repo, file)}`);
