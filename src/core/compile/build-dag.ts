@@ -34,8 +34,14 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
     for (const w of io.writes) push(writers, refKey(w.ref), io);
     for (const c of io.creates) push(creators, refKey(c.ref), io);
   }
+  // Edges are collected first and handed to graphlib once each: a step reads a table several times (a lookup joins
+  // concept twice), and graphlib's setEdge is what a 10,000-step compile spent most of its DAG time in.
+  const edges = new Map<string, Set<string>>();
   const edge = (from: string, to: string) => {
-    if (from !== to) g.setEdge(from, to);
+    if (from === to) return;
+    const tos = edges.get(from);
+    if (tos) tos.add(to);
+    else edges.set(from, new Set([to]));
   };
 
   for (const io of ios) {
@@ -82,6 +88,8 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
     }
   }
 
+  for (const [from, tos] of edges) for (const to of tos) g.setEdge(from, to);
+
   if (!alg.isAcyclic(g)) {
     for (const cycle of cyclePaths(g)) {
       const first = ios.find((io) => io.step.name === cycle[0])!;
@@ -91,12 +99,15 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
   }
 
   const level = new Map<string, number>();
+  const dependsOn = new Map<string, string[]>();
   for (const n of alg.topsort(g) as string[]) {
-    const preds = (g.predecessors(n) ?? []) as string[];
-    level.set(n, preds.length === 0 ? 0 : 1 + Math.max(...preds.map((p) => level.get(p)!)));
+    const preds = ((g.predecessors(n) ?? []) as string[]).sort();
+    dependsOn.set(n, preds);
+    let l = 0;
+    for (const p of preds) l = Math.max(l, level.get(p)! + 1);
+    level.set(n, l);
   }
   const order = [...names].sort((a, b) => level.get(a)! - level.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
-  const dependsOn = new Map(names.map((n) => [n, ((g.predecessors(n) ?? []) as string[]).slice().sort()]));
   return { order, level, dependsOn };
 }
 
