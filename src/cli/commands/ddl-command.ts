@@ -1,6 +1,6 @@
 import { cdmTableDefs } from "../../core/compile/cdm-table-defs.js";
 import type { CdmVersion } from "../../core/spec/spec-model.js";
-import type { RenderContext } from "../../providers/provider-api.js";
+import { renderContextFromPlan } from "../../providers/provider-api.js";
 import { resolveProviderFromConfig } from "../provider-resolution.js";
 import { specManager, type GlobalOptions } from "../session.js";
 
@@ -17,13 +17,9 @@ export async function ddlCommand(
   const spec = await (await specManager(config, global)).load(opts.cdmVersion);
   const tables = cdmTableDefs(spec);
   const schema = opts.schema ?? "cdm";
+  const base = { tables, schemas: { cdm: schema, vocab: opts.vocabSchema ?? schema }, idMap: { schema: "staging", name: "omopetl_id_map" } };
   // Asking for the indexes part by name asks for the indexes, whatever the provider's default.
-  const ctx: RenderContext = {
-    tables,
-    schemas: { cdm: schema, vocab: opts.vocabSchema ?? schema },
-    idMap: { schema: "staging", name: "omopetl_id_map" },
-    ...(opts.part === "indexes" ? { indexes: true } : {}),
-  };
+  const ctx = renderContextFromPlan(base, opts.part === "indexes" ? { indexes: true } : undefined);
   const parts = opts.part && opts.part !== "all" ? [opts.part] : (["tables", "constraints", "indexes"] as const);
 
   if (opts.target) {
@@ -34,11 +30,7 @@ export async function ddlCommand(
     try {
       let n = 0;
       for (const part of parts) {
-        for (const sql of provider.generator.renderDdl(tables, part, {
-          ...ctx,
-          schemas: { ...ctx.schemas, ...(target.config.schemas ?? {}) },
-          ...(typeof target.config.indexes === "boolean" ? { indexes: target.config.indexes } : {}),
-        })) {
+        for (const sql of provider.generator.renderDdl(tables, part, renderContextFromPlan(base, { indexes: ctx.indexes, ...target.config }))) {
           await conn.execute(sql);
           n++;
         }
