@@ -125,7 +125,7 @@ export async function benchDuckDb(ctx, scales, { reps, memoryLimit }) {
         rmSync(`${directDb}.wal`, { force: true });
         ctx.log(`x${scale} round ${rep + 1}/${reps}: direct @duckdb/node-api ...`);
         // The DuckDB settings the duckdb provider applies by default, so both sides run the engine alike.
-        const settings = ["--set", "preserve_insertion_order=false"];
+        const settings = ["--set", "preserve_insertion_order=false", "--set", "allocator_background_threads=true"];
         const d = await runNode([ctx.directScript, planFile, sqlDir, directDb, ...(memoryLimit ? ["--memory-limit", memoryLimit] : []), ...settings, "--timings", path.join(dir, "direct-timings.json")], {
           cwd: dir,
           log: ctx.log,

@@ -176,4 +176,25 @@ describe("connection errors", () => {
       await removeDir(dir);
     }
   });
+
+  it("applies the engine settings of the target, and the defaults the benchmarks were measured with", async () => {
+    const setting = async (conn: Awaited<ReturnType<NonNullable<typeof duckdbProvider.connect>>>, name: string) =>
+      String((await conn.query<{ v: unknown }>(`SELECT current_setting('${name}') AS v`))[0]!.v);
+    const defaults = await duckdbProvider.connect!({ provider: "duckdb" });
+    try {
+      expect(await setting(defaults, "memory_limit")).toMatch(/^7\d\d\.\d MiB$/);
+      expect(await setting(defaults, "preserve_insertion_order")).toBe("false");
+      expect(await setting(defaults, "allocator_background_threads")).toBe("true");
+    } finally {
+      await defaults.close();
+    }
+    const chosen = await duckdbProvider.connect!({ provider: "duckdb", memoryLimit: "256MB", threads: 1, preserveInsertionOrder: true });
+    try {
+      expect(await setting(chosen, "memory_limit")).toMatch(/^2\d\d\.\d MiB$/);
+      expect(await setting(chosen, "threads")).toBe("1");
+      expect(await setting(chosen, "preserve_insertion_order")).toBe("true");
+    } finally {
+      await chosen.close();
+    }
+  });
 });
