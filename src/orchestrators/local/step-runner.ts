@@ -96,18 +96,10 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
     const execution = await pRetry(
       async (attempt) => {
         attempts = attempt;
-        // The "running" mark is written while the attempt runs: the attempt has a connection (or session) of its
-        // own, and on an embedded database each ledger commit is a WAL flush the step need not wait for. A crash
-        // leaves "running" or "pending", and both mean not done. The event still follows the mark, and the outcome
-        // is recorded after both have settled, so the ledger's writes stay in order: running, then the outcome.
-        const mark = rc.ledger
-          .updateStep(rc.runId, step.name, { status: "running", attempts, ...(attempt === 1 ? { startedAt: started } : {}) })
-          .then(() => rc.emit({ type: "step-start", time: now().toISOString(), runId: rc.runId, step: step.name, attempt, maxAttempts }));
-        const [marked, executed] = await Promise.allSettled([mark, executeAttempt(step, rendered, rc)]);
-        if (executed.status === "fulfilled") committed = executed.value;
-        if (marked.status === "rejected") throw marked.reason;
-        if (executed.status === "rejected") throw executed.reason;
-        return executed.value;
+        await rc.ledger.updateStep(rc.runId, step.name, { status: "running", attempts, ...(attempt === 1 ? { startedAt: started } : {}) });
+        rc.emit({ type: "step-start", time: now().toISOString(), runId: rc.runId, step: step.name, attempt, maxAttempts });
+        committed = await executeAttempt(step, rendered, rc);
+        return committed;
       },
       {
         retries: step.retries,
