@@ -318,6 +318,41 @@ describe("SpecificationManager offline and local", () => {
     expect(emu.requests).toHaveLength(0);
   });
 
+  it("keeps the parsed spec for the next process, keyed by version, content and parser; a bad entry is re-parsed", async () => {
+    const cacheDir = await tempDir();
+    const folder = await tempDir();
+    for (const f of [FIELD_54, TABLE_54]) await writeFile(path.join(folder, f), await readFile(path.join(csvDir, f)));
+    const load = () => new SpecificationManager({ dir: folder, cacheDir, env: {} }).load("5.4");
+
+    const parsed = await load();
+    const entries = await readdir(path.join(cacheDir, "parsed"));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatch(new RegExp(`^5\\.4-${parsed.contentHash.slice(0, 32)}-[0-9a-f]{16}\\.json$`));
+    const entryFile = path.join(cacheDir, "parsed", entries[0]!);
+    expect(await load()).toEqual(parsed);
+
+    // The entry is what a later load returns: an edit to it shows (the provenance still comes from the folder).
+    const entry = JSON.parse(await readFile(entryFile, "utf8")) as { tables: { name: string; description?: string }[] };
+    entry.tables.find((t) => t.name === "person")!.description = "read from the parsed-spec cache";
+    await writeFile(entryFile, JSON.stringify(entry));
+    const reused = await load();
+    expect(getTable(reused, "person")!.description).toBe("read from the parsed-spec cache");
+    expect(reused).toMatchObject({ source: "local", ref: "local", contentHash: parsed.contentHash });
+
+    // Other CSV bytes are another key: parsed afresh, beside the old entry.
+    await writeFile(path.join(folder, TABLE_54), `${await readFile(path.join(csvDir, TABLE_54), "utf8")}\n`);
+    const changed = await load();
+    expect(changed.contentHash).not.toBe(parsed.contentHash);
+    expect(getTable(changed, "person")!.description).toBe(getTable(parsed, "person")!.description);
+    expect(await readdir(path.join(cacheDir, "parsed"))).toHaveLength(2);
+
+    // A damaged entry is a miss: parsed again and rewritten.
+    await writeFile(entryFile, "{not json");
+    await writeFile(path.join(folder, TABLE_54), await readFile(path.join(csvDir, TABLE_54)));
+    expect(await load()).toEqual(parsed);
+    expect(JSON.parse(await readFile(entryFile, "utf8"))).toMatchObject({ formatVersion: 1, version: "5.4", contentHash: parsed.contentHash });
+  });
+
   it("accepts a repository checkout (inst/csv below the folder) and OMOPETL_SPEC_DIR", async () => {
     const checkout = path.resolve(csvDir, "../..");
     const viaEnv = new SpecificationManager({ env: { OMOPETL_SPEC_DIR: checkout }, offline: true, cacheDir: await tempDir() });

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
 import { specParseError } from "./spec-errors.js";
-import { computeContentHash, fieldFileName, tableFileName, toBytes } from "./spec-files.js";
+import { computeContentHash, fieldFileName, sha256Hex, tableFileName, toBytes } from "./spec-files.js";
 import type {
   CdmColumn,
   CdmDataType,
@@ -88,6 +90,16 @@ export function parseSpec(
     tables: byName,
     tableNames: tables.map((t) => t.table.name),
   };
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * Identifies this parser's code (a hash of its own module file): parsed specs cached under it are never read by a
+ * parser that might parse the same CSVs differently.
+ */
+export function parserFingerprint(): string {
+  return (fingerprint ??= sha256Hex(readFileSync(fileURLToPath(import.meta.url))).slice(0, 16));
 }
 
 /**

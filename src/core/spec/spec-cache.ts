@@ -108,7 +108,7 @@ function safeSegment(s: string): string {
 }
 
 /** Write to a unique temp file beside the target, then rename: rename within a folder is atomic on POSIX. */
-async function writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${target}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     await writeFile(tmp, data);

@@ -3,9 +3,11 @@ import { GitHubSpecSource } from "./github-spec-source.js";
 import type { GitHubSpecSourceOptions } from "./github-spec-source.js";
 import { LocalSpecSource } from "./local-spec-source.js";
 import { parseSpec } from "./parse-spec-csv.js";
+import { ParsedSpecCache } from "./parsed-spec-cache.js";
 import { defaultSpecCacheDir, SpecCache } from "./spec-cache.js";
 import type { SpecCacheKey } from "./spec-cache.js";
 import { specCacheWriteFailed, specUnavailable, specUnknownVersion } from "./spec-errors.js";
+import { computeContentHash, toBytes } from "./spec-files.js";
 import type { SpecFiles } from "./spec-files.js";
 import { CDM_VERSIONS } from "./spec-model.js";
 import type { CdmSpec, CdmVersion } from "./spec-model.js";
@@ -41,6 +43,7 @@ export class SpecificationManager {
   readonly offline: boolean;
   private readonly github: GitHubSpecSource;
   private readonly cache: SpecCache;
+  private readonly parsed: ParsedSpecCache;
   private readonly onWarning: (message: string) => void;
   private readonly memo = new Map<CdmVersion, Promise<CdmSpec>>();
 
@@ -53,6 +56,7 @@ export class SpecificationManager {
     this.github = new GitHubSpecSource({ ...options.github, ...(token ? { token } : {}), ...(options.ref ? { ref: options.ref } : {}) });
     this.ref = this.github.ref;
     this.cache = new SpecCache(this.cacheDir);
+    this.parsed = new ParsedSpecCache(this.cacheDir);
     this.onWarning = options.onWarning ?? (() => {});
   }
 
@@ -99,11 +103,11 @@ export class SpecificationManager {
   }
 
   private async loadUncached(version: CdmVersion): Promise<CdmSpec> {
-    if (this.specDir !== undefined) return parseFiles(await new LocalSpecSource(this.specDir).fetch(version));
+    if (this.specDir !== undefined) return this.parseOrReuse(await new LocalSpecSource(this.specDir).fetch(version));
 
     const key = this.key(version);
     const cached = await this.cache.read(key);
-    if (cached) return parseFiles(cached);
+    if (cached) return this.parseOrReuse(cached);
 
     if (this.offline) {
       throw specUnavailable(
@@ -118,6 +122,22 @@ export class SpecificationManager {
     } catch (err) {
       this.onWarning(`could not cache the CDM ${version} spec in ${this.cache.entryDir(key)}: ${(err as Error).message}`);
     }
+    return spec;
+  }
+
+  /**
+   * The spec in `files`: parsed before (same version, same bytes, same parser) when the parsed-spec cache has it,
+   * else parsed now and cached. Downloads are always parsed afresh (see loadUncached), so a broken download is never
+   * cached in any form.
+   */
+  private async parseOrReuse(files: SpecFiles): Promise<CdmSpec> {
+    const contentHash = computeContentHash(toBytes(files.field), toBytes(files.table));
+    const tables = await this.parsed.read(files.version, contentHash);
+    if (tables) {
+      return { version: files.version, ref: files.ref, source: files.source, contentHash, tables: new Map(tables.map((t) => [t.name, t])), tableNames: tables.map((t) => t.name) };
+    }
+    const spec = parseFiles(files);
+    await this.parsed.write(spec);
     return spec;
   }
 
