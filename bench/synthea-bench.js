@@ -153,6 +153,8 @@ export async function benchDuckDb(ctx, scales, { reps, memoryLimit }) {
         directS: sec(d.ms),
         directRunsS: direct.map((x) => sec(x.ms)),
         ratio: Number((o.ms / d.ms).toFixed(3)),
+        // Each round's two runs are adjacent in time: their ratios show how much of the best-of ratio is noise.
+        roundRatios: omopetl.map((x, i) => Number((x.ms / direct[i].ms).toFixed(3))),
         patientsPerS: Math.round(patients / (o.ms / 1000)),
         cdmRows: Object.values(countsOmopetl).reduce((a, b) => a + b, 0),
         cdmRowsEqual: same,
@@ -185,6 +187,7 @@ export async function benchDuckDb(ctx, scales, { reps, memoryLimit }) {
       `| x${r.scale} | ${r.patients} | ${r.sourceMB} | ${r.omopetlS} | ${r.directS} | ${r.ratio.toFixed(2)}${r.scale >= 100 ? (r.ratio <= 1.1 ? " (met)" : " (NOT met)") : ""} | ${r.omopetlCpuS} / ${r.directCpuS} | ${r.patientsPerS} | ${r.cdmRows}${r.cdmRowsEqual ? "" : " (DIFFER)"} | ${r.omopetlHeapPeakMB} | ${r.omopetlRssPeakMB} / ${r.directMemory.rssPeakMB} |`,
     );
   }
+  if (reps > 1) for (const r of rows) console.log(`x${r.scale}: ratio of each round (its two runs side by side): ${r.roundRatios.map((x) => x.toFixed(2)).join(", ")}`);
   for (const r of rows) {
     if (r.vsDbtSyntheaX1000 !== undefined) {
       console.log(`x${r.scale}: ${r.omopetlS} s = ${r.vsDbtSyntheaX1000}x dbt-synthea's ~${DBT_SYNTHEA_X1000_SECONDS} s (target <= 0.8x: ${r.vsDbtSyntheaX1000 <= 0.8 ? "met" : "NOT met"})`);
@@ -362,6 +365,8 @@ export async function benchPostgres(ctx, scales, { url, reps }) {
         psqlS: sec(d.ms),
         psqlRunsS: direct.map((x) => sec(x.ms)),
         ratio: Number((o.ms / d.ms).toFixed(3)),
+        // Each round's two runs are adjacent in time: their ratios show how much of the best-of ratio is noise.
+        roundRatios: omopetl.map((x, i) => Number((x.ms / direct[i].ms).toFixed(3))),
         patientsPerS: Math.round((PATIENTS * scale) / (o.ms / 1000)),
         cdmRows: Object.values(countsOmopetl).reduce((a, b) => a + b, 0),
         cdmRowsEqual: same,
