@@ -1,0 +1,106 @@
+/**
+ * scripts/services.sh: lint, dry run, and a real second PostgreSQL cluster brought up, reused and stopped on a free
+ * port in a temporary state folder (so the suite's own server is never touched).
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isCi } from "../setup/postgres.js";
+import { repoRoot } from "../helpers/paths.js";
+
+const script = path.join(repoRoot, "scripts/services.sh");
+const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+const pgBin = "/usr/lib/postgresql/15/bin/postgres";
+const canRunPostgres = existsSync(pgBin) && (process.getuid?.() !== 0 || spawnSync("id", ["postgres"]).status === 0);
+
+function services(args: string[], env: Record<string, string>) {
+  const r = spawnSync("bash", [script, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function stateDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-services-"));
+  // The server runs as the postgres user when the tests run as root: it must be able to reach its data folder.
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+describe("scripts/services.sh", () => {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.skipIf(!hasShellcheck && !isCi())("is shellcheck-clean, as is .ci/run (skipped where shellcheck is not installed: apt-get install shellcheck; CI installs it)", () => {
+    const r = spawnSync("shellcheck", [script, path.join(repoRoot, ".ci/run")], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("--dry-run up prints what it would run and changes nothing", async () => {
+    const dir = stateDir();
+    made.push(dir);
+    const port = await freePort();
+    const r = services(["--dry-run", "up", "postgres"], { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(port) });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\+ .*initdb -D .*postgres-15\/data -U postgres -A trust/);
+    expect(r.stderr).toMatch(new RegExp(`\\+ .*pg_ctl -D .* start -o -c listen_addresses=127\\.0\\.0\\.1 -c port=${port} `));
+    expect(r.stderr).toMatch(/CREATE DATABASE test/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("status and down of nothing: exit 3 (not running) and 0 (nothing to stop); usage errors exit 2", async () => {
+    const dir = stateDir();
+    made.push(dir);
+    const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(await freePort()) };
+    const status = services(["status"], env);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toMatch(/^postgres: stopped/);
+    const down = services(["down", "postgres"], env);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/nothing to stop/);
+    const bad = services(["up", "mysql"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown argument 'mysql'/);
+  });
+
+  it.skipIf(!canRunPostgres && !isCi())(
+    "up starts a cluster of its own, a second up reuses it, down stops only it (skipped where PostgreSQL 15 is not installed: scripts/services.sh up installs it)",
+    async () => {
+      const dir = stateDir();
+      made.push(dir);
+      const port = await freePort();
+      const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(port) };
+      try {
+        const first = services(["up"], env);
+        expect(first.stderr).toBe("");
+        expect(first.code).toBe(0);
+        expect(first.stdout).toMatch(new RegExp(`postgres: started at postgres://postgres@127\\.0\\.0\\.1:${port}/test`));
+        const q = spawnSync("psql", ["-X", "-tA", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-w", "-d", "test", "-c", "SELECT current_database() || ' ' || rolsuper FROM pg_roles WHERE rolname = current_user"], { encoding: "utf8" });
+        expect(q.stdout.trim()).toBe("test true");
+        const second = services(["up"], env);
+        expect(second.code).toBe(0);
+        expect(second.stdout).toMatch(/already running \(pid \d+, started by this script\)/);
+        expect(services(["status"], env).code).toBe(0);
+      } finally {
+        const down = services(["down"], env);
+        expect(down.stdout).toMatch(/postgres: stopped \(pid \d+\)/);
+      }
+      expect(services(["status"], env).code).toBe(3);
+    },
+  );
+});
