@@ -262,11 +262,11 @@ describe("secrets never leave the process (canary)", () => {
     writeFileSync(
       path.join(dir, "dml/echo.yaml"),
       "kind: sql\nreads: [staging.base]\nwrites: [{ table: staging.echo, columns: { v: integer } }]\n" +
-        "sql: CREATE TABLE ${schemas.staging}.echo AS SELECT CAST('${params.half_a}' || '${params.half_b}' AS integer) + v AS v FROM ${schemas.staging}.base\n",
+        "sql: CREATE TABLE ${schemas.staging}.echo AS SELECT CAST(${params.half_a} || ${params.half_b} AS integer) + v AS v FROM ${schemas.staging}.base\n",
     );
     const targets = {
       vaulted: { provider: "postgres", url: "${vault:pg/url}", retries: 0, schemas: schemas(`${prefix}_v`) },
-      enved: { provider: "postgres", host: pg.hostname, port: Number(pg.port || 5432), user: "postgres", password: "${env:OMOPETL_TEST_CANARY_PW}", database: "test", retries: 0, schemas: schemas(`${prefix}_e`) },
+      enved: { provider: "postgres", host: pg.hostname, port: Number(pg.port || 5432), user: "postgres", password: "${env:OMOPETL_TEST_CANARY_PW}", database: decodeURIComponent(pg.pathname.slice(1)), retries: 0, schemas: schemas(`${prefix}_e`) },
       filed: { provider: "postgres", url: `postgres://postgres:\${file:db_password}@${pg.host}${pg.pathname}`, retries: 0, schemas: schemas(`${prefix}_f`) },
       unreachable: { provider: "postgres", url: "${vault:pg/port1}", retries: 0, schemas: schemas(`${prefix}_u`) },
       unset: { provider: "postgres", url: PG_URL, password: "${env:OMOPETL_TEST_SURELY_UNSET}", schemas: schemas(`${prefix}_n`) },
@@ -325,7 +325,7 @@ describe("secrets never leave the process (canary)", () => {
     }
     // The description shows where the run went, never the password.
     expect(outputs.find((o) => o.what === "vaulted run stderr")!.text).toMatch(new RegExp(`postgres postgres://postgres:\\*\\*\\*@${pg.host.replace(/\./g, "\\.")}`));
-    expect(outputs.find((o) => o.what === "enved run stderr")!.text).toMatch(/postgres host=\S+ port=\d+ user=postgres database=test/);
+    expect(outputs.find((o) => o.what === "enved run stderr")!.text).toMatch(new RegExp(`postgres host=\\S+ port=\\d+ user=postgres database=${decodeURIComponent(pg.pathname.slice(1))}\\b`));
     expect(resolutions().length).toBeGreaterThan(0);
 
     // The ledger, every table of it, as stored.

@@ -3,6 +3,7 @@ import type { Expr, ValueType } from "../expr/ast.js";
 import { issueToDiagnostic } from "../expr/expr-errors.js";
 import { analyzeExpression, type AnalyzeOptions, type ExprScope, type ScopeTable } from "../expr/index.js";
 import type { TableRef } from "../model/plan.js";
+import type { ParamDecl } from "../model/workflow-schema.js";
 import type { CdmSpec } from "../spec/spec-model.js";
 import type { YamlFile, YamlPath } from "../yaml/yaml-file.js";
 import { castTypeToValue } from "./column-types.js";
@@ -19,6 +20,8 @@ export interface AnalysisContext {
   diagnostics: Diagnostic[];
   /** Parameters the workflow declares (with or without a value). */
   declaredParams: ReadonlySet<string>;
+  /** The declarations themselves (type, pattern, enum): `kind: sql` renders parameters by their declared type. */
+  paramDecls: Readonly<Record<string, ParamDecl>>;
   /** Set while analysing a step that reads a table whose writer failed: its own follow-on errors are not reported. */
   poisoned: { value: boolean };
 }

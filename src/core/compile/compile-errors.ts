@@ -51,6 +51,29 @@ export const missingParam = (loc: SourceLocation, name: string) =>
 export const paramType = (loc: SourceLocation | undefined, name: string, type: string, value: string) =>
   error("PARAM_TYPE", loc, `parameter "${name}" is ${/^[aeiou]/.test(type) ? "an" : "a"} ${type}, but got "${value}".`);
 
+export const paramValueRejected = (loc: SourceLocation | undefined, name: string, value: string, rule: string) =>
+  error("PARAM_VALUE", loc, `parameter "${name}" got "${value}", which ${rule}.`, "Pass an allowed value (--param or config params:), or change the parameter's pattern/enum in the workflow.");
+export const badParamPattern = (loc: SourceLocation, name: string, detail: string) =>
+  error("INVALID_VALUE", loc, `invalid value for "pattern" of parameter "${name}": ${detail}.`, "Write a JavaScript regular expression, e.g. pattern: \"^[a-z_]+$\".");
+export const paramInQuotes = (loc: SourceLocation, placeholder: string, where: "string" | "identifier") =>
+  error(
+    "PARAM_IN_QUOTES",
+    loc,
+    `${placeholder} stands inside a quoted ${where === "string" ? "string" : "identifier"}: parameters in sql are rendered as complete, quoted literals.`,
+    `Remove the quotes around it (write ${placeholder}, not ${where === "string" ? `'${placeholder}'` : `"${placeholder}"`}).`,
+  );
+export const paramInComment = (loc: SourceLocation, placeholder: string) =>
+  error("PARAM_IN_COMMENT", loc, `${placeholder} stands inside a SQL comment, where a value could end the comment.`, "Move it out of the comment or remove it.");
+export const rawParamNotAllowed = (loc: SourceLocation, name: string) =>
+  error(
+    "PARAM_NOT_ALLOWED",
+    loc,
+    `\${raw:params.${name}} splices the value as SQL, which is only allowed for a parameter declared with a pattern or an enum.`,
+    `Write \${params.${name}} (a literal), or declare params: { ${name}: { pattern: "^[a-z_]+$" } } (or enum: [...]).`,
+  );
+export const rawParamSplice = (loc: SourceLocation, name: string) =>
+  warning("RAW_PARAM_SPLICE", loc, `\${raw:params.${name}} splices the parameter's value into the SQL as written (checked only by its pattern/enum).`, `Prefer \${params.${name}}, which renders a quoted literal.`);
+
 // --- tables and columns ---------------------------------------------------------------------
 export const unknownSchema = (loc: SourceLocation, schema: string, known: string[], suggestion: string | undefined) =>
   error("UNKNOWN_SCHEMA", loc, `"${schema}" is not a logical schema of this workflow.${suggestion ? ` ${suggestion}` : ""}`, `Known: ${known.join(", ")}; declare others under "schemas:".`);

@@ -72,7 +72,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   if (!dag) return done();
 
   const catalog = new TableCatalog(spec);
-  const ctx: AnalysisContext = { spec, catalog, params: loaded.params, schemas, idMap: ID_MAP_TABLE, diagnostics, declaredParams: new Set(Object.keys(workflow.params ?? {})), poisoned: { value: false } };
+  const ctx: AnalysisContext = { spec, catalog, params: loaded.params, schemas, idMap: ID_MAP_TABLE, diagnostics, declaredParams: new Set(Object.keys(workflow.params ?? {})), paramDecls: workflow.params ?? {}, poisoned: { value: false } };
   // External non-CDM tables have unknown columns: expressions over them are not type-checked.
   for (const e of external) {
     const ref = parseRef(e);

@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { ParamDecl } from "../model/workflow-schema.js";
-import { missingParam, paramType, unknownParam } from "./compile-errors.js";
+import { badParamPattern, missingParam, paramType, paramValueRejected, unknownParam } from "./compile-errors.js";
 
 export type ParamValue = string | number | boolean;
 
@@ -39,10 +39,33 @@ export function resolveParams(
       continue;
     }
     const coerced = coerce(decl.type, raw, baseDir);
-    if (coerced === undefined) diagnostics.push(paramType(override ? undefined : locate(name), name, decl.type, String(raw)));
+    if (coerced === undefined) {
+      diagnostics.push(paramType(override ? undefined : locate(name), name, decl.type, String(raw)));
+      continue;
+    }
+    const rejected = checkAllowed(decl, name, coerced, override ? undefined : locate(name), locate(name));
+    if (rejected) diagnostics.push(rejected);
     else values[name] = coerced;
   }
   return { values, diagnostics };
+}
+
+/** A parameter's `pattern` (a whole-value match) and `enum`, which also make it eligible for `${raw:params.x}`. */
+function checkAllowed(decl: ParamDecl, name: string, value: ParamValue, loc: SourceLocation | undefined, declLoc: SourceLocation): Diagnostic | undefined {
+  const text = String(value);
+  if (decl.pattern !== undefined) {
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${decl.pattern})$`, "u");
+    } catch (e) {
+      return badParamPattern(declLoc, name, (e as Error).message);
+    }
+    if (!re.test(text)) return paramValueRejected(loc, name, text, `does not match the pattern ${JSON.stringify(decl.pattern)}`);
+  }
+  if (decl.enum !== undefined && !decl.enum.some((v) => String(v) === text)) {
+    return paramValueRejected(loc, name, text, `is not one of ${decl.enum.map((v) => JSON.stringify(String(v))).join(", ")}`);
+  }
+  return undefined;
 }
 
 function coerce(type: ParamDecl["type"], raw: ParamValue, baseDir: string): ParamValue | undefined {

@@ -144,6 +144,13 @@ export const SqlBodySchema = z.object({
    */
   statements: z.record(z.string(), z.array(z.string())),
   transactional: z.boolean(),
+  /**
+   * The parameters the statements name as `${params.x}` (rendered by the provider as a literal of `type`) or
+   * `${raw:params.x}` (spliced as written; only parameters declared with a pattern or enum). Absent when none is used.
+   */
+  params: z
+    .record(z.string(), z.object({ type: z.enum(["string", "path", "integer", "number", "boolean"]), value: z.union([z.string(), z.number(), z.boolean()]) }))
+    .optional(),
 });
 export type SqlBody = z.infer<typeof SqlBodySchema>;
 

@@ -7,6 +7,10 @@ export const ParamDeclSchema = z.strictObject({
   type: z.enum(["string", "path", "integer", "number", "boolean"]).default("string"),
   description: z.string().optional(),
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** A regular expression the whole value must match (checked at compile time); allows `${raw:params.x}` in sql. */
+  pattern: z.string().min(1).optional(),
+  /** The only values allowed; allows `${raw:params.x}` in sql. */
+  enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
 });
 export type ParamDecl = z.infer<typeof ParamDeclSchema>;
 

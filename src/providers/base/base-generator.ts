@@ -16,6 +16,7 @@ import type { ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } 
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
+import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
 
 /** Column names of the surrogate-id map table (plan.idMap). */
@@ -706,23 +707,17 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return sqlComment([`${n} standard indexes not created: ${why}.`]);
   }
 
-  /** `sql` steps: the dialect's statements (or the default ones) with `${schemas.x}` replaced by quoted names. */
+  /** `sql` steps: placeholders replaced by quoted schema names and parameter literals ({@link paramLiteral}). */
   protected renderSqlStep(body: SqlBody, ctx: RenderContext): RenderedStep {
-    const statements = Object.hasOwn(body.statements, this.dialect) ? body.statements[this.dialect] : body.statements["default"];
-    if (!statements) {
-      throw new UnsupportedFeatureError(
-        this.dialect,
-        "this sql step",
-        `it has statements for ${Object.keys(body.statements).sort().join(", ") || "no dialect"} only`,
-        `Add a "${this.dialect}" or "default" variant.`,
-      );
-    }
-    return {
-      statements: statements.map((s) =>
-        s.replace(/\$\{\s*schemas\.([A-Za-z_][A-Za-z0-9_]*)\s*\}/g, (_m, logical: string) => this.ident(this.physicalSchema(logical, ctx))),
-      ),
-      transactional: body.transactional,
-    };
+    return renderSqlStep(this, body, ctx);
+  }
+
+  /**
+   * A `${params.x}` of a sql step: a complete literal of the parameter's declared type, so a value can never be
+   * read as SQL. Override for a dialect whose literals differ. @throws INVALID_LITERAL
+   */
+  paramLiteral(value: string | number | boolean, type: ParamType): string {
+    return renderParamLiteral(this, value, type);
   }
 
   // ---- transforms -----------------------------------------------------------------------------------------------
