@@ -35,6 +35,12 @@ function isOmopetlErrorLike(e: unknown): e is { diagnostic: Diagnostic; exitCode
 export function reportFatal(e: unknown): number {
   // Duck-typed as well: a third-party provider may bring its own copy of omopetl, whose OmopetlError is another class.
   if (e instanceof OmopetlError || isOmopetlErrorLike(e)) {
+    // Some errors carry every problem found (an invalid configuration): each is printed with its code frame.
+    const all = (e as { diagnostics?: unknown }).diagnostics;
+    if (Array.isArray(all) && all.length > 0) {
+      reportDiagnostics(all as Diagnostic[]);
+      return e.exitCode;
+    }
     process.stderr.write(formatDiagnostic(e.diagnostic) + "\n");
     return e.exitCode;
   }

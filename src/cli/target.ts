@@ -193,6 +193,10 @@ export async function resolveRunTarget(name: string | undefined, config: LoadedC
   const prepared = prepareTarget(name, config, cwd);
   const { resolveProviderFromConfig } = await import("./provider-resolution.js");
   const provider = await resolveProviderFromConfig(prepared.options.provider, config);
+  if (!prepared.embedded && provider.checkTarget) {
+    const { assertTargetOptions } = await import("./config.js");
+    assertTargetOptions(prepared.name, prepared.options, provider.checkTarget(prepared.options), config);
+  }
   const literal = Object.fromEntries(Object.entries(prepared.options).filter(([, v]) => !referenced(v)));
   const secrets: string[] = [];
   addSecrets(secrets, targetSecrets(literal).filter((s) => !s.includes("${")));

@@ -8,6 +8,9 @@
  */
 import type { CompiledWorkflowPlan, DdlBody, PlanStep, TableDef, TableRef } from "../core/model/plan.js";
 import { SqlExecutionError } from "./provider-errors.js";
+import type { TargetOptionIssue } from "./target-options.js";
+
+export { checkTargetOptions, TARGET_COMMON_OPTIONS, type TargetOptionIssue } from "./target-options.js";
 
 export {
   UnsupportedFeatureError,
@@ -163,6 +166,12 @@ export interface Provider {
   generator: SqlGenerator;
   /** Opens a connection; absent for generate-only providers. */
   connect?(target: TargetConfig): Promise<Connection>;
+  /**
+   * Checks a target's options as configured (before secret references are resolved), so an unknown key or a value
+   * out of range is a located configuration error instead of being ignored. Optional; build it from a strict zod
+   * schema with `checkTargetOptions` (src/providers/target-options.ts). No issue: the options are valid.
+   */
+  checkTarget?(options: Record<string, unknown>): TargetOptionIssue[];
 }
 
 /** The render context of a plan on a target: the plan's schema names overridden by the target's, its `indexes:`. */

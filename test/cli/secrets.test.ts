@@ -164,14 +164,14 @@ describe("secret references", () => {
 
   it("a run target resolves its references only when it connects, and masks what they resolve to from then on", async () => {
     const dir = tempDir();
-    const log = writeProviderModule(dir, "vault.mjs", "vault", { dbfile: "data/wh.duckdb", token: "tok-canary-123" });
+    const log = writeProviderModule(dir, "vault.mjs", "vault", { dbfile: "data/wh.duckdb", mem: "512MB" });
     const cfg = config(dir, {
       secrets: ["./vault.mjs"],
-      targets: { wh: { provider: "duckdb", path: "${vault:dbfile}", token: "${vault:token}", schemas: { staging: "etl" } } },
+      targets: { wh: { provider: "duckdb", path: "${vault:dbfile}", memoryLimit: "${vault:mem}", schemas: { staging: "etl" } } },
     });
     const target = await resolveRunTarget("wh", cfg, dir);
     expect(existsSync(log)).toBe(false);
-    expect(target.config).toMatchObject({ path: "${vault:dbfile}", token: "${vault:token}" });
+    expect(target.config).toMatchObject({ path: "${vault:dbfile}", memoryLimit: "${vault:mem}" });
     expect(target.description).toBe("duckdb ${vault:dbfile}");
     expect(target.secrets).toEqual([]);
     mkdirSync(path.join(dir, "data"));
@@ -179,8 +179,8 @@ describe("secret references", () => {
     await conn.close();
     // Resolved (once), relative to the configuration's folder, every value registered for masking.
     expect(existsSync(path.join(dir, "data/wh.duckdb"))).toBe(true);
-    expect(readFileSync(log, "utf8").split("\n").filter(Boolean).sort()).toEqual(["dbfile wh", "token wh"]);
-    expect([...(target.secrets ?? [])].sort()).toEqual(["data/wh.duckdb", "tok-canary-123"]);
+    expect(readFileSync(log, "utf8").split("\n").filter(Boolean).sort()).toEqual(["dbfile wh", "mem wh"]);
+    expect([...(target.secrets ?? [])].sort()).toEqual(["512MB", "data/wh.duckdb"]);
     expect(target.description).toBe("duckdb ${vault:dbfile}");
     // The wrapper is the provider in every other respect.
     expect({ name: target.provider.name, dialect: target.provider.dialect, generator: target.provider.generator }).toMatchObject({ name: "duckdb", dialect: "duckdb" });
@@ -189,8 +189,8 @@ describe("secret references", () => {
 
     // resolveTarget (for a caller about to connect) resolves at once.
     const now = await resolveTarget("wh", cfg, dir);
-    expect(now.config).toMatchObject({ path: path.join(dir, "data/wh.duckdb"), token: "tok-canary-123" });
-    expect(now.secrets.sort()).toEqual(["data/wh.duckdb", "tok-canary-123"]);
+    expect(now.config).toMatchObject({ path: path.join(dir, "data/wh.duckdb"), memoryLimit: "512MB" });
+    expect(now.secrets.sort()).toEqual(["512MB", "data/wh.duckdb"]);
   });
 
   it("refuses references where the value is needed before connecting (provider, schemas)", async () => {

@@ -31,9 +31,13 @@ export interface StatusCommandOptions {
   json?: boolean;
 }
 
-const positiveInt = (name: string) => (v: string) => {
+/** Most steps one run may execute at once: beyond this, only the engine's connection limit would be tested. */
+const MAX_CONCURRENCY = 1000;
+
+const positiveInt = (name: string, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+  if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}.`);
   return n;
 };
 
@@ -46,7 +50,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .argument("<workflow>", "workflow YAML file, or a plan JSON written by `omopetl compile`")
     .option("--orchestrator <name>", "orchestrator: local, or omopetl-orchestrator-<name> / a module path", "local")
     .option("--target <name>", 'target from the configuration\'s "targets:" (default: "default"; without targets, ./omop.duckdb)')
-    .option("--concurrency <n>", "most steps running at once (default: 1 on DuckDB, 4 on PostgreSQL)", positiveInt("--concurrency"))
+    .option("--concurrency <n>", "most steps running at once (default: 1 on DuckDB, 4 on PostgreSQL)", positiveInt("--concurrency", MAX_CONCURRENCY))
     .option("--resume [run-id]", "skip the steps an earlier run did whose DML is unchanged (default: the latest run of this workflow)")
     .option("--dry-run", "print every statement in execution order; run nothing")
     .option("-s, --select <selector...>", "run only these steps: step, step+ (and downstream), +step (and upstream)")
@@ -140,6 +144,10 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
   const selection = selectSteps(plan, opts.select ?? [], opts.exclude ?? []);
   const { resolveRunTarget } = await import("../target.js");
   const target = await resolveRunTarget(opts.target, config, cwd);
+  if (!target.embedded) {
+    const { assertTargetSchemas } = await import("../config.js");
+    assertTargetSchemas(target.name, target.config.schemas, Object.keys(plan.schemas), config);
+  }
   if (target.embedded) process.stderr.write(`no targets configured: using the embedded DuckDB database ${target.description.replace(/^duckdb /, "")}\n`);
   const { resolveOrchestrator } = await import("../../orchestrators/registry.js");
   const orchestrator = await resolveOrchestrator(opts.orchestrator, { projectDir: config.dir, configured: config.config.orchestrators ?? [] });

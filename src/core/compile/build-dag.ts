@@ -6,6 +6,7 @@ import {
   idDomainUnknown,
   rebuildConflict,
   sliceConflict,
+  selfDependency,
   unknownStep,
   unwrittenTable,
 } from "./compile-errors.js";
@@ -47,9 +48,10 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
   for (const io of ios) {
     const name = io.step.name;
     for (const dep of io.step.explicitDeps) {
-      if (!g.hasNode(dep.name)) {
-        diagnostics.push(unknownStep(workflowYaml.locate(["steps", io.step.entryIndex, "depends_on", dep.index]), dep.name, didYouMean(dep.name, names)));
-      } else edge(dep.name, name);
+      const at = workflowYaml.locate(["steps", io.step.entryIndex, "depends_on", dep.index]);
+      if (dep.name === name) diagnostics.push(selfDependency(at, name));
+      else if (!g.hasNode(dep.name)) diagnostics.push(unknownStep(at, dep.name, didYouMean(dep.name, names)));
+      else edge(dep.name, name);
     }
     for (const r of io.reads) {
       const key = refKey(r.ref);

@@ -34,6 +34,8 @@ export const nameWithGlob = (loc: SourceLocation, pattern: string) =>
   error("NAME_WITH_GLOB", loc, `"name" cannot be used with "${pattern}", which matches several files.`, "Each file's step is named by its stem; list the file on its own to rename it.");
 export const unknownStep = (loc: SourceLocation, name: string, suggestion: string | undefined) =>
   error("UNKNOWN_STEP", loc, `depends_on names "${name}", which is not a step of this workflow.${suggestion ? ` ${suggestion}` : ""}`);
+export const selfDependency = (loc: SourceLocation, name: string) =>
+  error("SELF_DEPENDENCY", loc, `step "${name}" depends on itself.`, `Remove "${name}" from its depends_on.`);
 export const dependencyCycle = (loc: SourceLocation, path: string[]) =>
   error("CYCLE", loc, `steps depend on each other in a cycle: ${path.join(" -> ")}.`, "Remove one depends_on, or split a step so that what it reads is written before it.");
 export const unwrittenTable = (loc: SourceLocation, table: string) =>

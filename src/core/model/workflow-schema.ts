@@ -1,5 +1,12 @@
 import { z } from "zod";
 
+/** Longest timeout in seconds: Node's timers overflow past 2^31-1 ms (24.8 days), so 24 days is the cap. */
+export const MAX_TIMER_SECONDS = 24 * 24 * 3600;
+const TimeoutSeconds = z
+  .number()
+  .positive()
+  .max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (24 days: Node's timers cannot wait longer)`);
+
 const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier (letters, digits, _)");
 
 /** A typed workflow parameter. `path` values given on the command line resolve against the working directory. */
@@ -21,7 +28,7 @@ export const WorkflowStepSchema = z.strictObject({
   name: Identifier.optional(),
   depends_on: z.array(Identifier).optional(),
   retries: z.number().int().min(0).max(100).optional(),
-  timeout_seconds: z.number().positive().optional(),
+  timeout_seconds: TimeoutSeconds.optional(),
 });
 export type WorkflowStep = z.infer<typeof WorkflowStepSchema>;
 
@@ -36,7 +43,7 @@ export const WorkflowSchema = z.strictObject({
   /** Tables that exist before the workflow runs (read, never written by a step), as `schema.table`. */
   external: z.array(z.string()).optional(),
   defaults: z
-    .strictObject({ retries: z.number().int().min(0).max(100).optional(), timeout_seconds: z.number().positive().optional() })
+    .strictObject({ retries: z.number().int().min(0).max(100).optional(), timeout_seconds: TimeoutSeconds.optional() })
     .optional(),
   steps: z.array(WorkflowStepSchema).min(1),
 });

@@ -2,34 +2,11 @@ import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { DuckDBConnection as NativeConnection, DuckDBInstance } from "@duckdb/node-api";
 import pRetry from "p-retry";
-import { z } from "zod";
 import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
 import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
+import { DuckDbTargetSchema } from "../target-options.js";
 
-/** Options of a duckdb target. */
-export const DuckDbTargetSchema = z.object({
-  provider: z.string(),
-  /** Database file, or ":memory:" (the default). Relative paths resolve against the working directory. */
-  path: z.string().min(1).default(":memory:"),
-  /**
-   * DuckDB memory_limit. Default 768MB: DuckDB's own default is 80% of RAM; with this the whole process stayed under
-   * 1.2 GB on the x1000 Synthea benchmark (27,000 patients), spilling to disk where needed. "none" keeps DuckDB's.
-   */
-  memoryLimit: z.string().min(1).default("768MB"),
-  threads: z.number().int().positive().optional(),
-  /**
-   * DuckDB preserve_insertion_order. Default false: omopetl never relies on the physical order of rows (ids follow
-   * the order of their keys, reads that need an order say ORDER BY), and without it DuckDB inserts in parallel and
-   * needs less memory for large INSERT ... SELECT (measured: -2.7 s and faster commits on the x1000 Synthea run).
-   */
-  preserveInsertionOrder: z.boolean().default(false),
-  /** Create the CDM's standard indexes (ddl part "indexes")? Default false on DuckDB (see DUCKDB_CAPABILITIES). */
-  indexes: z.boolean().optional(),
-  /** Re-runs of a transaction aborted by a write-write conflict with a concurrent one. */
-  retries: z.number().int().nonnegative().default(3),
-  schemas: z.record(z.string(), z.string()).optional(),
-});
-export type DuckDbTarget = z.infer<typeof DuckDbTargetSchema>;
+export { DuckDbTargetSchema, type DuckDbTarget } from "../target-options.js";
 
 /**
  * The catalog name a database file is attached under. DuckDB names a file's catalog after its stem, so a file

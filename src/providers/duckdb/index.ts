@@ -1,4 +1,5 @@
 import type { Provider } from "../provider-api.js";
+import { checkTargetOptions, DuckDbTargetSchema } from "../target-options.js";
 import { connectDuckDb } from "./duckdb-connection.js";
 import { DUCKDB_CAPABILITIES, DuckDbGenerator } from "./duckdb-generator.js";
 
@@ -13,5 +14,6 @@ export const duckdbProvider: Provider = {
   dialect: "duckdb",
   capabilities: DUCKDB_CAPABILITIES,
   generator: new DuckDbGenerator(),
+  checkTarget: (options) => checkTargetOptions(DuckDbTargetSchema, options),
   connect: connectDuckDb,
 };

@@ -1,4 +1,5 @@
 import type { Provider } from "../provider-api.js";
+import { checkTargetOptions, PostgresTargetSchema } from "../target-options.js";
 import { connectPostgres } from "./postgres-connection.js";
 import { POSTGRES_CAPABILITIES, PostgresGenerator } from "./postgres-generator.js";
 
@@ -13,5 +14,6 @@ export const postgresProvider: Provider = {
   dialect: "postgres",
   capabilities: POSTGRES_CAPABILITIES,
   generator: new PostgresGenerator(),
+  checkTarget: (options) => checkTargetOptions(PostgresTargetSchema, options),
   connect: connectPostgres,
 };

@@ -6,31 +6,11 @@
  */
 import type { Pool, PoolClient, QueryResult } from "pg";
 import pRetry from "p-retry";
-import { z } from "zod";
 import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
 import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
+import { PostgresTargetSchema } from "../target-options.js";
 
-/** Options of a postgres target: a URL, or host/port/user/password/database (libpq environment as fallback). */
-export const PostgresTargetSchema = z.object({
-  provider: z.string(),
-  url: z.string().min(1).optional(),
-  host: z.string().min(1).optional(),
-  port: z.number().int().positive().optional(),
-  user: z.string().min(1).optional(),
-  password: z.string().optional(),
-  database: z.string().min(1).optional(),
-  ssl: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
-  /** Create the CDM's standard indexes (ddl part "indexes")? Default true. */
-  indexes: z.boolean().optional(),
-  /** Most connections open at once (concurrent steps). */
-  poolSize: z.number().int().positive().default(4),
-  /** Retries of an operation failing with a transient error. */
-  retries: z.number().int().nonnegative().default(3),
-  /** Milliseconds before the first retry (doubling after each). */
-  retryDelayMs: z.number().int().nonnegative().default(250),
-  schemas: z.record(z.string(), z.string()).optional(),
-});
-export type PostgresTarget = z.infer<typeof PostgresTargetSchema>;
+export { PostgresTargetSchema, type PostgresTarget } from "../target-options.js";
 
 /**
  * SQLSTATEs worth retrying: the operation can succeed unchanged on a new attempt. 57P01 admin shutdown, 57P02 crash
@@ -56,6 +36,20 @@ export function isTransientPostgresError(e: unknown): boolean {
     } else break;
   }
   return false;
+}
+
+/** How much longer than statement_timeout the client waits for an answer before it gives up on the server. */
+const QUERY_TIMEOUT_GRACE_MS = 5000;
+
+/** True when `e` is pg giving up on establishing a connection (connectionTimeoutMillis). */
+function isConnectTimeout(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : "";
+  return /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(message);
+}
+
+/** True when `e` is the client giving up on a query (query_timeout): the session's state is unknown, drop it. */
+function isQueryReadTimeout(e: unknown): boolean {
+  return e instanceof Error && /Query read timeout/i.test(e.message);
 }
 
 /** Type OIDs returned as PostgreSQL's text (date, timestamp, timestamptz) instead of JS Date objects. */
@@ -87,7 +81,12 @@ export async function connectPostgres(target: TargetConfig): Promise<Connection>
     max: t.poolSize,
     application_name: "omopetl",
     // Literals are generated for standard_conforming_strings=on; ISO dates keep query results predictable.
-    options: "-c standard_conforming_strings=on -c DateStyle=ISO,YMD -c IntervalStyle=postgres",
+    // statement_timeout: the server cancels any statement running longer (target option statementTimeoutSeconds).
+    options: `-c standard_conforming_strings=on -c DateStyle=ISO,YMD -c IntervalStyle=postgres${t.statementTimeoutSeconds !== undefined ? ` -c statement_timeout=${Math.ceil(t.statementTimeoutSeconds * 1000)}` : ""}`,
+    // A server that accepts the TCP connection but never completes the start-up would otherwise hang us forever.
+    connectionTimeoutMillis: Math.ceil(t.connectTimeoutSeconds * 1000),
+    // And one that stops answering mid-query: the client gives up a little after the server should have cancelled.
+    ...(t.statementTimeoutSeconds !== undefined ? { query_timeout: Math.ceil(t.statementTimeoutSeconds * 1000) + QUERY_TIMEOUT_GRACE_MS } : {}),
     types: { getTypeParser },
   });
   // An idle client losing its connection (server restart) must not crash the process; the next use reconnects.
@@ -105,11 +104,22 @@ export async function connectPostgres(target: TargetConfig): Promise<Connection>
   };
   const conn = new PostgresConnection(pool, t.retries, t.retryDelayMs, cancelBackend);
   try {
-    await conn.query("SELECT 1");
+    // A connect timeout is not retried here: the user asked to wait that long, not (retries + 1) times as long.
+    await pRetry(() => pool.query("SELECT 1"), {
+      retries: t.retries,
+      minTimeout: t.retryDelayMs,
+      factor: 2,
+      shouldRetry: ({ error }) => isTransientPostgresError(error) && !isConnectTimeout(error),
+    });
   } catch (e) {
     await pool.end().catch(() => undefined);
     const where = t.url !== undefined ? redactUrl(t.url) : `${t.host ?? "localhost"}:${t.port ?? 5432}/${t.database ?? ""}`;
-    throw connectionFailed("postgres", `${where}: ${e instanceof Error ? e.message : String(e)}`, e);
+    const why = isConnectTimeout(e)
+      ? `the server did not complete the connection within ${t.connectTimeoutSeconds} s (target option connectTimeoutSeconds; is it a PostgreSQL server, and is it overloaded?)`
+      : e instanceof Error
+        ? e.message
+        : String(e);
+    throw connectionFailed("postgres", `${where}: ${why}`, e);
   }
   return conn;
 }
@@ -183,7 +193,7 @@ class PostgresConnection implements Connection {
     try {
       return await fn(client);
     } catch (e) {
-      if (isTransientPostgresError(e)) broken = e instanceof Error ? e : new Error(String(e));
+      if (isTransientPostgresError(e) || isQueryReadTimeout(e)) broken = e instanceof Error ? e : new Error(String(e));
       throw e;
     } finally {
       client.removeListener("error", ignore);
