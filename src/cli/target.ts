@@ -2,7 +2,7 @@ import path from "node:path";
 import { didYouMean } from "../core/diagnostics/did-you-mean.js";
 import { OmopetlError } from "../core/diagnostics/diagnostic.js";
 import type { RunTarget } from "../orchestrators/orchestrator-api.js";
-import { redactUrl } from "../orchestrators/redact.js";
+import { redactUrl, urlPasswords } from "../core/secrets/url-password.js";
 import type { Provider, TargetConfig } from "../providers/provider-api.js";
 import type { LoadedConfig } from "./config.js";
 import { maskError } from "./secrets/mask-error.js";
@@ -52,15 +52,7 @@ export function targetSecrets(config: Record<string, unknown>): string[] {
     for (const [k, v] of Object.entries(o)) {
       if (typeof v === "string") {
         if (SECRET_KEY.test(k) && v.length > 0) out.add(v);
-        const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:([^@/?#]*)@/i.exec(v);
-        if (m && m[1]) {
-          out.add(m[1]);
-          try {
-            out.add(decodeURIComponent(m[1]));
-          } catch {
-            // not percent-encoded
-          }
-        }
+        for (const p of urlPasswords(v)) out.add(p);
       } else if (v && typeof v === "object" && !Array.isArray(v)) visit(v as Record<string, unknown>);
     }
   };

@@ -9,6 +9,7 @@ import pRetry from "p-retry";
 import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
 import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
 import { PostgresTargetSchema } from "../target-options.js";
+import { redactUrl } from "../../core/secrets/url-password.js";
 
 export { PostgresTargetSchema, type PostgresTarget } from "../target-options.js";
 
@@ -124,10 +125,6 @@ export async function connectPostgres(target: TargetConfig): Promise<Connection>
   return conn;
 }
 
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@");
-}
 
 function toExecuteResult(r: QueryResult): ExecuteResult {
   const results = Array.isArray(r) ? (r as QueryResult[]) : [r];
