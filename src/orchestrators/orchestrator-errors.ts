@@ -72,7 +72,7 @@ export function ledgerFailed(schema: string, cause: unknown): OmopetlError {
       code: "LEDGER_FAILED",
       severity: "error",
       message: `the run ledger in schema "${schema}" could not be read or written: ${detail}.`,
-      hint: "Check the connection and that the target's user may create tables in the staging schema; then rerun with --resume.",
+      hint: "The cause is the database's error quoted here (a full disk, a lost connection, missing privileges on the staging schema...): fix it, then rerun with --resume.",
     },
     1,
   );

@@ -244,6 +244,9 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
   const conn = await target.provider.connect(target.config);
   try {
     const { RunLedger, findLedgerSchemas } = await import("../../orchestrators/ledger/run-ledger.js");
+    const { displayedRunStatus, runProcessState } = await import("../../orchestrators/ledger/run-liveness.js");
+    // For --json: a "running" run whose process is gone says so.
+    const withProcess = (run: LedgerRun) => (runProcessState(run) === "gone" ? { ...run, processGone: true } : run);
     const schemas = await findLedgerSchemas(conn);
     if (schemas.length === 0) return nothing("no run ledger (omopetl_run) in any schema");
     const ledgers = schemas.map((s) => new RunLedger(conn, s));
@@ -252,8 +255,8 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
         const run = await ledger.getRun(runId);
         if (!run) continue;
         const steps = await ledger.stepRuns(runId);
-        if (opts.json) out(JSON.stringify({ run, steps }, null, 2) + "\n");
-        else out(formatRunDetail(run, steps));
+        if (opts.json) out(JSON.stringify({ run: withProcess(run), steps }, null, 2) + "\n");
+        else out(formatRunDetail(run, steps, displayedRunStatus));
         return 0;
       }
       throw runNotFound(runId, undefined, `of ${target.description}`);
@@ -262,8 +265,8 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
       .flat()
       .sort((a, b) => (a.runId < b.runId ? 1 : -1))
       .slice(0, opts.runs);
-    if (opts.json) out(JSON.stringify({ runs }, null, 2) + "\n");
-    else out(formatRunList(runs, target.description));
+    if (opts.json) out(JSON.stringify({ runs: runs.map(withProcess) }, null, 2) + "\n");
+    else out(formatRunList(runs, target.description, displayedRunStatus));
     return 0;
   } finally {
     await conn.close();
@@ -288,14 +291,14 @@ function table(rows: string[][]): string {
 
 const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "");
 
-function formatRunList(runs: readonly LedgerRun[], target: string): string {
+function formatRunList(runs: readonly LedgerRun[], target: string, shownStatus: (r: LedgerRun) => string): string {
   if (runs.length === 0) return `no runs recorded on ${target}\n`;
   const rows = [["RUN", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION", "OK", "FAILED", "SKIPPED", "REUSED", "ROWS"]];
   for (const r of runs) {
     rows.push([
       r.runId,
       r.workflow,
-      r.status,
+      shownStatus(r),
       when(r.startedAt),
       duration(r.durationMs),
       String(r.totals.succeeded),
@@ -306,17 +309,20 @@ function formatRunList(runs: readonly LedgerRun[], target: string): string {
     ]);
   }
   let text = `runs on ${target}\n${table(rows)}`;
-  if (runs.some((r) => r.status === "running")) text += '"running" is also what a run killed without warning leaves behind; `omopetl run ... --resume` continues it.\n';
+  if (runs.some((r) => shownStatus(r) === "running (process gone)")) text += '"running (process gone)": the process that ran it no longer exists (killed, or it could not record its end); `omopetl run ... --resume` continues it.\n';
+  else if (runs.some((r) => r.status === "running")) text += '"running" is also what a run killed without warning leaves behind; `omopetl run ... --resume` continues it.\n';
   return text;
 }
 
-function formatRunDetail(run: LedgerRun, steps: readonly LedgerStepRun[]): string {
+function formatRunDetail(run: LedgerRun, steps: readonly LedgerStepRun[], shownStatus: (r: LedgerRun) => string): string {
   const lines = [
-    `run ${run.runId} · ${run.workflow} · ${run.status} · started ${when(run.startedAt)} UTC${run.durationMs !== undefined ? ` · ${duration(run.durationMs)}` : ""}`,
+    `run ${run.runId} · ${run.workflow} · ${shownStatus(run)} · started ${when(run.startedAt)} UTC${run.durationMs !== undefined ? ` · ${duration(run.durationMs)}` : ""}`,
     `target ${run.target} · orchestrator ${run.orchestrator}${run.concurrency ? ` · concurrency ${run.concurrency}` : ""} · plan ${run.planFingerprint.slice(0, 12)}`,
   ];
   if (run.resumedFrom) lines.push(`resumed from ${run.resumedFrom}`);
   if (run.invocation) lines.push(`command: ${run.invocation}`);
+  if (run.host !== undefined && run.pid !== undefined) lines.push(`process ${run.pid} on ${run.host}`);
+  if (run.error) lines.push(`failed: ${run.error}`);
   const rows = [["STEP", "STATUS", "ATTEMPTS", "DURATION", "ROWS"]];
   for (const s of steps) {
     const rowText =

@@ -1,3 +1,4 @@
+import os from "node:os";
 import pRetry from "p-retry";
 import type { Connection } from "../../providers/provider-api.js";
 import type { RunStatus, RunTotals, StepRows, StepStatus } from "../orchestrator-api.js";
@@ -32,6 +33,11 @@ export interface LedgerRun {
   totals: Omit<RunTotals, "rowsInserted" | "rowsUpdated" | "rowsDeleted" | "attempts"> & { attempts?: number };
   /** The staging schema whose ledger holds the run. */
   schema: string;
+  /** Host name and process id of the omopetl process that ran it (absent in runs recorded by older versions). */
+  host?: string;
+  pid?: number;
+  /** Why the run failed when no step's error says it (the ledger could not be written, an internal error). */
+  error?: string;
 }
 
 /** A row of omopetl_step_run. */
@@ -73,7 +79,13 @@ const RUN_COLUMNS: readonly LedgerColumn[] = [
   { name: "steps_cancelled", type: "INTEGER" },
   { name: "attempts", type: "INTEGER" },
   { name: "rows_affected", type: "BIGINT" },
+  { name: "host", type: "VARCHAR" },
+  { name: "pid", type: "INTEGER" },
+  { name: "error_message", type: "VARCHAR" },
 ];
+
+/** Columns added to omopetl_run since its first version: an older ledger gets them in place by {@link RunLedger.ensure}. */
+const RUN_COLUMNS_ADDED = ["host", "pid", "error_message"];
 
 const STEP_COLUMNS: readonly LedgerColumn[] = [
   { name: "run_id", type: "VARCHAR", notNull: true },
@@ -166,6 +178,9 @@ export class RunLedger {
     await this.write(createTableSql(this.stepTable, STEP_COLUMNS, ["run_id", "step_name"]));
     // Ledgers written by an older omopetl lack the columns added since (both engines accept IF NOT EXISTS here).
     for (const c of ["rows_read", "rows_filtered"]) await this.write(`ALTER TABLE ${this.stepTable} ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} BIGINT`);
+    for (const c of RUN_COLUMNS.filter((x) => RUN_COLUMNS_ADDED.includes(x.name))) {
+      await this.write(`ALTER TABLE ${this.runTable} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${c.type}`);
+    }
   }
 
   /** Whether the ledger tables exist (status must not create them). */
@@ -191,7 +206,7 @@ export class RunLedger {
   }): Promise<void> {
     const reused = run.steps.filter((s) => s.status === "reused").length;
     await this.write(
-      `INSERT INTO ${this.runTable} ("run_id", "workflow_name", "plan_fingerprint", "status", "started_at", "target", "orchestrator", "resumed_from", "concurrency", "invocation", "steps_total", "steps_succeeded", "steps_failed", "steps_skipped", "steps_reused", "steps_cancelled", "attempts", "rows_affected")\nVALUES (${[
+      `INSERT INTO ${this.runTable} ("run_id", "workflow_name", "plan_fingerprint", "status", "started_at", "target", "orchestrator", "resumed_from", "concurrency", "invocation", "steps_total", "steps_succeeded", "steps_failed", "steps_skipped", "steps_reused", "steps_cancelled", "attempts", "rows_affected", "host", "pid")\nVALUES (${[
         run.runId,
         run.workflow,
         run.planFingerprint,
@@ -210,6 +225,8 @@ export class RunLedger {
         0,
         0,
         0,
+        os.hostname(),
+        process.pid,
       ]
         .map(sqlValue)
         .join(", ")})`,
@@ -242,9 +259,10 @@ export class RunLedger {
     await this.write(`UPDATE ${this.stepTable} SET ${set.join(", ")}\nWHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
   }
 
-  /** Records the end of a run. */
-  async finishRun(runId: string, status: RunStatus, endedAt: Date, durationMs: number, totals: RunTotals): Promise<void> {
+  /** Records the end of a run; `error` says why it failed when no step's error does. */
+  async finishRun(runId: string, status: RunStatus, endedAt: Date, durationMs: number, totals: RunTotals, error?: string): Promise<void> {
     const set = [
+      ...(error !== undefined ? [`"error_message" = ${sqlValue(error.slice(0, MAX_ERROR_CHARS))}`] : []),
       `"status" = ${sqlValue(status)}`,
       `"ended_at" = ${sqlValue(endedAt)}`,
       `"duration_ms" = ${sqlValue(durationMs)}`,
@@ -324,6 +342,12 @@ export class RunLedger {
     if (concurrency !== undefined) out.concurrency = concurrency;
     const invocation = str("invocation");
     if (invocation) out.invocation = invocation;
+    const host = str("host");
+    if (host) out.host = host;
+    const pid = numberFromDb(r["pid"]);
+    if (pid !== undefined) out.pid = pid;
+    const error = str("error_message");
+    if (error) out.error = error;
     return out;
   }
 }

@@ -152,7 +152,17 @@ export const localOrchestrator: Orchestrator = {
         dryRun(toRun, target, ctx, runId, emit);
         status = "succeeded";
       } else {
-        status = await runSteps({ plan, target, options, conn: conn!, ledger: ledger!, runId, steps, toRun, reused, resumedFrom, concurrency, backoff, ctx, signal, emit, metrics, startedAt, secrets });
+        try {
+          status = await runSteps({ plan, target, options, conn: conn!, ledger: ledger!, runId, steps, toRun, reused, resumedFrom, concurrency, backoff, ctx, signal, emit, metrics, startedAt, secrets });
+        } catch (e) {
+          // The ledger could not be written (a full disk...) or something else broke the run: it must not stay
+          // "running" in the ledger. Recording that may fail for the same reason; `status` then tells from the
+          // recorded host and pid that the process is gone.
+          const totals = totalsOf(steps.map((st) => metrics.get(st.name) ?? { name: st.name, status: "cancelled" as const, attempts: 0, rows: {} }));
+          const why = maskSecrets(e instanceof Error ? e.message : String(e), secrets);
+          await ledger!.finishRun(runId, "failed", new Date(), Math.round(performance.now() - t0), totals, why).catch(() => undefined);
+          throw e;
+        }
       }
 
       const endedAt = new Date();
