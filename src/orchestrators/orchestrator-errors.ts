@@ -55,8 +55,11 @@ export function resumeWrongWorkflow(runId: string, runWorkflow: string, workflow
 }
 
 /** `--concurrency` is not a positive integer. */
+/** Most steps one run may execute at once (beyond it, only the engine's connection limit would be exercised). */
+export const MAX_CONCURRENCY = 1000;
+
 export function invalidConcurrency(value: unknown): OmopetlError {
-  return usage("INVALID_CONCURRENCY", `--concurrency must be a positive integer, got ${JSON.stringify(value)}.`);
+  return usage("INVALID_CONCURRENCY", `--concurrency must be a positive integer of at most ${MAX_CONCURRENCY}, got ${JSON.stringify(value)}.`);
 }
 
 /** The provider of the target cannot connect (a generate-only provider). */

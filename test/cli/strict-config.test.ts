@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -27,6 +27,9 @@ beforeAll(() => {
     "kind: sql\nwrites: [{ table: staging.stats, columns: { n: integer } }]\nsql:\n  - DROP TABLE IF EXISTS ${schemas.staging}.stats\n  - CREATE TABLE ${schemas.staging}.stats AS SELECT 1 AS n\n",
   );
   writeFileSync(path.join(dir, "dml/slow.yaml"), "kind: sql\nwrites: []\ndialects: { postgres: SELECT pg_sleep(4) }\nsql: SELECT 1\n");
+  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\n`);
+  const compiled = runCli(["compile", "workflow.yaml", "-o", "plan.json"], { cwd: dir });
+  if (compiled.code !== 0) throw new Error(compiled.stderr);
 });
 
 afterAll(async () => {
@@ -103,10 +106,24 @@ describe("strict configuration", () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it("--concurrency is at most 1000", () => {
+  it("--concurrency is at most 1000 (the CLI and the orchestrator API)", async () => {
     const r = withConfig("", ["run", "workflow.yaml", "--concurrency", "5000"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--concurrency must be at most 1000/);
+    const { localOrchestrator } = await import("../../src/orchestrators/local/local-orchestrator.js");
+    const { duckdbProvider } = await import("../../src/providers/duckdb/index.js");
+    const plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8"));
+    const target = { name: "m", provider: duckdbProvider, config: { provider: "duckdb" }, description: "duckdb :memory:", secrets: [] };
+    await expect(localOrchestrator.execute(plan, target, { concurrency: 5000 })).rejects.toMatchObject({ diagnostic: { code: "INVALID_CONCURRENCY" } });
+  });
+
+  it("a compiled plan whose step timeout overflows Node's timers is refused", () => {
+    const plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8"));
+    plan.steps[0].timeoutSeconds = 3_000_000;
+    writeFileSync(path.join(dir, "bad-plan.json"), JSON.stringify(plan));
+    const r = runCli(["run", "bad-plan.json"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PLAN_INVALID: .*timeoutSeconds/);
   });
 });
 

@@ -31,7 +31,7 @@ export interface StatusCommandOptions {
   json?: boolean;
 }
 
-/** Most steps one run may execute at once: beyond this, only the engine's connection limit would be tested. */
+/** Most steps one run may execute at once (the orchestrator's limit, repeated here so --help parsing stays light). */
 const MAX_CONCURRENCY = 1000;
 
 const positiveInt = (name: string, max = Number.MAX_SAFE_INTEGER) => (v: string) => {

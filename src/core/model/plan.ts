@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_TIMER_SECONDS } from "./workflow-schema.js";
 import { CastTypeSchema, ExprSchema } from "../expr/ast.js";
 
 /**
@@ -184,7 +185,7 @@ export const PlanStepSchema = z.object({
   /** sha256 of the step's canonical content (body, tables it writes); changes when the step's SQL would. */
   fingerprint: z.string(),
   retries: z.number().int().nonnegative(),
-  timeoutSeconds: z.number().positive().optional(),
+  timeoutSeconds: z.number().positive().max(MAX_TIMER_SECONDS).optional(),
   reads: z.array(TableRefSchema),
   writes: z.array(TableRefSchema),
   body: StepBodySchema,

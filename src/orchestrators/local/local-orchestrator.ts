@@ -15,7 +15,7 @@ import {
   type RunTarget,
   type StepMetrics,
 } from "../orchestrator-api.js";
-import { invalidConcurrency, providerCannotConnect, resumeWrongWorkflow, runNotFound } from "../orchestrator-errors.js";
+import { invalidConcurrency, MAX_CONCURRENCY, providerCannotConnect, resumeWrongWorkflow, runNotFound } from "../orchestrator-errors.js";
 import { maskSecrets } from "../redact.js";
 import { withFileFingerprints } from "../file-fingerprints.js";
 import { reusableSteps } from "../resume.js";
@@ -97,7 +97,7 @@ export const localOrchestrator: Orchestrator = {
       }
     };
     const concurrency = options.concurrency ?? defaultConcurrency(target.provider.dialect);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidConcurrency(concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) throw invalidConcurrency(concurrency);
     const backoff = { ...DEFAULT_BACKOFF, ...stripUndefined(options.retryBackoff ?? {}) };
     const ctx = targetRenderContext(plan, target);
     const steps = stepsInExecutionOrder(plan, options.selection);
