@@ -25,7 +25,7 @@ describe("omopetl CLI", () => {
     const r = runCli(["validate", basic, ...spec, "-p", "source_dir=s3://bucket/synthea"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/5 steps OK/);
+    expect(r.stdout).toMatch(/6 steps OK/);
   });
 
   it("validate: exit 1, every error with file:line:col and a code frame, no stack trace", () => {

@@ -61,7 +61,7 @@ describe("omopetl compile --dialect", () => {
     expect(r.stderr).toMatch(/UNSUPPORTED_FEATURE/);
 
     const ok = runCli(["compile", path.join(fixturesDir, "compile/basic/workflow.yaml"), "--dialect", "postgres", "--sql-dir", dir, "-o", path.join(dir, "plan.json"), ...spec]);
-    expect(ok.stderr).toMatch(/wrote 5 \.sql files/);
+    expect(ok.stderr).toMatch(/wrote 6 \.sql files/);
     expect(ok.code).toBe(0);
     const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
     expect(files).toEqual(["001_encounters.sql", "002_patients.sql", "003_person.sql", "004_stage_visits.sql", "005_visit_occurrence.sql"]);

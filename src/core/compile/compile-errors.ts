@@ -40,6 +40,20 @@ export const dependencyCycle = (loc: SourceLocation, path: string[]) =>
   error("CYCLE", loc, `steps depend on each other in a cycle: ${path.join(" -> ")}.`, "Remove one depends_on, or split a step so that what it reads is written before it.");
 export const unwrittenTable = (loc: SourceLocation, table: string) =>
   error("UNWRITTEN_TABLE", loc, `"${table}" is read here but no step writes it.`, `Add a step that loads or creates it, or declare it under "external:" in the workflow if it already exists.`);
+export const tableNotCreated = (loc: SourceLocation, table: string, verb: "written" | "read" | "finished") =>
+  error(
+    "TABLE_NOT_CREATED",
+    loc,
+    `"${table}" is ${verb} here but no step creates it: CDM and vocabulary tables are created by a ddl step (loads and transforms do not create them).`,
+    `Add a ddl step (kind: ddl, part: tables) listing "${table.split(".")[1]}", or declare "${table}" under "external:" in the workflow if it exists before the run.`,
+  );
+export const physicalTableClash = (loc: SourceLocation, table: string, other: string, physical: string) =>
+  error(
+    "PHYSICAL_TABLE_CLASH",
+    loc,
+    `"${table}" and "${other}" are the same physical table "${physical}": their logical schemas map to one schema.`,
+    "Map the logical schemas to different physical schemas under schemas:, or rename one of the tables.",
+  );
 export const sliceConflict = (loc: SourceLocation, table: string, other: string, why: string) =>
   error("SLICE_CONFLICT", loc, `replace steps "${other}" and this one both claim ${why} of "${table}".`, 'Give each replace step a distinct "slice:" (the rows it owns), or use mode: merge.');
 export const rebuildConflict = (loc: SourceLocation, table: string, other: string) =>
