@@ -64,8 +64,9 @@ describe("omopetl compile --dialect", () => {
     expect(ok.stderr).toMatch(/wrote 6 \.sql files/);
     expect(ok.code).toBe(0);
     const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
-    expect(files).toEqual(["001_encounters.sql", "002_patients.sql", "003_person.sql", "004_stage_visits.sql", "005_visit_occurrence.sql"]);
-    expect(readFileSync(path.join(dir, "003_person.sql"), "utf8")).toMatch(/MERGE INTO/);
+    expect(files).toEqual(["001_cdm_tables.sql", "002_encounters.sql", "003_patients.sql", "004_person.sql", "005_stage_visits.sql", "006_visit_occurrence.sql"]);
+    expect(readFileSync(path.join(dir, "001_cdm_tables.sql"), "utf8")).toMatch(/CREATE TABLE/);
+    expect(readFileSync(path.join(dir, "004_person.sql"), "utf8")).toMatch(/MERGE INTO/);
     const plan = JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8"));
     expect(plan.dialect).toBe("postgres");
     expect(plan.steps.every((s: { sql?: string[] }) => Array.isArray(s.sql) && s.sql.length > 0)).toBe(true);
