@@ -62,6 +62,12 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
     searchPlaces: ["package.json", ".omopetlrc", ".omopetlrc.json", ".omopetlrc.yaml", ".omopetlrc.yml", "omopetl.config.yaml", "omopetl.config.yml", "omopetl.config.json"],
     searchStrategy: "project",
   });
+  if (explicit) {
+    // cosmiconfig would block on a FIFO and read a device forever: the guarded read refuses them first.
+    const { readTextFile } = await import("../core/files/read-text-file.js");
+    const read = readTextFile(path.resolve(cwd, explicit), { shown: explicit });
+    if (!read.ok && !read.missing) throw new OmopetlError(read.diagnostic, 2);
+  }
   let result;
   try {
     result = explicit ? await explorer.load(path.resolve(cwd, explicit)) : await explorer.search(cwd);

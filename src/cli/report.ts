@@ -1,24 +1,39 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { OmopetlError, type Diagnostic } from "../core/diagnostics/diagnostic.js";
 import { formatDiagnostic, summarize } from "../core/diagnostics/format.js";
+import { readTextFile } from "../core/files/read-text-file.js";
+import { boundMessage } from "../core/diagnostics/safe-text.js";
 
 const useColor = () => process.stderr.isTTY && !process.argv.includes("--no-color") && !process.env.NO_COLOR;
+
+/** Most diagnostics printed by one command. */
+export const MAX_PRINTED = 100;
+/** Characters of diagnostics printed before the rest are only counted. */
+export const PRINT_BUDGET = 40_000;
 
 /** Prints diagnostics with code frames to stderr; returns the exit code (1 when any is an error). */
 export function reportDiagnostics(ds: readonly Diagnostic[], cwd = process.cwd()): number {
   const cache = new Map<string, string | undefined>();
   const read = (file: string) => {
     if (!cache.has(file)) {
-      try {
-        cache.set(file, readFileSync(path.resolve(cwd, file), "utf8"));
-      } catch {
-        cache.set(file, undefined);
-      }
+      // The same guarded read as the compiler's: a code frame never blocks on a FIFO or reads a device.
+      const r = readTextFile(path.resolve(cwd, file), { shown: file });
+      cache.set(file, r.ok ? r.text : undefined);
     }
     return cache.get(file);
   };
-  for (const d of ds) process.stderr.write(formatDiagnostic(d, read, useColor()) + "\n\n");
+  // Bounded: at most MAX_PRINTED diagnostics and about PRINT_BUDGET characters, then a count of the rest. A generated
+  // file with a million mistakes must not print gigabytes (nor overflow a pipe's buffer); the first ones are enough.
+  let printed = 0;
+  let used = 0;
+  for (const d of ds) {
+    if (printed >= MAX_PRINTED || used >= PRINT_BUDGET) break;
+    const text = formatDiagnostic(d, read, useColor()) + "\n\n";
+    process.stderr.write(text);
+    used += text.length;
+    printed++;
+  }
+  if (printed < ds.length) process.stderr.write(`… and ${ds.length - printed} more (not shown).\n`);
   if (ds.length > 0) process.stderr.write(summarize(ds) + "\n");
   return ds.some((d) => d.severity === "error") ? 1 : 0;
 }
@@ -45,7 +60,7 @@ export function reportFatal(e: unknown): number {
     return e.exitCode;
   }
   const err = e as Error;
-  process.stderr.write(`internal error: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(`internal error: ${boundMessage(err?.message ?? String(e))}\n`);
   if (process.env.OMOPETL_DEBUG) process.stderr.write(`${err?.stack ?? ""}\n`);
   else process.stderr.write("This is a bug in omopetl; rerun with OMOPETL_DEBUG=1 for details and report it.\n");
   return 70;

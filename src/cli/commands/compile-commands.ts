@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { canonicalJson } from "../../core/compile/canonical-json.js";
+import { boundMessage } from "../../core/diagnostics/safe-text.js";
 import { toDot, toMermaid } from "../../core/graph/render-graph.js";
 import { reportDiagnostics } from "../report.js";
 import { compileFromCli, type GlobalOptions } from "../session.js";
@@ -9,7 +10,7 @@ import { compileFromCli, type GlobalOptions } from "../session.js";
 export async function validateCommand(workflow: string, opts: { param: string[] }, global: GlobalOptions): Promise<number> {
   const { result } = await compileFromCli(workflow, opts.param, global);
   const code = reportDiagnostics(result.diagnostics);
-  if (result.plan) process.stdout.write(`${workflow}: ${result.plan.steps.length} steps OK (plan ${result.plan.fingerprint.slice(0, 12)})\n`);
+  if (result.plan) process.stdout.write(`${boundMessage(workflow)}: ${result.plan.steps.length} steps OK (plan ${result.plan.fingerprint.slice(0, 12)})\n`);
   return code;
 }
 

@@ -76,16 +76,17 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
 
 /** Reads a plan written by `omopetl compile`. */
 async function readPlan(file: string): Promise<CompiledWorkflowPlan> {
-  const { readFile } = await import("node:fs/promises");
   const { OmopetlError } = await import("../../core/diagnostics/diagnostic.js");
   const { CompiledWorkflowPlanSchema } = await import("../../core/model/plan.js");
   const fail = (message: string) => new OmopetlError({ code: "PLAN_INVALID", severity: "error", location: { file, line: 1, column: 1 }, message }, 2);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw fail(`cannot read the plan: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}.`);
+  const { readTextFile } = await import("../../core/files/read-text-file.js");
+  // Plans of very large workflows are big JSON: allow more than a DML file, still bounded.
+  const read = readTextFile(file, { shown: file, maxBytes: 512 * 1024 * 1024 });
+  if (!read.ok) {
+    if (read.missing) throw fail("cannot read the plan: no such file.");
+    throw new OmopetlError(read.diagnostic, 2);
   }
+  const text = read.text;
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,3 +1,4 @@
+import { boundMessage } from "../../core/diagnostics/safe-text.js";
 import type { RunEvent, RunResult, StepRows } from "../../orchestrators/orchestrator-api.js";
 
 /** ANSI styling, or none. */
@@ -39,8 +40,9 @@ export function formatRows(rows: StepRows): string {
 
 /** First line of a message, and the rest (for indenting below it). */
 export function splitMessage(message: string): { first: string; rest: string[] } {
-  const lines = message.split(/\r?\n/);
-  return { first: lines[0] ?? "", rest: lines.slice(1).filter((l) => l.trim() !== "") };
+  // Engine errors echo data (a value with ESC or BEL in it): each line is printed bounded and escaped.
+  const lines = message.split(/\r?\n/, 200);
+  return { first: boundMessage(lines[0] ?? ""), rest: lines.slice(1).filter((l) => l.trim() !== "").map(boundMessage) };
 }
 
 /** Lines for one event in plain/TTY output, or none for events that print nothing. */
@@ -80,7 +82,7 @@ export function eventLines(e: RunEvent, style: Style, options: { resumeCommand?:
     case "statement":
       return [];
     case "warning":
-      return [style.yellow(`warning: ${e.message}`)];
+      return [style.yellow(`warning: ${boundMessage(e.message)}`)];
     case "run-end":
       return [summaryLine(e.result, style, options.resumeCommand)];
   }

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { readTextFile } from "../files/read-text-file.js";
 import { DML_KINDS, DML_SCHEMAS, type DdlDml, type LoadDml, type SqlDml, type TransformDml } from "../model/dml-schema.js";
 import { WorkflowSchema, type Workflow } from "../model/workflow-schema.js";
 import { YamlFile } from "../yaml/yaml-file.js";
@@ -64,14 +64,12 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
   const cwd = options.cwd ?? process.cwd();
   const absFile = path.resolve(cwd, workflowPath);
   const dir = path.dirname(absFile);
-  let text: string;
-  try {
-    text = readFileSync(absFile, "utf8");
-  } catch {
-    diagnostics.push(fileNotFound(undefined, display(absFile, cwd)));
+  const read = readTextFile(absFile, { shown: display(absFile, cwd) });
+  if (!read.ok) {
+    diagnostics.push(read.missing ? fileNotFound(undefined, display(absFile, cwd)) : read.diagnostic);
     return undefined;
   }
-  const yaml = new YamlFile(display(absFile, cwd), text);
+  const yaml = new YamlFile(display(absFile, cwd), read.text);
   diagnostics.push(...yaml.diagnostics);
   if (yaml.diagnostics.length > 0) return undefined;
   const parsed = WorkflowSchema.safeParse(yaml.value ?? {});
@@ -107,14 +105,13 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
       files = [path.resolve(dir, entry.dml)];
     }
     for (const abs of files) {
-      let dmlText: string;
-      try {
-        // Synchronous reads: thousands of small files read faster without a promise per file.
-        dmlText = readFileSync(abs, "utf8");
-      } catch {
-        diagnostics.push(fileNotFound(loc, display(abs, cwd)));
+      // Synchronous reads: thousands of small files read faster without a promise per file.
+      const dmlRead = readTextFile(abs, { shown: display(abs, cwd), location: loc });
+      if (!dmlRead.ok) {
+        diagnostics.push(dmlRead.missing ? fileNotFound(loc, display(abs, cwd)) : dmlRead.diagnostic);
         continue;
       }
+      const dmlText = dmlRead.text;
       const relFile = path.relative(dir, abs).split(path.sep).join("/");
       const name = (files.length === 1 && entry.name) || path.basename(abs).replace(/\.ya?ml$/i, "");
       const dmlYaml = new YamlFile(display(abs, cwd), dmlText);

@@ -14,15 +14,22 @@ export function editDistance(a: string, b: string): number {
   return prev[n]!;
 }
 
+/** Names longer than this get no did-you-mean (and candidates longer than this are never suggested). */
+export const MAX_SUGGESTED_NAME = 128;
+
 /**
  * The closest candidate to `name`, if it is close enough to be a plausible typo
  * (distance at most a third of the length, or a prefix/suffix match like "gender_concept" -> "gender_concept_id").
  */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  // No identifier is this long (PostgreSQL cuts them at 63 bytes): a suggestion would be noise, and the quadratic
+  // distance over a 20 MB name took a minute.
+  if (name.length > MAX_SUGGESTED_NAME) return undefined;
   const lower = name.toLowerCase();
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
+    if (c.length > MAX_SUGGESTED_NAME) continue;
     const cl = c.toLowerCase();
     let score = editDistance(lower, cl);
     if (cl.startsWith(lower) || lower.startsWith(cl)) score = Math.min(score, Math.abs(cl.length - lower.length) / 4);

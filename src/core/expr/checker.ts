@@ -123,6 +123,13 @@ export class Checker {
       }
       return lit(value, value > INT32_MAX ? "bigint" : "integer");
     }
+    // 1e999 is Infinity and 1e-999 is 0 in a double: either would write a different number than the one written.
+    const mantissa = n.text.split(/e/i)[0]!;
+    if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(mantissa))) {
+      const shown = n.text.length > 40 ? `${n.text.slice(0, 40)}…` : n.text;
+      this.report(err.exprSyntax(`number literal ${shown} is out of range`, n.start, n.end - n.start, "Numbers must fit a double (about 1e-308 to 1e308); write a string and CAST it if you need an exact decimal."));
+      return FAILED;
+    }
     return lit(value, "float");
   }
 

@@ -35,6 +35,11 @@ export function exprSyntax(message: string, offset: number, length: number, hint
   return issue("EXPR_SYNTAX", message, offset, length, hint);
 }
 
+/** EXPR_TOO_DEEP: the expression nests deeper than the compiler's limit (a generated expression, usually). */
+export function exprTooDeep(message: string, offset: number, length: number, hint?: string): ExprIssue {
+  return issue("EXPR_TOO_DEEP", message, offset, length, hint);
+}
+
 /**
  * UNKNOWN_COLUMN: `column` is not a column of the table behind `alias` (qualified reference), or of any table
  * in scope (unqualified: `alias` undefined). `candidates` are the visible column names for did-you-mean.

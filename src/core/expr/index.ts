@@ -73,7 +73,7 @@ function parseOrFailure(text: string): RawNode | SyntaxFailure {
 }
 
 function syntaxIssue(f: SyntaxFailure): ExprIssue {
-  return err.exprSyntax(f.message, f.offset, f.length, f.hint);
+  return (f.code === "EXPR_TOO_DEEP" ? err.exprTooDeep : err.exprSyntax)(f.message, f.offset, f.length, f.hint);
 }
 
 /** Parses (syntax only, no names or types). At most one EXPR_SYNTAX issue: parsing stops at the first error. */

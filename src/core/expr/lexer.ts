@@ -32,6 +32,8 @@ export class SyntaxFailure extends Error {
     readonly offset: number,
     readonly length: number,
     readonly hint?: string,
+    /** Set for failures that are not plain syntax (EXPR_TOO_DEEP). */
+    readonly code?: "EXPR_TOO_DEEP",
   ) {
     super(message);
   }

@@ -44,7 +44,8 @@ const INFIX_OPS: Record<string, [RawBinaryOp, number]> = {
  * one-line expression would mostly produce follow-on noise.
  */
 export function parseRaw(src: string): RawNode {
-  const p = new Parser(src, tokenize(src));
+  const toks = tokenize(src);
+  const p = new Parser(src, toks);
   if (p.peek().kind === "eof") throw new SyntaxFailure("empty expression", 0, src.length);
   const node = p.expr(BP_OR);
   const t = p.peek();
@@ -52,7 +53,43 @@ export function parseRaw(src: string): RawNode {
     const hint = t.kind === "ident" && t.text === "as" ? "Output column names come from the YAML key, not from AS." : undefined;
     throw new SyntaxFailure(`unexpected ${describe(t)} after the end of the expression`, t.start, t.end - t.start, hint);
   }
+  // A tree deeper than the limit needs more tokens than the limit: only long expressions pay for the walk.
+  if (toks.length > MAX_EXPR_DEPTH) checkTreeDepth(node);
   return node;
+}
+
+/**
+ * How deep an expression may nest (parentheses, function calls, CASE, unary operators) and how deep its tree may
+ * be (a chain `a + b + c ...` nests to the left). Every later pass (type checker, SQL generators, canonical JSON)
+ * recurses over the tree, so without a limit a generated expression overflows the stack and crashes omopetl.
+ */
+export const MAX_EXPR_DEPTH = 200;
+
+function tooDeep(start: number, end: number): SyntaxFailure {
+  return new SyntaxFailure(
+    `the expression nests more than ${MAX_EXPR_DEPTH} levels deep.`,
+    start,
+    Math.max(0, end - start),
+    "Split it into several columns or steps; a long chain of OR/AND/|| can often be written with IN (...) or concat(...).",
+    "EXPR_TOO_DEEP",
+  );
+}
+
+/** Iterative (so it cannot overflow itself) depth check of a parsed tree; throws EXPR_TOO_DEEP at the deepest node. */
+function checkTreeDepth(root: RawNode): void {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === "object") stack.push([x, depth]);
+      continue;
+    }
+    const node = v as Record<string, unknown>;
+    const isNode = typeof node["t"] === "string";
+    const d = isNode ? depth + 1 : depth;
+    if (isNode && d > MAX_EXPR_DEPTH) throw tooDeep(node["start"] as number, node["end"] as number);
+    for (const x of Object.values(node)) if (x !== null && typeof x === "object") stack.push([x, d]);
+  }
 }
 
 function describe(t: Token): string {
@@ -74,6 +111,8 @@ function describe(t: Token): string {
 
 class Parser {
   private pos = 0;
+  /** Current recursion depth of expr(): every nesting construct goes through it. */
+  private depth = 0;
   constructor(
     private readonly src: string,
     private readonly toks: Token[],
@@ -116,6 +155,19 @@ class Parser {
 
   /** Parses an expression whose infix operators bind at least as tightly as `minBp`. */
   expr(minBp: number): RawNode {
+    if (this.depth >= MAX_EXPR_DEPTH) {
+      const t = this.peek();
+      throw tooDeep(t.start, t.end);
+    }
+    this.depth++;
+    try {
+      return this.exprAt(minBp);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private exprAt(minBp: number): RawNode {
     let left = this.prefix();
     for (;;) {
       const t = this.peek();

@@ -3,7 +3,7 @@ import jsYaml from "js-yaml";
 import type { Document, LineCounter, Node, Pair } from "yaml";
 import type * as YamlLibrary from "yaml";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
-import { yamlDuplicateKey, yamlSyntax } from "./yaml-errors.js";
+import { yamlAlias, yamlDuplicateKey, yamlNumber, yamlSyntax, yamlTooDeep } from "./yaml-errors.js";
 
 export type YamlPath = readonly (string | number)[];
 
@@ -38,9 +38,18 @@ export class YamlFile {
     readonly text: string,
   ) {
     try {
-      this.value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+      const value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+      this.value = this.checkLimits(value) ? value : undefined;
       return;
-    } catch {
+    } catch (e) {
+      // js-yaml stops at its own depth limit (100 levels) with a position; a stack overflow has none. Either way the
+      // position-keeping parser is not asked: it recurses too, and would report a stack overflow as a syntax error.
+      const mark = (e as { mark?: { position?: number } }).mark;
+      if (e instanceof RangeError || /nesting exceeded maxDepth/.test((e as Error).message)) {
+        this.value = undefined;
+        this.diagnostics.push(yamlTooDeep(this.atApprox(mark?.position ?? deepFlowOffset(text)), MAX_YAML_DEPTH));
+        return;
+      }
       // fall through: let the yaml library say what is wrong, and where
     }
     const doc = this.doc;
@@ -58,9 +67,90 @@ export class YamlFile {
       }
     }
     if (doc.errors.length === 0) {
-      // js-yaml refused what the yaml library accepts (an edge of the spec): trust the Document.
-      this.value = doc.toJS({ maxAliasCount: 100 });
+      // js-yaml refused what the yaml library accepts (an edge of the spec), or an alias has no anchor.
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (e) {
+        this.diagnostics.push(this.aliasDiagnostic(e as Error));
+        this.value = undefined;
+        return;
+      }
+      this.value = this.checkLimits(value) ? value : undefined;
     } else this.value = undefined;
+  }
+
+  /** YAML_ALIAS at the first alias whose anchor is missing (or at the first alias when they expand too far). */
+  private aliasDiagnostic(e: Error): Diagnostic {
+    const { visit } = yamlLibrary();
+    const doc = this.doc;
+    let unresolved: { source: string; at: number } | undefined;
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        const at = node.range?.[0] ?? 0;
+        first ??= at;
+        if (!unresolved && node.resolve(doc) === undefined) {
+          unresolved = { source: node.source, at };
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (unresolved) return yamlAlias(this.at(unresolved.at), `the alias *${boundName(unresolved.source)} refers to no anchor &${boundName(unresolved.source)} defined before it.`);
+    return yamlAlias(this.at(first ?? 0), `the aliases expand too far: ${firstLine(e.message)}.`);
+  }
+
+  /**
+   * Refuses values later passes cannot handle: nesting deeper than MAX_YAML_DEPTH, aliases that expand (as every
+   * consumer walks the value as a tree) to more than MAX_YAML_EXPANDED_NODES nodes, and numbers a double cannot hold.
+   * Iterative, so a deep value cannot overflow the check itself. Returns false when a diagnostic was added.
+   */
+  private checkLimits(root: unknown): boolean {
+    const before = this.diagnostics.length;
+    const seen = new Set<object>();
+    let shared = false;
+    let numbers = 0;
+    const stack: [unknown, YamlPath][] = [[root, []]];
+    while (stack.length > 0) {
+      const [v, at] = stack.pop()!;
+      if (typeof v === "number") {
+        const why = !Number.isFinite(v) ? "is not finite" : Number.isInteger(v) && !Number.isSafeInteger(v) ? "is too large to be held exactly (integers must be below 2^53)" : undefined;
+        if (why && numbers++ < 10) this.diagnostics.push(yamlNumber(this.locate(at), boundName(this.sourceOf(at) ?? String(v)), why));
+        continue;
+      }
+      if (v === null || typeof v !== "object") continue;
+      if (seen.has(v)) {
+        shared = true; // an alias: js-yaml shares the anchored object instead of copying it
+        continue;
+      }
+      seen.add(v);
+      if (at.length >= MAX_YAML_DEPTH) {
+        this.diagnostics.push(yamlTooDeep(this.locate(at), MAX_YAML_DEPTH));
+        return false;
+      }
+      if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, [...at, i]]));
+      else for (const [k, x] of Object.entries(v)) stack.push([x, [...at, k]]);
+    }
+    if (shared && expandedSize(root) > MAX_YAML_EXPANDED_NODES) {
+      this.diagnostics.push(this.aliasDiagnostic(new Error(`more than ${MAX_YAML_EXPANDED_NODES} values once expanded`)));
+    }
+    return this.diagnostics.length === before;
+  }
+
+  /** The text of the node at `path` as written in the file. */
+  private sourceOf(path: YamlPath): string | undefined {
+    const { node, complete } = this.nodeAt(path);
+    return complete && node?.range ? this.text.slice(node.range[0], node.range[1]).trim() : undefined;
+  }
+
+  /** Location of an offset without the Document (which may itself overflow on the input): counts lines in the text. */
+  private atApprox(offset: number): SourceLocation {
+    const before = this.text.slice(0, offset);
+    const nl = before.lastIndexOf("\n");
+    let line = 1;
+    for (let i = 0; i < before.length; i++) if (before.charCodeAt(i) === 10) line++;
+    return { file: this.file, line, column: offset - nl };
   }
 
   private get doc(): Document.Parsed {
@@ -168,6 +258,53 @@ export class YamlFile {
     }
     return this.at(start);
   }
+}
+
+/** Deepest nesting omopetl accepts in a YAML file (a DML file needs about 6). */
+export const MAX_YAML_DEPTH = 100;
+/** Most values a YAML file may expand to through aliases (a "billion laughs" file expands exponentially). */
+export const MAX_YAML_EXPANDED_NODES = 1_000_000;
+
+/** Number of values of `root` walked as a tree (shared objects counted once per reference), memoized per object. */
+function expandedSize(root: unknown): number {
+  const memo = new Map<object, number>();
+  const size = (v: unknown): number => {
+    if (v === null || typeof v !== "object") return 1;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(x);
+      if (n > MAX_YAML_EXPANDED_NODES) break;
+    }
+    memo.set(v, n);
+    return n;
+  };
+  // Depth is at most MAX_YAML_DEPTH here (checked before), so the recursion is bounded.
+  return size(root);
+}
+
+/** The offset where flow brackets first nest deeper than MAX_YAML_DEPTH (0 when the nesting is by indentation). */
+function deepFlowOffset(text: string): number {
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      continue;
+    }
+    if (c === 34 || c === 39) quote = c;
+    else if (c === 91 || c === 123) {
+      if (++depth > MAX_YAML_DEPTH) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return 0;
+}
+
+/** A name from the file, cut so a 2 MB anchor name does not flood the terminal. */
+function boundName(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 60)}…` : name;
 }
 
 function firstLine(msg: string): string {

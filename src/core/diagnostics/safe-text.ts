@@ -1,0 +1,47 @@
+/**
+ * Text that came from a file, a database or an argument, made safe to print: control characters escaped (so a data
+ * file cannot clear the screen, retitle the window or hide text) and runaway lengths cut (so a 2 MB name does not
+ * flood the terminal).
+ */
+
+/**
+ * C0 controls except tab and newline, DEL, C1 controls, and the Unicode characters that reorder or hide text
+ * (bidirectional overrides and isolates, line/paragraph separators).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(ch: string): string {
+  const code = ch.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0").toUpperCase()}` : `\\u${code.toString(16).padStart(4, "0").toUpperCase()}`;
+}
+
+/** Escapes control characters as `\xNN` / `\uNNNN`; with `newlines`, newlines and tabs are escaped too (one-line output). */
+export function escapeControl(text: string, options: { newlines?: boolean } = {}): string {
+  const out = text.replace(UNSAFE, escapeChar);
+  return options.newlines ? out.replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t") : out;
+}
+
+/** How many characters of one unbroken word (a name, a value) a message keeps. */
+export const MAX_WORD_CHARS = 200;
+/** How many characters a whole message keeps. */
+export const MAX_MESSAGE_CHARS = 1000;
+
+/** "…(N more characters)" */
+export function moreCharacters(n: number): string {
+  return `…(${n} more character${n === 1 ? "" : "s"})`;
+}
+
+/** Cuts `text` after `max` characters, saying how many were left out. */
+export function cutText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}${moreCharacters(text.length - max)}`;
+}
+
+/**
+ * A message as printed: every unbroken run longer than MAX_WORD_CHARS cut (a value quoted in a message), the whole
+ * cut at MAX_MESSAGE_CHARS, control characters escaped.
+ */
+export function boundMessage(text: string): string {
+  const words = text.length > MAX_WORD_CHARS ? text.replace(new RegExp(`\\S{${MAX_WORD_CHARS + 1},}`, "g"), (w) => cutText(w, MAX_WORD_CHARS)) : text;
+  return escapeControl(cutText(words, MAX_MESSAGE_CHARS));
+}
