@@ -79,11 +79,11 @@ describe.each(both)("%s identifiers and literals", (_name, g) => {
     expect(g.expr(w)).toBe("row_number() OVER (ORDER BY t.a NULLS LAST, t.b DESC NULLS FIRST)");
   });
 
-  it("maps types as OHDSI's DDL does", () => {
+  it("maps types as OHDSI's DDL does, but float as DOUBLE PRECISION (NUMERIC is DECIMAL(18,3) on DuckDB)", () => {
     expect([b.INT, b.BIGINT, b.FLOAT, b.DATE, b.DATETIME, b.varchar(50), b.varchar()].map((t) => g.columnTypeName(t))).toEqual([
       "INTEGER",
       "BIGINT",
-      "NUMERIC",
+      "DOUBLE PRECISION",
       "DATE",
       "TIMESTAMP",
       "VARCHAR(50)",
@@ -186,7 +186,7 @@ describe("dialect differences", () => {
     expect(duck.expr(e)).toBe("t.a // t.b");
     expect(pg.expr(e)).toBe("t.a / t.b");
     const q = b.bin("/", b.col("t", "a", "integer"), b.col("t", "b", "integer"), "float");
-    expect(pg.expr(q)).toBe("CAST(t.a AS NUMERIC) / t.b");
+    expect(pg.expr(q)).toBe("CAST(t.a AS DOUBLE PRECISION) / t.b");
   });
 
   it("adds CDM primary keys in the constraints part: DuckDB as a unique index, Postgres by guarded ALTER", () => {

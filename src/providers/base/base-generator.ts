@@ -15,6 +15,7 @@ import type {
 import type { ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } from "../provider-api.js";
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
+import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
@@ -183,7 +184,9 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       case "bigint":
         return "BIGINT";
       case "float":
-        return "NUMERIC";
+        // IEEE doubles on every engine, so a float computes to the same bits everywhere (PostgreSQL's NUMERIC
+        // would compute 1e-9 / 3 exactly where DuckDB's DOUBLE rounds, and the stored values would differ).
+        return "DOUBLE PRECISION";
       case "date":
         return "DATE";
       case "datetime":
@@ -196,12 +199,12 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   }
 
   /**
-   * The SQL type of a table column in DDL, following OHDSI's published DDL: integer, bigint, NUMERIC for float, date,
-   * TIMESTAMP for datetime, varchar(n), and TEXT for varchar(max).
+   * The SQL type of a table column in DDL, following OHDSI's published DDL (integer, bigint, date, TIMESTAMP for
+   * datetime, varchar(n), TEXT for varchar(max)) except for float: DOUBLE PRECISION, not OHDSI's NUMERIC, which
+   * DuckDB reads as DECIMAL(18,3) and rounds to 3 decimals (a quantity of 0.0167 stored as 0.017).
    */
   columnTypeName(t: CastType): string {
-    // Differs from the cast types only where OHDSI's DDL does: NUMERIC for float, TEXT for varchar(max).
-    if (t.kind === "float") return "NUMERIC";
+    if (t.kind === "float") return "DOUBLE PRECISION";
     if (t.kind === "varchar" && t.length === undefined) return "TEXT";
     return this.castTypeName(t);
   }
@@ -691,13 +694,27 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   renderDdl(tables: readonly TableDef[], part: DdlBody["part"], ctx: RenderContext): string[] {
     switch (part) {
       case "tables":
-        return [...this.createSchemas(tables, ctx), ...tables.map((t) => this.createTableIfNotExists(t, ctx))];
+        return [
+          ...this.createSchemas(tables, ctx),
+          ...tables.map((t) => this.createTableIfNotExists(t, ctx)),
+          ...renderFloatColumnGuard(this, tables, ctx),
+        ];
       case "constraints":
         return this.renderConstraints(tables, ctx);
       case "indexes":
         if (!(ctx.indexes ?? this.capabilities.standardIndexes ?? true)) return [this.skippedIndexesComment(tables, ctx)];
         return tables.flatMap((t) => this.renderIndexes(t, ctx));
     }
+  }
+
+  /**
+   * A statement that fails, with the text of `select`'s single `msg` column as the error, when `select` returns a
+   * row, and does nothing otherwise: how generated SQL asserts something about the database inside a step.
+   * Undefined (the default) when the dialect cannot: the checks built on it are then not made, so a provider
+   * should implement it (the conformance suite's "outdated float column" case tells).
+   */
+  failIfAny(_select: string): string | undefined {
+    return undefined;
   }
 
   /** What ddl part "indexes" says when the target does not want the standard indexes (executable: a comment). */

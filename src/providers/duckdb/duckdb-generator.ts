@@ -135,6 +135,11 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     ];
   }
 
+  /** DuckDB's error() fails the statement; it is only called for a row the query returns. */
+  override failIfAny(select: string): string {
+    return `SELECT error(a.msg)\nFROM (\n${indent(select)}\n) AS a`;
+  }
+
   protected override renderRebuildTable(def: TableDef, ctx: RenderContext): string[] {
     return [this.createTableSql(def, ctx, "CREATE OR REPLACE TABLE", "inline")];
   }

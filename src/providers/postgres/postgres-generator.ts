@@ -47,6 +47,12 @@ const HEADER_BYTES = 1048576;
  * (plus EXECUTE on pg_read_binary_file and pg_ls_dir). URIs other than file:// and Parquet are not supported.
  */
 export class PostgresGenerator extends BaseSqlGenerator {
+  /** A DO block: PostgreSQL has no error() function to call from a query. */
+  override failIfAny(select: string): string {
+    const tag = dollarTag(select);
+    return `DO ${tag}\nDECLARE m text;\nBEGIN\n  SELECT a.msg INTO m FROM (\n${indent(indent(select))}\n  ) AS a LIMIT 1;\n  IF m IS NOT NULL THEN RAISE EXCEPTION '%', m; END IF;\nEND\n${tag}`;
+  }
+
   readonly dialect = "postgres";
   readonly capabilities = POSTGRES_CAPABILITIES;
 
@@ -61,8 +67,8 @@ export class PostgresGenerator extends BaseSqlGenerator {
 
   protected override renderDivision(e: Extract<Expr, { k: "bin" }>, left: string, right: string): string {
     const integral = (t: string): boolean => t === "integer" || t === "bigint";
-    // An exact quotient of two integers (the plan typed it float) needs a numeric operand.
-    if (e.type === "float" && integral(e.left.type) && integral(e.right.type)) return `CAST(${left} AS NUMERIC) / ${right}`;
+    // A float quotient of two integers needs a floating operand (as DuckDB's "/" divides in DOUBLE).
+    if (e.type === "float" && integral(e.left.type) && integral(e.right.type)) return `CAST(${left} AS DOUBLE PRECISION) / ${right}`;
     return `${left} / ${right}`;
   }
 
