@@ -16,6 +16,7 @@ import type { ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } 
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
+import { renderKeyCheck } from "./key-check.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
@@ -972,11 +973,11 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
 
   /**
    * Statements run after a write to `def` (in the step's transaction) that fail when its primary key no longer
-   * holds, for dialects whose CDM tables do not declare one; `fix` ends the error message. Default: none (the
-   * engine enforces declared keys).
+   * holds; `fix` ends the error message. CDM tables get their keys only in the ddl "constraints" part, at the end
+   * (OHDSI's order), so every engine checks every write itself, with one message ({@link renderKeyCheck}).
    */
-  protected keyChecks(_def: TableDef | undefined, _ctx: RenderContext, _fix: string): string[] {
-    return [];
+  protected keyChecks(def: TableDef | undefined, ctx: RenderContext, fix: string): string[] {
+    return renderKeyCheck(this, def, ctx, fix);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { LoadBody, TableDef } from "../../core/model/plan.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
+import { LOAD_KEY_FIX } from "../base/key-check.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
@@ -104,35 +105,11 @@ export class DuckDbGenerator extends BaseSqlGenerator {
    * CDM tables are created without their primary key, as on PostgreSQL (where ddl part "constraints" adds it), and
    * for a reason of DuckDB's own: a key is an ART index, maintained on every insert and rewritten at every
    * checkpoint (measured: 5.5 s of the 45 s x1000 Synthea run). Every write to a CDM table checks its key instead
-   * ({@link keyChecks}), and "constraints" enforces it with a unique index. Other tables declare theirs inline:
+   * (the base generator's keyChecks), and "constraints" enforces it with a unique index. Other tables declare theirs inline:
    * DuckDB cannot add a primary key idempotently later.
    */
   protected override primaryKeyMode(def: TableDef): "none" | "inline" {
     return def.cdm ? "none" : "inline";
-  }
-
-  /**
-   * A statement failing the step's transaction when the CDM table `def` holds two rows with one primary key,
-   * naming the key and how often it occurs: one aggregate over the key columns, cheaper than keeping the index.
-   */
-  protected override keyChecks(def: TableDef | undefined, ctx: RenderContext, fix: string): string[] {
-    if (!def?.cdm || def.primaryKey.length === 0) return [];
-    const cols = def.primaryKey.map((c) => this.ident(c));
-    const shown = def.primaryKey.map((c, i) => `${this.stringLiteral(`${i === 0 ? "" : ", "}${c} = `)} || coalesce(CAST(d.${cols[i]} AS VARCHAR), 'NULL')`);
-    const where = `${this.physicalSchema(def.schema, ctx)}.${def.name}`;
-    const message = [
-      this.stringLiteral(`duplicate primary key in ${where}: `),
-      ...shown,
-      this.stringLiteral(" occurs "),
-      "CAST(d.n AS VARCHAR)",
-      this.stringLiteral(` times; the step's rows were not written. ${fix}`),
-    ].join(" || ");
-    return [
-      [
-        `SELECT error(${message})`,
-        `FROM (\n${indent(`SELECT ${cols.join(", ")}, count(*) AS n\nFROM ${this.table(def, ctx)}\nGROUP BY ${cols.join(", ")}\nHAVING count(*) > 1\nLIMIT 1`)}\n) AS d`,
-      ].join("\n"),
-    ];
   }
 
   /** DuckDB's error() fails the statement; it is only called for a row the query returns. */
@@ -234,7 +211,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       `FROM (\n${indent(source)}\n) AS ${f}`,
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
-    statements.push(...this.keyChecks(def, ctx, "Remove the duplicate rows from the files (or load them into a staging table)."));
+    statements.push(...this.keyChecks(def, ctx, LOAD_KEY_FIX));
     return { statements, transactional: true, resultStatement };
   }
 }

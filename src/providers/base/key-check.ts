@@ -1,0 +1,40 @@
+import type { TableDef } from "../../core/model/plan.js";
+import type { RenderContext } from "../provider-api.js";
+import { indent } from "./sql-text.js";
+
+/** What a generator must offer the key check (kept narrow: pure SQL text). */
+export interface KeyCheckGenerator {
+  ident(name: string): string;
+  stringLiteral(s: string): string;
+  physicalSchema(logical: string, ctx: RenderContext): string;
+  table(ref: TableDef, ctx: RenderContext): string;
+  failIfAny(select: string): string | undefined;
+}
+
+/** The end of the duplicate-key message of a load. */
+export const LOAD_KEY_FIX = "Remove the duplicate rows from the files (or load them into a staging table).";
+
+/**
+ * A statement failing the step's transaction when the CDM table `def` holds two rows with one primary key, naming
+ * the smallest such key and how often it occurs — the same text on every engine. CDM tables get their primary keys
+ * only in the ddl "constraints" part, after every writer (OHDSI's order; on DuckDB a key is also an index maintained
+ * on every insert), so without this PostgreSQL accepted a patient listed twice where DuckDB refused it. One
+ * aggregate over the key columns. Nothing for non-CDM tables (they declare their key in CREATE TABLE), for tables
+ * without a key, or for a dialect without `failIfAny`.
+ */
+export function renderKeyCheck(g: KeyCheckGenerator, def: TableDef | undefined, ctx: RenderContext, fix: string): string[] {
+  if (!def?.cdm || def.primaryKey.length === 0) return [];
+  const cols = def.primaryKey.map((c) => g.ident(c));
+  const shown = def.primaryKey.map((c, i) => `${g.stringLiteral(`${i === 0 ? "" : ", "}${c} = `)} || coalesce(CAST(d.${cols[i]} AS VARCHAR), 'NULL')`);
+  const where = `${g.physicalSchema(def.schema, ctx)}.${def.name}`;
+  const message = [
+    g.stringLiteral(`duplicate primary key in ${where}: `),
+    ...shown,
+    g.stringLiteral(" occurs "),
+    "CAST(d.n AS VARCHAR)",
+    g.stringLiteral(` times; the step's rows were not written. ${fix}`),
+  ].join(" || ");
+  const duplicates = `SELECT ${cols.join(", ")}, count(*) AS n\nFROM ${g.table(def, ctx)}\nGROUP BY ${cols.join(", ")}\nHAVING count(*) > 1\nORDER BY ${cols.join(", ")}\nLIMIT 1`;
+  const statement = g.failIfAny(`SELECT ${message} AS msg\nFROM (\n${indent(duplicates)}\n) AS d`);
+  return statement === undefined ? [] : [statement];
+}
