@@ -223,3 +223,5 @@ export async function executeRenderedStep(conn: Connection, stepName: string, re
  * too and override only the hooks where its SQL differs.
  */
 export { BaseSqlGenerator, ID_MAP_COLUMNS } from "./base/base-generator.js";
+/** The header check of loads (LOAD_HEADER_MISMATCH), for providers that render their own loads. */
+export { checksHeader, headerMismatchSelect } from "./base/load-header-check.js";

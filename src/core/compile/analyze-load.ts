@@ -4,8 +4,18 @@ import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { ColumnDef, FileFormat, LoadBody } from "../model/plan.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { parseColumnType } from "./column-types.js";
-import { badDelimiter, cdmColumnsDeclared, columnsRequired, dataFileNotFound, formatNotDetected, parquetOptions, unknownParam } from "./compile-errors.js";
+import {
+  badDelimiter,
+  cdmColumnsDeclared,
+  columnsRequired,
+  dataFileNotFound,
+  formatNotDetected,
+  loadHeaderMismatch,
+  parquetOptions,
+  unknownParam,
+} from "./compile-errors.js";
 import { detectFormat } from "./detect-format.js";
+import { readLoadHeaders, squashedMatch } from "./load-header.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { paramRefs, substituteRaw } from "./params.js";
 import { resolveTableName } from "./step-io.js";
@@ -97,5 +107,28 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     ...(fmt.datetime_format ? { datetimeFormat: substituteRaw(fmt.datetime_format, ctx.params) } : {}),
   };
   if (!ok) return undefined;
-  return { kind: "load", target, files, format, columns, mode: "replace" };
+  const missingNull = l.missing_columns === "null";
+  if (!cdm && !missingNull && format.type === "csv" && format.header && l.columns) checkHeaders(step, files, format, Object.keys(l.columns), ctx);
+  return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}) };
+}
+
+/**
+ * A declared column that no local file's header has would load as all-NULL (a declared `icd9code` for a header
+ * saying `ICD9_CODE_X`): a located error. Columns match by name, ignoring case, as the engines match them; a column
+ * some of several files have is NULL for the others (the load reads the files' union). The engines check the same
+ * at run time for files compile time cannot read (remote, server-side, created later).
+ */
+function checkHeaders(step: LoadedStep, files: readonly string[], format: FileFormat, declared: readonly string[], ctx: AnalysisContext): void {
+  const headers = readLoadHeaders(files, format.delimiter, format.quote);
+  if (headers.length === 0) return;
+  const names: string[] = [];
+  for (const h of headers) for (const n of h.names) if (!names.includes(n)) names.push(n);
+  const lower = new Set(names.map((n) => n.toLowerCase()));
+  const shown = headers.length === 1 ? `"${headers[0]!.file}"` : `the ${headers.length} files`;
+  for (const key of declared) {
+    if (lower.has(key.toLowerCase())) continue;
+    const close = squashedMatch(key, names);
+    const suggestion = close !== undefined ? `Did you mean "${close}"?` : didYouMean(key, names);
+    ctx.diagnostics.push(loadHeaderMismatch(step.yaml.locate(["columns", key], "key"), key, shown, names, suggestion));
+  }
 }

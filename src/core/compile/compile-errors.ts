@@ -147,3 +147,10 @@ export const badDelimiter = (loc: SourceLocation, delimiter: string, quote: stri
   error("INVALID_FORMAT", loc, `invalid load format: delimiter ${JSON.stringify(delimiter)}${quote !== undefined ? ` and quote ${JSON.stringify(quote)}` : ""} must each be one character.`, 'Use e.g. delimiter: ",", "\\t" or "auto"; quote: \'"\', "none" or "auto".');
 export const dataFileNotFound = (loc: SourceLocation, file: string) =>
   warning("DATA_FILE_NOT_FOUND", loc, `"${file}" does not exist (yet): this load will fail unless it is there when the plan runs.`, "Check the path and the parameters it is built from.");
+export const loadHeaderMismatch = (loc: SourceLocation, column: string, files: string, header: readonly string[], suggestion: string | undefined) =>
+  error(
+    "LOAD_HEADER_MISMATCH",
+    loc,
+    `the declared column "${column}" is in no header of ${files} (the header has: ${header.join(", ")}).${suggestion ? ` ${suggestion}` : ""}`,
+    "Columns match the header by name, ignoring case: rename the column (header columns not declared are ignored).",
+  );

@@ -42,6 +42,11 @@ export const LoadDmlSchema = z.strictObject({
     .optional(),
   /** Column name -> type, for non-CDM targets. CDM targets take their columns from the spec. */
   columns: z.record(Identifier, ColumnTypeSchema).optional(),
+  /**
+   * What a declared column that no file's header has means: `error` (the default: LOAD_HEADER_MISMATCH, since it
+   * would otherwise load as all-NULL) or `"null"` (the column is optional: NULL when the files lack it).
+   */
+  missing_columns: z.enum(["error", "null"]).optional(),
   indexes: Indexes,
   mode: z.literal("replace").optional(),
 });

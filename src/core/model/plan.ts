@@ -68,6 +68,11 @@ export const LoadBodySchema = z.object({
    * some exports upper-case). Columns absent from the file are loaded as NULL.
    */
   columns: z.array(ColumnDefSchema),
+  /**
+   * "null" when a declared column no file has is meant to load as NULL; absent (the default), the engine refuses
+   * such a load (LOAD_HEADER_MISMATCH). CDM and vocabulary targets are never checked (their columns come from the spec).
+   */
+  missingColumns: z.literal("null").optional(),
   /** Loads always replace the target's contents in one transaction: re-running is idempotent. */
   mode: z.literal("replace"),
 });

@@ -139,6 +139,19 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
         ]);
       });
 
+      it("refuse a declared column that no file's header has (LOAD_HEADER_MISMATCH), leaving the target unchanged", async (h) => {
+        const ctx = await setUp(h);
+        const cols = [b.column("row_id", b.INT), b.column("icd9code", b.varchar())];
+        const file = await h.writeFile("diagnoses.csv", "ROW_ID,ICD9_CODE\n1,E8791\n");
+        const good = await h.writeFile("diagnoses-ok.csv", "ROW_ID,IcD9CoDe\n7,4019\n");
+        expect(await h.run(b.loadStep("load_dx", b.ref("source", "dx"), [good], cols, b.CSV, true), ctx)).toBe(1);
+        const e = await failure(h.run(b.loadStep("load_dx", b.ref("source", "dx"), [file], cols, b.CSV, true), ctx));
+        expect(String(e instanceof Error ? e.message : e)).toMatch(
+          /LOAD_HEADER_MISMATCH: the declared column "icd9code" is in no header of .*diagnoses\.csv\. Did you mean "ICD9_CODE"\? The header has: ROW_ID, ICD9_CODE\./,
+        );
+        expect(await h.query(`SELECT icd9code FROM ${h.table("source", "dx")}`)).toEqual([{ icd9code: "4019" }]);
+      });
+
       it("read an unquoted tab-separated vocabulary file with yyyymmdd dates", async (h) => {
         const ctx = await setUp(h);
         const tsv =

@@ -137,9 +137,12 @@ export const CSV: FileFormat = { type: "csv", header: true, delimiter: ",", quot
 /** Athena's vocabulary export: tab-separated, unquoted, yyyymmdd dates. */
 export const ATHENA_TSV: FileFormat = { type: "csv", header: true, delimiter: "\t", quote: null, nullValues: [], dateFormat: "%Y%m%d" };
 
-/** A load step replacing `target`'s rows with those of `files`. */
-export function loadStep(name: string, target: TableRef, files: string[], columns: ColumnDef[], format: FileFormat = CSV): PlanStep {
-  return step(name, { kind: "load", target, files, format, columns, mode: "replace" });
+/**
+ * A load step replacing `target`'s rows with those of `files`. Columns a file lacks load as NULL unless `strict`
+ * (the compiler's default for declared columns: a declared column in no header fails the load).
+ */
+export function loadStep(name: string, target: TableRef, files: string[], columns: ColumnDef[], format: FileFormat = CSV, strict = false): PlanStep {
+  return step(name, { kind: "load", target, files, format, columns, mode: "replace", ...(strict ? {} : { missingColumns: "null" as const }) });
 }
 
 /** One select of a transform. */

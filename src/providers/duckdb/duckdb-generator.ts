@@ -4,6 +4,7 @@ import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { LOAD_KEY_FIX } from "../base/key-check.js";
+import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
@@ -166,7 +167,9 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     const f = this.ident(FILE_ALIAS);
     let source: string;
     let values: string[];
+    let reader: string;
     if (format.type === "parquet") {
+      reader = `read_parquet(${fileList}, union_by_name = true)`;
       // Parquet is typed: the empty row carries the target types so union by name keeps them; values are cast.
       const empty = body.columns.map((c) => `CAST(NULL AS ${this.castTypeName(c.type)}) AS ${this.ident(c.name)}`);
       source = [
@@ -187,8 +190,10 @@ export class DuckDbGenerator extends BaseSqlGenerator {
         // A quoted empty field is an empty string, an unquoted one NULL (as PostgreSQL's COPY does).
         "allow_quoted_nulls = false",
       ];
+      reader = `read_csv(${fileList}, ${options.join(", ")})`;
       if (format.header) {
         options.push("union_by_name = true");
+        reader = `read_csv(${fileList}, ${options.join(", ")})`;
         const empty = body.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${this.ident(c.name)}`);
         source = [
           `SELECT * FROM read_csv(${fileList}, ${options.join(", ")})`,
@@ -202,6 +207,10 @@ export class DuckDbGenerator extends BaseSqlGenerator {
         source = `SELECT * FROM read_csv(${fileList}, ${options.join(", ")}, columns = ${struct})`;
       }
       values = body.columns.map((c) => this.loadValue(`${f}.${this.ident(c.name)}`, c, format));
+    }
+    if (checksHeader(body, def?.cdm === true)) {
+      const names = `SELECT column_name AS name, row_number() OVER () AS pos\nFROM (DESCRIBE SELECT * FROM ${reader})`;
+      statements.push(this.failIfAny(headerMismatchSelect(this, body, names)));
     }
     statements.push(`DELETE FROM ${target}`);
     const insert = [

@@ -5,6 +5,7 @@ import { globToRegex, hasGlob, localPath, splitDirectory, uriScheme } from "../b
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { toPostgresTemplate } from "../base/strftime.js";
 import { LOAD_KEY_FIX } from "../base/key-check.js";
+import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { dollarTag, indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
@@ -236,7 +237,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
     // Dropped first in case an earlier load ran in the same still-open transaction (ON COMMIT DROP not yet fired).
     statements.push(`DROP TABLE IF EXISTS ${stage}`);
     statements.push(`CREATE TEMPORARY TABLE ${this.ident(STAGE_TABLE)} (\n${indent(body.columns.map((c) => `${this.ident(c.name)} TEXT`).join(",\n"))}\n) ON COMMIT DROP`);
-    statements.push(this.copyFilesBlock(body, stage, quote));
+    statements.push(this.copyFilesBlock(body, stage, quote, checksHeader(body, def?.cdm === true)));
 
     const target = this.table(body.target, ctx);
     const f = this.ident(FILE_ALIAS);
@@ -260,7 +261,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
   }
 
   /** The DO block that expands globs, reads headers and COPYs every file into the staging table. */
-  private copyFilesBlock(body: LoadBody, stage: string, quote: string): string {
+  private copyFilesBlock(body: LoadBody, stage: string, quote: string, checkHeader: boolean): string {
     const lit = (s: string): string => this.stringLiteral(s);
     const expand: string[] = [];
     for (const file of body.files) {
@@ -315,6 +316,9 @@ export class PostgresGenerator extends BaseSqlGenerator {
                 `  END IF;`,
               ]
             : []),
+          `  IF NOT field = ANY(header_names) THEN`,
+          `    header_names := array_append(header_names, field);`,
+          `  END IF;`,
           `  matched := (SELECT c FROM unnest(target_columns) AS c WHERE lower(c) = lower(field) LIMIT 1);`,
           `  IF matched IS NULL OR matched = ANY(copy_columns) THEN`,
           `    -- a file column the target does not have (or a repeated one): staged, then ignored`,
@@ -339,6 +343,8 @@ export class PostgresGenerator extends BaseSqlGenerator {
       "  matched text;",
       "  copy_columns text[];",
       "  extra integer := 0;",
+      "  header_names text[] := ARRAY[]::text[];",
+      "  mismatch text;",
       "BEGIN",
       indent(expand.join("\n")),
       "  FOREACH f IN ARRAY files LOOP",
@@ -353,6 +359,15 @@ export class PostgresGenerator extends BaseSqlGenerator {
         4,
       ),
       "  END LOOP;",
+      ...(checkHeader
+        ? [
+            "  -- a declared column in no file's header (after the files were copied: the transaction undoes them)",
+            indent(`SELECT a.msg INTO mismatch FROM (\n${indent(headerMismatchSelect(this, body, "SELECT h.name, h.pos FROM unnest(header_names) WITH ORDINALITY AS h(name, pos)"))}\n) AS a;`),
+            "  IF mismatch IS NOT NULL THEN",
+            "    RAISE EXCEPTION '%', mismatch;",
+            "  END IF;",
+          ]
+        : []),
       "END",
     ].join("\n");
     return this.doBlock(code);
