@@ -3,6 +3,7 @@ import path from "node:path";
 import { canonicalJson } from "../../core/compile/canonical-json.js";
 import { boundMessage } from "../../core/diagnostics/safe-text.js";
 import { toDot, toMermaid } from "../../core/graph/render-graph.js";
+import { checkOutputDir, checkOutputFile, writeOutput } from "../output-paths.js";
 import { reportDiagnostics } from "../report.js";
 import { compileFromCli, type GlobalOptions } from "../session.js";
 
@@ -20,6 +21,9 @@ export async function compileCommand(
   opts: { out?: string; dialect?: string; sqlDir?: string; param: string[] },
   global: GlobalOptions,
 ): Promise<number> {
+  // Checked before compiling: a bad output path is found in a second, not after the work.
+  if (opts.out) checkOutputFile(opts.out, "-o/--out");
+  if (opts.sqlDir) checkOutputDir(opts.sqlDir, "--sql-dir");
   const { result, config } = await compileFromCli(workflow, opts.param, global);
   const code = reportDiagnostics(result.diagnostics);
   if (!result.plan) return code || 1;
@@ -29,16 +33,19 @@ export async function compileCommand(
     const out = await withDialectSql(plan, opts.dialect, config, path.dirname(path.resolve(workflow)));
     plan = out.plan;
     if (opts.sqlDir) {
-      await mkdir(opts.sqlDir, { recursive: true });
-      for (const [i, s] of plan.steps.entries()) {
-        const file = path.join(opts.sqlDir, `${String(i + 1).padStart(3, "0")}_${s.name}.sql`);
-        const header = [
-          `-- step ${s.name} (${s.kind}) from ${s.file}`,
-          `-- depends on: ${s.dependsOn.join(", ") || "nothing"}`,
-          `-- ${out.transactional[i] ? "runs in one transaction" : "statements run one by one"}; fingerprint ${s.fingerprint.slice(0, 16)}`,
-        ].join("\n");
-        await writeFile(file, `${header}\n\n${(s.sql ?? []).map((q) => q.trimEnd() + ";").join("\n\n")}\n`);
-      }
+      const sqlDir = opts.sqlDir;
+      await writeOutput("--sql-dir", sqlDir, async () => {
+        await mkdir(sqlDir, { recursive: true });
+        for (const [i, s] of plan.steps.entries()) {
+          const file = path.join(sqlDir, `${String(i + 1).padStart(3, "0")}_${s.name}.sql`);
+          const header = [
+            `-- step ${s.name} (${s.kind}) from ${s.file}`,
+            `-- depends on: ${s.dependsOn.join(", ") || "nothing"}`,
+            `-- ${out.transactional[i] ? "runs in one transaction" : "statements run one by one"}; fingerprint ${s.fingerprint.slice(0, 16)}`,
+          ].join("\n");
+          await writeFile(file, `${header}\n\n${(s.sql ?? []).map((q) => q.trimEnd() + ";").join("\n\n")}\n`);
+        }
+      });
       process.stderr.write(`wrote ${plan.steps.length} .sql files to ${opts.sqlDir}\n`);
     }
   } else if (opts.sqlDir) {
@@ -47,8 +54,11 @@ export async function compileCommand(
   }
   const json = canonicalJson(plan, 2) + "\n";
   if (opts.out) {
-    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
-    await writeFile(opts.out, json);
+    const out = opts.out;
+    await writeOutput("-o/--out", out, async () => {
+      await mkdir(path.dirname(path.resolve(out)), { recursive: true });
+      await writeFile(out, json);
+    });
     process.stderr.write(`wrote ${opts.out}: ${plan.steps.length} steps, plan ${plan.fingerprint.slice(0, 12)}\n`);
   } else process.stdout.write(json);
   return code;

@@ -122,6 +122,9 @@ function resumeCommand(opts: RunCommandOptions): string {
 export async function runCommand(file: string, opts: RunCommandOptions, global: GlobalOptions): Promise<number> {
   const cwd = process.cwd();
   const { OmopetlError } = await import("../../core/diagnostics/diagnostic.js");
+  const { checkOutputFile, writeOutput } = await import("../output-paths.js");
+  // Before compiling or connecting: a run must not succeed for an hour and then fail to write its metrics.
+  if (opts.metricsOut) checkOutputFile(opts.metricsOut, "--metrics-out", cwd);
   let plan: CompiledWorkflowPlan;
   let config: LoadedConfig;
   if (file.toLowerCase().endsWith(".json")) {
@@ -149,6 +152,9 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
     const { assertTargetSchemas } = await import("../config.js");
     assertTargetSchemas(target.name, target.config.schemas, Object.keys(plan.schemas), config);
   }
+  // A local database file (DuckDB's `path`) is an output too: a directory or a device there fails before any step.
+  const dbFile = (target.config as { path?: unknown }).path;
+  if (typeof dbFile === "string" && dbFile !== ":memory:" && !dbFile.includes("${") && !/^[a-z][a-z0-9+.-]*:/i.test(dbFile)) checkOutputFile(dbFile, `target "${target.name}" path`, cwd);
   if (target.embedded) process.stderr.write(`no targets configured: using the embedded DuckDB database ${target.description.replace(/^duckdb /, "")}\n`);
   const { resolveOrchestrator } = await import("../../orchestrators/registry.js");
   const orchestrator = await resolveOrchestrator(opts.orchestrator, { projectDir: config.dir, configured: config.config.orchestrators ?? [] });
@@ -205,8 +211,11 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
     const { mkdir, writeFile } = await import("node:fs/promises");
     const path = await import("node:path");
     const { maskSecrets } = await import("../../orchestrators/redact.js");
-    await mkdir(path.dirname(path.resolve(opts.metricsOut)), { recursive: true });
-    await writeFile(opts.metricsOut, maskSecrets(JSON.stringify(result, null, 2), target.secrets) + "\n");
+    const metricsOut = opts.metricsOut;
+    await writeOutput("--metrics-out", metricsOut, async () => {
+      await mkdir(path.dirname(path.resolve(metricsOut)), { recursive: true });
+      await writeFile(metricsOut, maskSecrets(JSON.stringify(result, null, 2), target.secrets) + "\n");
+    });
   }
   return result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
 }

@@ -92,7 +92,10 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
 
   for (const [from, tos] of edges) for (const to of tos) g.setEdge(from, to);
 
-  if (!alg.isAcyclic(g)) {
+  // Kahn's algorithm, iterative: graphlib's isAcyclic/topsort recurse once per step of a dependency chain and
+  // overflowed the stack on a chain of ~10,000 steps (e.g. many merge steps into one table).
+  const topo = topologicalOrder(names, edges);
+  if (topo === undefined) {
     for (const cycle of cyclePaths(g)) {
       const first = ios.find((io) => io.step.name === cycle[0])!;
       diagnostics.push(dependencyCycle(first.step.yaml.locate([]), cycle));
@@ -102,7 +105,7 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
 
   const level = new Map<string, number>();
   const dependsOn = new Map<string, string[]>();
-  for (const n of alg.topsort(g) as string[]) {
+  for (const n of topo) {
     const preds = ((g.predecessors(n) ?? []) as string[]).sort();
     dependsOn.set(n, preds);
     let l = 0;
@@ -111,6 +114,23 @@ export function buildDag(ios: StepIo[], workflowYaml: YamlFile, external: Readon
   }
   const order = [...names].sort((a, b) => level.get(a)! - level.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
   return { order, level, dependsOn };
+}
+
+/** A topological order of `names` under `edges` (from -> tos), or undefined when there is a cycle. */
+function topologicalOrder(names: Iterable<string>, edges: Map<string, Set<string>>): string[] | undefined {
+  const indegree = new Map<string, number>();
+  for (const n of names) indegree.set(n, 0);
+  for (const tos of edges.values()) for (const t of tos) indegree.set(t, (indegree.get(t) ?? 0) + 1);
+  const order: string[] = [];
+  for (const [n, d] of indegree) if (d === 0) order.push(n);
+  for (let i = 0; i < order.length; i++) {
+    for (const t of edges.get(order[i]!) ?? []) {
+      const d = indegree.get(t)! - 1;
+      indegree.set(t, d);
+      if (d === 0) order.push(t);
+    }
+  }
+  return order.length === indegree.size ? order : undefined;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V) {

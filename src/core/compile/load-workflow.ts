@@ -7,6 +7,7 @@ import { DML_KINDS, DML_SCHEMAS, type DdlDml, type LoadDml, type SqlDml, type Tr
 import { WorkflowSchema, type Workflow } from "../model/workflow-schema.js";
 import { YamlFile } from "../yaml/yaml-file.js";
 import { duplicateStep, fileNotFound, invalidType, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
+import { MAX_STEPS, tooManySteps } from "./limit-errors.js";
 import { resolveParams, type ParamOverride, type ParamValue } from "./params.js";
 import { transformSchemaFor } from "./transform-shape.js";
 import { zodIssuesToDiagnostics } from "./zod-diagnostics.js";
@@ -78,6 +79,10 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
     return undefined;
   }
   const workflow = parsed.data;
+  if (workflow.steps.length > MAX_STEPS) {
+    diagnostics.push(tooManySteps(yaml.locate(["steps"], "key"), workflow.steps.length));
+    return undefined;
+  }
   const { values: params, diagnostics: paramDiags } = resolveParams(
     workflow.params ?? {},
     options.params ?? {},
@@ -103,6 +108,11 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
       if (entry.name && files.length > 1) diagnostics.push(nameWithGlob(yaml.locate(["steps", index, "name"]), entry.dml));
     } else {
       files = [path.resolve(dir, entry.dml)];
+    }
+    if (steps.length + files.length > MAX_STEPS) {
+      // Globs can multiply steps past the limit: stop before reading (and analysing) tens of thousands of files.
+      diagnostics.push(tooManySteps(loc, undefined));
+      break;
     }
     for (const abs of files) {
       // Synchronous reads: thousands of small files read faster without a promise per file.

@@ -42,6 +42,26 @@ export function cutText(text: string, max: number): string {
  * cut at MAX_MESSAGE_CHARS, control characters escaped.
  */
 export function boundMessage(text: string): string {
-  const words = text.length > MAX_WORD_CHARS ? text.replace(new RegExp(`\\S{${MAX_WORD_CHARS + 1},}`, "g"), (w) => cutText(w, MAX_WORD_CHARS)) : text;
+  const words = text.length > MAX_WORD_CHARS ? cutLongWords(text) : text;
   return escapeControl(cutText(words, MAX_MESSAGE_CHARS));
+}
+
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/** Cuts every run of non-whitespace longer than MAX_WORD_CHARS. A scan, not a regex: V8's regex overflows on a 10 MB run. */
+function cutLongWords(text: string): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let j = i;
+    if (isSpace(text.charCodeAt(i))) {
+      while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+      parts.push(text.slice(i, j));
+    } else {
+      while (j < text.length && !isSpace(text.charCodeAt(j))) j++;
+      parts.push(j - i > MAX_WORD_CHARS ? cutText(text.slice(i, j), MAX_WORD_CHARS) : text.slice(i, j));
+    }
+    i = j;
+  }
+  return parts.join("");
 }

@@ -26,6 +26,10 @@ export class YamlFile {
   readonly diagnostics: Diagnostic[] = [];
   private parsedDoc: Document.Parsed | undefined;
   private lines: LineCounter | undefined;
+  /** True when js-yaml refused the text (the Document must then find duplicate keys itself). */
+  private jsYamlFailed = false;
+  /** Key -> pair of large mappings, so locating each of 100,000 keys is not a scan of all of them. */
+  private readonly keyIndex = new WeakMap<object, Map<string, Pair>>();
 
   /**
    * The value comes from js-yaml (YAML 1.2 core schema), about eight times faster than building a Document;
@@ -42,6 +46,7 @@ export class YamlFile {
       this.value = this.checkLimits(value) ? value : undefined;
       return;
     } catch (e) {
+      this.jsYamlFailed = true;
       // js-yaml stops at its own depth limit (100 levels) with a position; a stack overflow has none. Either way the
       // position-keeping parser is not asked: it recurses too, and would report a stack overflow as a syntax error.
       const mark = (e as { mark?: { position?: number } }).mark;
@@ -157,7 +162,9 @@ export class YamlFile {
     if (!this.parsedDoc) {
       const { LineCounter, parseDocument } = yamlLibrary();
       this.lines = new LineCounter();
-      this.parsedDoc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+      // uniqueKeys costs a comparison with every earlier key (quadratic: minutes for a 100,000-key mapping). js-yaml
+      // already refused duplicates when it parsed the text, so the check is only needed when it failed.
+      this.parsedDoc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: this.jsYamlFailed, prettyErrors: false, strict: true });
     }
     return this.parsedDoc;
   }
@@ -177,7 +184,18 @@ export class YamlFile {
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
       if (isMap(node)) {
-        const found = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg)) as Pair | undefined;
+        const keyOf = (p: Pair) => (isScalar(p.key) ? String(p.key.value) : String(p.key));
+        let found: Pair | undefined;
+        if (node.items.length > 16) {
+          let index = this.keyIndex.get(node);
+          if (!index) {
+            index = new Map();
+            // The first of duplicate keys wins, as with find().
+            for (const p of node.items as Pair[]) if (!index.has(keyOf(p))) index.set(keyOf(p), p);
+            this.keyIndex.set(node, index);
+          }
+          found = index.get(String(seg));
+        } else found = (node.items as Pair[]).find((p) => keyOf(p) === String(seg));
         if (!found) return { node, pair, complete: false };
         pair = found;
         node = (found.value as Node | null) ?? (found.key as Node);
