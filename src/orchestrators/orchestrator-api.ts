@@ -59,6 +59,11 @@ export interface ExecuteOptions {
   retryBackoff?: RetryBackoff;
   /** Recorded in the ledger as the run's invocation (e.g. the CLI arguments), free of secrets. */
   invocation?: string;
+  /**
+   * When another run holds the target's lock: wait up to this many seconds for it (polling), instead of stopping
+   * at once with TARGET_LOCKED.
+   */
+  waitForLockSeconds?: number;
 }
 
 /** Final state of one step in a run. */

@@ -82,3 +82,5 @@ export function ledgerFailed(schema: string, cause: unknown): OmopetlError {
   e.cause = cause;
   return e;
 }
+
+export { targetLocked } from "../providers/provider-errors.js";

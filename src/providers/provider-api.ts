@@ -139,8 +139,34 @@ export interface Connection {
    * then fails; for step timeouts and interrupts. Optional: absent where the driver cannot cancel.
    */
   cancel?(): Promise<void>;
+  /**
+   * Takes the target's run lock for `scope` without waiting: one writer per target at a time. Resolves to a held
+   * lock, or to `{ held: false, holder }` naming who holds it. The lock must be released by the engine when the
+   * holding process dies (a session-scoped lock, a file lock), never by a timeout. Optional: a provider without it
+   * is reported by the orchestrator (runs are then not protected from each other), never silently unlocked.
+   */
+  acquireRunLock?(scope: RunLockScope): Promise<RunLockAttempt>;
   close(): Promise<void>;
 }
+
+/** What a run lock protects and who asks for it. */
+export interface RunLockScope {
+  /** The physical schemas the run writes, sorted: two runs conflict when they write the same set on one database. */
+  schemas: readonly string[];
+  /** Who asks, shown to a second run: run id, host, pid and start time. */
+  holder: RunLockHolder;
+}
+
+/** The run holding (or asking for) a target's lock. */
+export interface RunLockHolder {
+  runId: string;
+  host: string;
+  pid: number;
+  startedAt: string;
+}
+
+/** The outcome of {@link Connection.acquireRunLock}. */
+export type RunLockAttempt = { held: true; release(): Promise<void> } | { held: false; holder: RunLockHolder | undefined };
 
 /**
  * Connection options of one configured target. `provider` picks the provider; the other keys are the provider's

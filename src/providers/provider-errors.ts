@@ -1,4 +1,5 @@
 import { OmopetlError } from "../core/diagnostics/diagnostic.js";
+import type { RunLockHolder } from "./provider-api.js";
 
 /*
  * Errors of the provider layer. Providers fail fast (they run after validation), so every factory returns an
@@ -182,6 +183,23 @@ export function providerDuplicate(name: string, first: string, second: string): 
       severity: "error",
       message: `two providers are named "${name}": ${first} and ${second}.`,
       hint: "Remove one of them from the configuration's providers list.",
+    },
+    2,
+  );
+}
+
+/** Another run holds the target's run lock (and this one was not asked to wait, or waited in vain). Exit 2. */
+export function targetLocked(target: string, schemas: readonly string[], holder: RunLockHolder | undefined, waitedSeconds: number | undefined): OmopetlError {
+  const who = holder
+    ? `run ${holder.runId} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`
+    : "another process (not an omopetl run, or one that did not say who it is)";
+  const waited = waitedSeconds === undefined ? "" : ` after waiting ${waitedSeconds} s`;
+  return new OmopetlError(
+    {
+      code: "TARGET_LOCKED",
+      severity: "error",
+      message: `${target} is in use by ${who}${schemas.length > 0 ? `, which writes the same schemas (${schemas.join(", ")})` : ""}; this run stopped before its first statement${waited}.`,
+      hint: "Wait for it with --wait-for-lock[=seconds] (default 3600 s), or see what it is doing with: omopetl status. A lock left by a process that died is released by the engine itself.",
     },
     2,
   );

@@ -22,6 +22,7 @@ export interface RunCommandOptions {
   param: string[];
   metricsOut?: string;
   logFormat: "text" | "json";
+  waitForLock?: number;
 }
 
 /** Options of `omopetl status`. */
@@ -53,6 +54,12 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--concurrency <n>", "most steps running at once (default: 1 on DuckDB, 4 on PostgreSQL)", positiveInt("--concurrency", MAX_CONCURRENCY))
     .option("--resume [run-id]", "skip the steps an earlier run did whose DML is unchanged (default: the latest run of this workflow)")
     .option("--dry-run", "print every statement in execution order; run nothing")
+    .addOption(
+      new Option("--wait-for-lock [seconds]", "when another run is writing the same target, wait for it (default 3600 s) instead of stopping with TARGET_LOCKED")
+        .preset("3600")
+        // Node's timers stop at 24.8 days.
+        .argParser(positiveInt("--wait-for-lock", 2_073_600)),
+    )
     .option("-s, --select <selector...>", "run only these steps: step, step+ (and downstream), +step (and upstream)")
     .option("--exclude <selector...>", "leave out these steps (same selector syntax)")
     .addOption(new Option("-p, --param <key=value>", "set a workflow parameter (repeatable)").argParser(collect).default([]))
@@ -194,6 +201,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
       ...(selection ? { selection } : {}),
       ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
       ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+      ...(opts.waitForLock !== undefined ? { waitForLockSeconds: opts.waitForLock } : {}),
       dryRun: opts.dryRun === true,
       signal: controller.signal,
       onEvent: (e) => reporter.onEvent(e),

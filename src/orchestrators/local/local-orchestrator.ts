@@ -22,6 +22,7 @@ import { reusableSteps } from "../resume.js";
 import { newRunId } from "../run-id.js";
 import { scheduleDag, type NodeOutcome } from "./dag-scheduler.js";
 import { prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
+import { connectWaitingForLock, takeRunLock, type HeldRunLock } from "./run-lock.js";
 import { runStep } from "./step-runner.js";
 
 /** Name of the built-in orchestrator. */
@@ -108,8 +109,23 @@ export const localOrchestrator: Orchestrator = {
 
     const needsConnection = !options.dryRun || options.resume !== undefined;
     if (needsConnection && !target.provider.connect) throw providerCannotConnect(target.provider.name);
-    const conn: Connection | undefined = needsConnection ? await target.provider.connect!(target.config) : undefined;
+    const conn: Connection | undefined = needsConnection
+      ? await connectWaitingForLock(() => target.provider.connect!(target.config), options.dryRun ? undefined : options.waitForLockSeconds, signal, warn)
+      : undefined;
+    let lock: HeldRunLock | undefined;
     try {
+      // One writer per target: taken before anything is read or written (a dry run writes nothing).
+      if (conn && !options.dryRun) {
+        lock = await takeRunLock(conn, {
+          runId,
+          startedAt,
+          target: target.description,
+          schemas: [...new Set(Object.values(ctx.schemas))].sort(),
+          ...(options.waitForLockSeconds !== undefined ? { waitSeconds: options.waitForLockSeconds } : {}),
+          signal,
+          warn,
+        });
+      }
       const ledger = conn ? new RunLedger(conn, ledgerSchema(plan, target)) : undefined;
       let reused = new Map<string, string>();
       let resumedFrom: string | undefined;
@@ -189,6 +205,7 @@ export const localOrchestrator: Orchestrator = {
       emit({ type: "run-end", time: endedAt.toISOString(), runId, status, result });
       return result;
     } finally {
+      await lock?.release();
       await conn?.close();
     }
   },

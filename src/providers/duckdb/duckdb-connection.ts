@@ -2,9 +2,10 @@ import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { DuckDBConnection as NativeConnection, DuckDBInstance } from "@duckdb/node-api";
 import pRetry from "p-retry";
-import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
-import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
+import type { Connection, ExecuteResult, RunLockAttempt, RunLockScope, TargetConfig } from "../provider-api.js";
+import { connectionFailed, invalidTargetConfig, targetLocked } from "../provider-errors.js";
 import { DuckDbTargetSchema } from "../target-options.js";
+import { acquireDuckDbRunLock, readRunNote } from "./duckdb-run-lock.js";
 
 export { DuckDbTargetSchema, type DuckDbTarget } from "../target-options.js";
 
@@ -60,8 +61,10 @@ export async function connectDuckDb(target: TargetConfig): Promise<Connection> {
       await main.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${FILE_CATALOG}`);
       await main.run(use);
     }
-    return new DuckDbConnection(instance, main, t.retries, use);
+    return new DuckDbConnection(instance, main, t.retries, use, path);
   } catch (e) {
+    // Another process has the file open (DuckDB's own lock): say which run, as a locked PostgreSQL target does.
+    if (path !== ":memory:" && e instanceof Error && /Could not set lock on file/i.test(e.message)) throw targetLocked(path, [], readRunNote(path), undefined);
     throw connectionFailed("duckdb", `${path}: ${e instanceof Error ? e.message : String(e)}`, e);
   }
 }
@@ -93,7 +96,13 @@ class DuckDbConnection implements Connection {
     private readonly retries: number,
     /** Run on every new native connection: selects the attached file's catalog. */
     private readonly use: string | undefined,
+    /** The database file (absolute), or ":memory:". */
+    private readonly file: string,
   ) {}
+
+  acquireRunLock(scope: RunLockScope): Promise<RunLockAttempt> {
+    return Promise.resolve(acquireDuckDbRunLock(this.file, scope));
+  }
 
   /** Serialises calls on the shared connection (a native connection runs one statement at a time). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {

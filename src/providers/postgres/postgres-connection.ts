@@ -4,11 +4,12 @@
  * pg.Pool ourselves keeps control of what matters here: one pinned client per transaction/session, the raw SQLSTATE
  * codes for retry decisions, and per-pool type parsers (without mutating pg's global ones).
  */
-import type { Pool, PoolClient, QueryResult } from "pg";
+import type { Client, Pool, PoolClient, QueryResult } from "pg";
 import pRetry from "p-retry";
-import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
+import type { Connection, ExecuteResult, RunLockAttempt, RunLockScope, TargetConfig } from "../provider-api.js";
 import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
 import { PostgresTargetSchema } from "../target-options.js";
+import { acquirePostgresRunLock } from "./postgres-run-lock.js";
 import { redactUrl } from "../../core/secrets/url-password.js";
 
 export { PostgresTargetSchema, type PostgresTarget } from "../target-options.js";
@@ -103,7 +104,14 @@ export async function connectPostgres(target: TargetConfig): Promise<Connection>
       await client.end().catch(() => undefined);
     }
   };
-  const conn = new PostgresConnection(pool, t.retries, t.retryDelayMs, cancelBackend);
+  // The run lock lives on a session of its own, outside the pool, named so that a second run can say who holds it.
+  const openDedicated = async (applicationName: string): Promise<Client> => {
+    const client = new pg.Client({ ...pool.options, application_name: applicationName, types: { getTypeParser } });
+    client.on("error", () => undefined);
+    await client.connect();
+    return client;
+  };
+  const conn = new PostgresConnection(pool, t.retries, t.retryDelayMs, cancelBackend, openDedicated);
   try {
     // A connect timeout is not retried here: the user asked to wait that long, not (retries + 1) times as long.
     await pRetry(() => pool.query("SELECT 1"), {
@@ -146,7 +154,12 @@ class PostgresConnection implements Connection {
     private readonly retries: number,
     private readonly retryDelayMs: number,
     private readonly cancelBackend: (pid: number) => Promise<void>,
+    private readonly openDedicated: (applicationName: string) => Promise<Client>,
   ) {}
+
+  acquireRunLock(scope: RunLockScope): Promise<RunLockAttempt> {
+    return acquirePostgresRunLock(this.openDedicated, scope);
+  }
 
   /** Runs `fn`, re-running it on transient errors with exponential backoff. */
   private retry<T>(fn: () => Promise<T>): Promise<T> {
