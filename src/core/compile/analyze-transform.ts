@@ -256,7 +256,7 @@ function analyzeSelect(
     if (on) joins.push({ type: j.type, table: ref, alias, on, role: "user" });
   }
 
-  // Lookups: three left joins each (source concept, 'Maps to', standard concept); columns rewritten below.
+  // Lookups: two left joins each (source concept; 'Maps to' with its standard target nested); columns rewritten below.
   const lookupFilters: Expr[] = [];
   const lookupNames = new Set<string>();
   const concept: TableRef = { schema: "vocab", name: "concept" };
@@ -279,6 +279,9 @@ function analyzeSelect(
         on: and(bin("=", col(src, "concept_code", "string"), code), inList(col(src, "vocabulary_id", "string"), vocabularies)),
         role: "lookup",
       },
+      // One row per valid 'Maps to' target (OHDSI's convention): the target is inner-joined inside the left join,
+      // so a mapping whose target is missing from CONCEPT, not standard or invalid matches nothing, and a code
+      // without any valid mapping keeps exactly one row, with concept 0 (3 rows read were 5 written before).
       {
         type: "left",
         table: rel,
@@ -289,17 +292,17 @@ function analyzeSelect(
           isNull(col(map, "invalid_reason", "string")),
         ),
         role: "lookup",
-      },
-      {
-        type: "left",
-        table: concept,
-        alias: std,
-        on: and(
-          bin("=", col(std, "concept_id", "integer"), col(map, "concept_id_2", "integer")),
-          bin("=", col(std, "standard_concept", "string"), lit("S")),
-          isNull(col(std, "invalid_reason", "string")),
-        ),
-        role: "lookup",
+        nested: [
+          {
+            table: concept,
+            alias: std,
+            on: and(
+              bin("=", col(std, "concept_id", "integer"), col(map, "concept_id_2", "integer")),
+              bin("=", col(std, "standard_concept", "string"), lit("S")),
+              isNull(col(std, "invalid_reason", "string")),
+            ),
+          },
+        ],
       },
     );
     if (l.domain) {

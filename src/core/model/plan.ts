@@ -78,6 +78,13 @@ export const LoadBodySchema = z.object({
 });
 export type LoadBody = z.infer<typeof LoadBodySchema>;
 
+/** A table inner-joined inside a {@link JoinSchema}'s parentheses: `LEFT JOIN (t AS a INNER JOIN u AS b ON ...) ON ...`. */
+export const NestedJoinSchema = z.object({
+  table: TableRefSchema,
+  alias: z.string(),
+  on: ExprSchema,
+});
+
 export const JoinSchema = z.object({
   type: z.enum(["inner", "left"]),
   table: TableRefSchema,
@@ -85,6 +92,11 @@ export const JoinSchema = z.object({
   on: ExprSchema,
   /** "id_map" joins read surrogate ids; providers leave them out when enumerating keys to assign. */
   role: z.enum(["user", "lookup", "id_map"]),
+  /**
+   * Tables inner-joined to `table` before the join itself applies (so a left join matches only rows that have
+   * them): a lookup's 'Maps to' row counts only when its target is a valid standard concept.
+   */
+  nested: z.array(NestedJoinSchema).optional(),
 });
 export type Join = z.infer<typeof JoinSchema>;
 

@@ -793,7 +793,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     const used = new Set<string>();
     referencedAliases(id.key, used);
     referencedAliases(select.where, used);
-    for (const j of joins) referencedAliases(j.on, used);
+    for (const j of joins) {
+      referencedAliases(j.on, used);
+      for (const n of j.nested ?? []) referencedAliases(n.on, used);
+    }
     for (const a of used) {
       if (assigned.has(a)) {
         throw invalidPlan(`the id key of "${id.column}" or the select's joins/where read "${a}", an id being assigned by the same select.`);
@@ -845,10 +848,15 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       const needed = new Set<string>();
       referencedAliases(id.key, needed);
       referencedAliases(select.where, needed);
-      for (const j of kept) if (j.type === "inner") referencedAliases(j.on, needed);
+      const aliases = (j: Select["joins"][number]): string[] => [j.alias, ...(j.nested ?? []).map((n) => n.alias)];
+      const ons = (j: Select["joins"][number]): Expr[] => [j.on, ...(j.nested ?? []).map((n) => n.on)];
+      for (const j of kept) if (j.type === "inner") for (const on of ons(j)) referencedAliases(on, needed);
       // A left join is needed when read by the key/where/inner joins, or by another kept left join's ON.
-      for (const j of kept) if (j.type === "left") for (const other of kept) if (other !== j && other.type === "left" && needed.has(other.alias)) referencedAliases(other.on, needed);
-      const next = kept.filter((j) => j.type === "inner" || needed.has(j.alias));
+      for (const j of kept) {
+        if (j.type !== "left") continue;
+        for (const other of kept) if (other !== j && other.type === "left" && aliases(other).some((a) => needed.has(a))) for (const on of ons(other)) referencedAliases(on, needed);
+      }
+      const next = kept.filter((j) => j.type === "inner" || aliases(j).some((a) => needed.has(a)));
       if (next.length === kept.length) return kept;
       kept = next;
     }
@@ -858,7 +866,12 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   protected fromClause(select: Select, joins: Select["joins"], ctx: RenderContext): string[] {
     const lines = [`FROM ${this.table(select.from.table, ctx)} AS ${this.ident(select.from.alias)}`];
     for (const j of joins) {
-      lines.push(`${j.type === "left" ? "LEFT JOIN" : "INNER JOIN"} ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
+      const kind = j.type === "left" ? "LEFT JOIN" : "INNER JOIN";
+      if (j.nested?.length) {
+        lines.push(`${kind} (`, `  ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
+        for (const n of j.nested) lines.push(`  INNER JOIN ${this.table(n.table, ctx)} AS ${this.ident(n.alias)}`, `    ON ${this.condition(n.on, 6)}`);
+        lines.push(")");
+      } else lines.push(`${kind} ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
       lines.push(`  ON ${this.condition(j.on, 4)}`);
     }
     if (select.where) lines.push(`WHERE ${this.condition(select.where)}`);

@@ -1,0 +1,150 @@
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Connection } from "../../src/providers/provider-api.js";
+import { duckdbProvider } from "../../src/providers/duckdb/index.js";
+import { postgresProvider } from "../../src/providers/postgres/index.js";
+import { runCli } from "../helpers/cli.js";
+import { specDir } from "../helpers/paths.js";
+import { PG_URL } from "../helpers/postgres-server.js";
+
+/**
+ * Lookups follow OHDSI's convention (issue 13, problem 3): a source row yields one row per valid standard concept its
+ * code maps to; 'Maps to' targets missing from CONCEPT, not standard or invalid are ignored; a code with no valid
+ * mapping yields exactly one row, with concept 0. Before, a code whose two targets were missing from CONCEPT was
+ * written twice as concept 0 (3 rows read, 5 written). Checked row for row on DuckDB and PostgreSQL.
+ */
+const prefix = `lkm_${process.pid}_${Date.now().toString(36)}`;
+const engines = ["duckdb", "pg"] as const;
+type EngineName = (typeof engines)[number];
+let dir: string;
+
+function schemasOf(engine: EngineName) {
+  return engine === "duckdb"
+    ? { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }
+    : { source: `${prefix}_src`, staging: `${prefix}_stage`, cdm: `${prefix}_cdm`, vocab: `${prefix}_cdm` };
+}
+
+async function query(engine: EngineName, sql: string): Promise<Record<string, unknown>[]> {
+  const conn: Connection =
+    engine === "duckdb"
+      ? await duckdbProvider.connect!({ provider: "duckdb", path: path.join(dir, "omop.duckdb") })
+      : await postgresProvider.connect!({ provider: "postgres", url: PG_URL, retries: 0 });
+  try {
+    return await conn.query(sql);
+  } finally {
+    await conn.close();
+  }
+}
+
+const CONCEPTS = [
+  "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code,valid_start_date,valid_end_date,invalid_reason",
+  // source codes
+  "1001,two targets,Condition,ICD9CM,4-dig billing code,,A1,1970-01-01,2099-12-31,",
+  "1002,one valid one missing,Condition,ICD9CM,4-dig billing code,,B2,1970-01-01,2099-12-31,",
+  "1003,targets all missing,Condition,ICD9CM,4-dig billing code,,C3,1970-01-01,2099-12-31,",
+  "1004,target not standard,Condition,ICD9CM,4-dig billing code,,D4,1970-01-01,2099-12-31,",
+  "1005,target invalid,Condition,ICD9CM,4-dig billing code,,E5,1970-01-01,2099-12-31,",
+  // targets
+  "2001,standard one,Condition,SNOMED,Clinical Finding,S,s1,1970-01-01,2099-12-31,",
+  "2002,standard two,Condition,SNOMED,Clinical Finding,S,s2,1970-01-01,2099-12-31,",
+  "2003,classification,Condition,SNOMED,Clinical Finding,C,s3,1970-01-01,2099-12-31,",
+  "2004,invalid standard,Condition,SNOMED,Clinical Finding,S,s4,1970-01-01,2019-12-31,D",
+  "",
+].join("\n");
+
+const RELATIONSHIPS = [
+  "concept_id_1,concept_id_2,relationship_id,valid_start_date,valid_end_date,invalid_reason",
+  "1001,2001,Maps to,1970-01-01,2099-12-31,",
+  "1001,2002,Maps to,1970-01-01,2099-12-31,",
+  "1002,2001,Maps to,1970-01-01,2099-12-31,",
+  "1002,9999991,Maps to,1970-01-01,2099-12-31,",
+  "1003,9999991,Maps to,1970-01-01,2099-12-31,",
+  "1003,9999992,Maps to,1970-01-01,2099-12-31,",
+  "1004,2003,Maps to,1970-01-01,2099-12-31,",
+  "1005,2004,Maps to,1970-01-01,2099-12-31,",
+  "",
+].join("\n");
+
+/** Source rows: one per code, plus a code that is not in CONCEPT at all. */
+const DIAGNOSES = ["id,code", "r1,A1", "r2,B2", "r3,C3", "r4,D4", "r5,E5", "r6,ZZ9", ""].join("\n");
+
+/** What every engine must write: (source row, concept). */
+const EXPECTED = [
+  { src: "r1", concept: 2001 },
+  { src: "r1", concept: 2002 },
+  { src: "r2", concept: 2001 },
+  { src: "r3", concept: 0 },
+  { src: "r4", concept: 0 },
+  { src: "r5", concept: 0 },
+  { src: "r6", concept: 0 },
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-lkm-"));
+  chmodSync(dir, 0o755); // the PostgreSQL server reads the files itself, as its own user
+  mkdirSync(path.join(dir, "dml"));
+  mkdirSync(path.join(dir, "data"));
+  writeFileSync(path.join(dir, "data/concept.csv"), CONCEPTS);
+  writeFileSync(path.join(dir, "data/concept_relationship.csv"), RELATIONSHIPS);
+  writeFileSync(path.join(dir, "data/diagnoses.csv"), DIAGNOSES);
+  const steps = ["cdm_tables", "concept", "concept_relationship", "diagnoses", "condition_occurrence"];
+  writeFileSync(path.join(dir, "workflow.yaml"), `name: lookups\ncdm_version: "5.4"\nsteps:\n${steps.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
+  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, condition_occurrence]\n");
+  writeFileSync(path.join(dir, "dml/concept.yaml"), "kind: load\ntarget: vocab.concept\nfiles: ../data/concept.csv\n");
+  writeFileSync(path.join(dir, "dml/concept_relationship.yaml"), "kind: load\ntarget: vocab.concept_relationship\nfiles: ../data/concept_relationship.csv\n");
+  writeFileSync(path.join(dir, "dml/diagnoses.yaml"), "kind: load\ntarget: source.diagnoses\nfiles: ../data/diagnoses.csv\ncolumns: { id: varchar, code: varchar }\n");
+  writeFileSync(
+    path.join(dir, "dml/condition_occurrence.yaml"),
+    [
+      "kind: transform",
+      "target: cdm.condition_occurrence",
+      "mode: replace",
+      "from: source.diagnoses AS d",
+      "lookups:",
+      "  cond: { code: d.code, vocabulary: ICD9CM }",
+      "ids:",
+      "  condition_occurrence_id: { source_key: [d.id, cond.concept_id] }",
+      "columns:",
+      '  person_id: "1"',
+      "  condition_concept_id: cond.concept_id",
+      "  condition_source_concept_id: cond.source_concept_id",
+      "  condition_source_value: d.id",
+      "  condition_start_date: DATE '2020-01-01'",
+      '  condition_type_concept_id: "32817"',
+      "",
+    ].join("\n"),
+  );
+  const targets = {
+    duckdb: { provider: "duckdb", path: "./omop.duckdb", schemas: schemasOf("duckdb") },
+    pg: { provider: "postgres", url: PG_URL, retries: 0, schemas: schemasOf("pg") },
+  };
+  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\ntargets: ${JSON.stringify(targets)}\n`);
+});
+
+afterAll(async () => {
+  await query("pg", `DROP SCHEMA IF EXISTS "${prefix}_src" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_stage" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_cdm" CASCADE`);
+});
+
+describe("lookups: one row per valid standard mapping, one concept-0 row for a code without any", () => {
+  const written: Partial<Record<EngineName, unknown[]>> = {};
+  for (const engine of engines) {
+    it(`${engine}: 6 rows read, 7 written, each as OHDSI's convention says`, async () => {
+      const r = runCli(["run", "workflow.yaml", "--target", engine], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const cdm = schemasOf(engine).cdm;
+      const rows = await query(
+        engine,
+        `SELECT condition_source_value AS src, condition_concept_id AS concept FROM ${cdm}.condition_occurrence ORDER BY condition_source_value, condition_concept_id`,
+      );
+      expect(rows).toEqual(EXPECTED);
+      written[engine] = await query(engine, `SELECT * FROM ${cdm}.condition_occurrence ORDER BY condition_occurrence_id`);
+    });
+  }
+
+  it("both engines wrote the same rows, ids included", () => {
+    expect(written.duckdb).toHaveLength(EXPECTED.length);
+    expect(written.pg).toEqual(written.duckdb);
+  });
+});
