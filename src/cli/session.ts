@@ -1,5 +1,6 @@
 import path from "node:path";
 import { OmopetlError } from "../core/diagnostics/diagnostic.js";
+import { boundMessage } from "../core/diagnostics/safe-text.js";
 import type { ParamOverride } from "../core/compile/params.js";
 import type { CompileResult } from "../core/compile/compile-workflow.js";
 import type { LoadedConfig } from "./config.js";
@@ -49,6 +50,6 @@ export async function specManager(config: LoadedConfig, global: GlobalOptions) {
     ...(s.github
       ? { github: { ...(s.github.base_url ? { baseUrl: s.github.base_url } : {}), ...(s.github.owner ? { owner: s.github.owner } : {}), ...(s.github.repo ? { repo: s.github.repo } : {}) } }
       : {}),
-    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+    onWarning: (m) => process.stderr.write(`warning: ${boundMessage(m)}\n`),
   });
 }

@@ -84,3 +84,19 @@ export function ledgerFailed(schema: string, cause: unknown): OmopetlError {
 }
 
 export { targetLocked } from "../providers/provider-errors.js";
+
+/**
+ * A load names a local file that is a FIFO, a device or a socket: the database would read it forever (/dev/zero) or
+ * wait for a writer (a FIFO), so the run stops before its first step.
+ */
+export function loadFileNotRegular(step: string, file: string, kind: string): OmopetlError {
+  return new OmopetlError(
+    {
+      code: "FILE_UNREADABLE",
+      severity: "error",
+      message: `load step "${step}" reads "${file}", which is ${kind}: the database would wait on it forever.`,
+      hint: "Point the load at regular files (copy a stream to a file first).",
+    },
+    2,
+  );
+}

@@ -1,7 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fixturesDir } from "../helpers/paths.js";
+import { fixturesDir, repoRoot, specDir } from "../helpers/paths.js";
 
 /**
  * The hostile-input corpus: each case prepares files in a fresh copy of a small valid workflow (the `basic` compile
@@ -248,4 +248,42 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: "argument: a 100 KB --param value", setup: () => ["validate", "workflow.yaml", "-p", `unknown=${"v".repeat(100_000)}`], code: "UNKNOWN_PARAM", exit: 1 },
   { name: "engine: ESC and BEL from a data file in a DuckDB error", base: "load", setup: (d) => (writeFileSync(path.join(d, "data.csv"), "id,name\n1,a\n\x1b]0;pwned\x07\x1b[2J,b\n"), ["run", "workflow.yaml"]), exit: 1, contains: "\\x1B]0;pwned\\x07" },
   { name: "engine: a 1 MB bad value in a DuckDB error", base: "load", setup: (d) => (writeFileSync(path.join(d, "data.csv"), `id,name\n${"9".repeat(1_000_000)}x,b\n`), ["run", "workflow.yaml"]), exit: 1 },
+  {
+    name: "engine: DEL and ESC from a data file in JSON log lines",
+    base: "load",
+    setup: (d) => (writeFileSync(path.join(d, "data.csv"), "id,name\n1,a\n\x7f\x1b[2J,b\n"), ["run", "workflow.yaml", "--log-format", "json"]),
+    exit: 1,
+    contains: "\\u007f\\u001b[2J",
+  },
+  {
+    name: "engine: status shows a failed run's error escaped",
+    base: "load",
+    setup: (d) => {
+      writeFileSync(path.join(d, "data.csv"), "id,name\n\x1b]0;pwned\x07,b\n");
+      const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, "bin/omopetl.js"), ...args, "--spec-dir", specDir], { cwd: d, timeout: 10_000, encoding: "utf8" });
+      cli("run", "workflow.yaml");
+      const runs = JSON.parse(cli("status", "--json").stdout) as { runs: { runId: string }[] };
+      return ["status", runs.runs[0]!.runId];
+    },
+    exit: 0,
+    contains: "\\x1B]0;pwned\\x07",
+  },
+  {
+    name: "engine: status --json of a failed run",
+    base: "load",
+    setup: (d) => {
+      writeFileSync(path.join(d, "data.csv"), "id,name\n\x1b]0;pwned\x07\x7f,b\n");
+      spawnSync(process.execPath, [path.join(repoRoot, "bin/omopetl.js"), "run", "workflow.yaml", "--spec-dir", specDir], { cwd: d, timeout: 10_000 });
+      return ["status", "--json"];
+    },
+    exit: 0,
+  },
+  { name: "file: a load reads a FIFO", base: "load", setup: (d) => (rmSync(path.join(d, "data.csv")), mkfifo(path.join(d, "data.csv")), ["run", "workflow.yaml"]), code: "FILE_UNREADABLE", exit: 2 },
+  { name: "file: a load reads /dev/zero", base: "load", setup: (d) => (rmSync(path.join(d, "data.csv")), symlinkSync("/dev/zero", path.join(d, "data.csv")), ["run", "workflow.yaml"]), code: "FILE_UNREADABLE", exit: 2 },
+  workflow(
+    "size: 3,000 steps each depending on a misspelt step (did-you-mean over 3,000 names)",
+    () => readFileSync(path.join(fixturesDir, "compile/basic/workflow.yaml"), "utf8") + Array.from({ length: 3_000 }, (_, i) => `  - { name: step_${i}, dml: dml/person.yaml, depends_on: [stepp_${i}] }`).join("\n") + "\n",
+    "UNKNOWN_STEP",
+    { contains: "Did you mean" },
+  ),
 ];

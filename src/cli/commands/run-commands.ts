@@ -246,7 +246,9 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
   const { resolveRunTarget } = await import("../target.js");
   const target = await resolveRunTarget(opts.target, config, cwd);
   const { maskSecrets } = await import("../../orchestrators/redact.js");
-  const out = (s: string) => process.stdout.write(maskSecrets(s, target.secrets));
+  // Run ledgers hold engine errors, which echo data: printed with control characters escaped.
+  const { escapeControl, escapeJsonText } = await import("../../core/diagnostics/safe-text.js");
+  const out = (s: string) => process.stdout.write(opts.json ? escapeJsonText(maskSecrets(s, target.secrets)) : escapeControl(maskSecrets(s, target.secrets)));
   const { runNotFound, providerCannotConnect } = await import("../../orchestrators/orchestrator-errors.js");
   const nothing = (why: string): number => {
     if (runId) throw runNotFound(runId, undefined, `of ${target.description} (${why})`);

@@ -1,4 +1,5 @@
 import type { RunEvent } from "../../orchestrators/orchestrator-api.js";
+import { escapeJsonText } from "../../core/diagnostics/safe-text.js";
 import { maskSecrets } from "../../orchestrators/redact.js";
 import { COLOR, eventLines, PLAIN, statementText } from "./format.js";
 
@@ -28,7 +29,7 @@ export interface ReporterOptions {
 export class JsonReporter implements Reporter {
   constructor(private readonly o: ReporterOptions) {}
   onEvent(e: RunEvent): void {
-    (this.o.out ?? process.stdout).write(maskSecrets(JSON.stringify(e), this.o.secrets) + "\n");
+    (this.o.out ?? process.stdout).write(escapeJsonText(maskSecrets(JSON.stringify(e), this.o.secrets)) + "\n");
   }
   note(message: string): void {
     (this.o.err ?? process.stderr).write(maskSecrets(message, this.o.secrets) + "\n");

@@ -10,6 +10,7 @@ import {
 } from "../model/plan.js";
 import type { CdmSpec, CdmVersion } from "../spec/spec-model.js";
 import { standardIndexes } from "../spec/standard-indexes.js";
+import { resetSuggestionBudget } from "../diagnostics/did-you-mean.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { analyzeLoad } from "./analyze-load.js";
 import { analyzeSql } from "./analyze-sql.js";
@@ -51,6 +52,8 @@ export interface CompileResult {
  */
 export async function compileWorkflow(workflowPath: string, options: CompileOptions): Promise<CompileResult> {
   const diagnostics: Diagnostic[] = [];
+  // Each compile gets the whole did-you-mean budget, so its messages do not depend on what compiled before it.
+  resetSuggestionBudget();
   const done = (plan?: CompiledWorkflowPlan): CompileResult => ({ ...(plan ? { plan } : {}), diagnostics: dedupe(diagnostics).sort(compareDiagnostics) });
 
   const loaded = await loadWorkflow(workflowPath, options, diagnostics);

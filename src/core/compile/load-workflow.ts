@@ -80,7 +80,7 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
   }
   const workflow = parsed.data;
   if (workflow.steps.length > MAX_STEPS) {
-    diagnostics.push(tooManySteps(yaml.locate(["steps"], "key"), workflow.steps.length));
+    diagnostics.push(tooManySteps(yaml.locateTopLevelKey("steps"), workflow.steps.length));
     return undefined;
   }
   const { values: params, diagnostics: paramDiags } = resolveParams(

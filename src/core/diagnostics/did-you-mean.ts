@@ -14,6 +14,20 @@ export function editDistance(a: string, b: string): number {
   return prev[n]!;
 }
 
+/**
+ * Character comparisons all suggestions of one process may spend (well under a second). Each suggestion is
+ * quadratic in the name and linear in the candidates, so thousands of misspelt names against thousands of steps
+ * took minutes; past the budget, errors come without "Did you mean" (deterministically: the same input spends the
+ * budget on the same names).
+ */
+export const SUGGESTION_BUDGET = 50_000_000;
+let spent = 0;
+
+/** Gives the next suggestions the whole budget again (at the start of each compile). */
+export function resetSuggestionBudget(): void {
+  spent = 0;
+}
+
 /** Names longer than this get no did-you-mean (and candidates longer than this are never suggested). */
 export const MAX_SUGGESTED_NAME = 128;
 
@@ -26,20 +40,26 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   // distance over a 20 MB name took a minute.
   if (name.length > MAX_SUGGESTED_NAME) return undefined;
   const lower = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(lower.length / 3));
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
     if (c.length > MAX_SUGGESTED_NAME) continue;
     const cl = c.toLowerCase();
+    const prefix = cl.startsWith(lower) || lower.startsWith(cl);
+    // The distance is at least the difference in length: past the limit only a prefix match can win. Skipping the
+    // quadratic distance there keeps a did-you-mean over 20,000 step names cheap.
+    if (!prefix && Math.abs(cl.length - lower.length) > limit) continue;
+    if (spent > SUGGESTION_BUDGET) return undefined;
+    spent += (lower.length + 1) * (cl.length + 1);
     let score = editDistance(lower, cl);
-    if (cl.startsWith(lower) || lower.startsWith(cl)) score = Math.min(score, Math.abs(cl.length - lower.length) / 4);
+    if (prefix) score = Math.min(score, Math.abs(cl.length - lower.length) / 4);
     if (score < bestScore || (score === bestScore && best !== undefined && c < best)) {
       best = c;
       bestScore = score;
     }
   }
   if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(lower.length / 3));
   return bestScore <= limit ? best : undefined;
 }
 

@@ -65,3 +65,15 @@ function cutLongWords(text: string): string {
   }
   return parts.join("");
 }
+
+/** DEL, C1 controls and the reordering characters, which JSON.stringify leaves raw (it escapes only C0). */
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text (from JSON.stringify) with the control characters JSON.stringify leaves raw written as `\uNNNN` escapes:
+ * the same JSON value, safe to print. These characters can only occur inside JSON strings, where the escape is valid.
+ */
+export function escapeJsonText(json: string): string {
+  return json.replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
