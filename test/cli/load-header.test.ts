@@ -73,7 +73,7 @@ describe("loads check their files' headers against their declared columns", () =
     const r = cli(["validate", "workflow.yaml"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      `dml/diagnoses.yaml:7:3 error LOAD_HEADER_MISMATCH: the declared column "icd9code" is in no header of "${path.join(dir, "data/diagnoses.csv")}" (the header has: ROW_ID, SUBJECT_ID, ICD9_CODE). Did you mean "ICD9_CODE"?`,
+      `dml/diagnoses.yaml:7:3 error LOAD_HEADER_MISMATCH: the declared column "icd9code" is in no header of "../data/diagnoses.csv" (the header has: ROW_ID, SUBJECT_ID, ICD9_CODE). Did you mean "ICD9_CODE"?`,
     );
     expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     for (const engine of engines) {

@@ -51,6 +51,10 @@ const CONCEPTS = [
   "2002,standard two,Condition,SNOMED,Clinical Finding,S,s2,1970-01-01,2099-12-31,",
   "2003,classification,Condition,SNOMED,Clinical Finding,C,s3,1970-01-01,2099-12-31,",
   "2004,invalid standard,Condition,SNOMED,Clinical Finding,S,s4,1970-01-01,2019-12-31,D",
+  "2005,a procedure,Procedure,SNOMED,Procedure,S,s5,1970-01-01,2099-12-31,",
+  "2006,an observation,Observation,SNOMED,Observable Entity,S,s6,1970-01-01,2099-12-31,",
+  "1006,procedure code,Procedure,ICD9CM,4-dig billing code,,F6,1970-01-01,2099-12-31,",
+  "1007,two domains,Condition,ICD9CM,4-dig billing code,,G7,1970-01-01,2099-12-31,",
   "",
 ].join("\n");
 
@@ -64,11 +68,14 @@ const RELATIONSHIPS = [
   "1003,9999992,Maps to,1970-01-01,2099-12-31,",
   "1004,2003,Maps to,1970-01-01,2099-12-31,",
   "1005,2004,Maps to,1970-01-01,2099-12-31,",
+  "1006,2005,Maps to,1970-01-01,2099-12-31,",
+  "1007,2001,Maps to,1970-01-01,2099-12-31,",
+  "1007,2006,Maps to,1970-01-01,2099-12-31,",
   "",
 ].join("\n");
 
 /** Source rows: one per code, plus a code that is not in CONCEPT at all. */
-const DIAGNOSES = ["id,code", "r1,A1", "r2,B2", "r3,C3", "r4,D4", "r5,E5", "r6,ZZ9", ""].join("\n");
+const DIAGNOSES = ["id,code", "r1,A1", "r2,B2", "r3,C3", "r4,D4", "r5,E5", "r6,ZZ9", "r7,F6", "r8,G7", ""].join("\n");
 
 /** What every engine must write: (source row, concept). */
 const EXPECTED = [
@@ -79,7 +86,49 @@ const EXPECTED = [
   { src: "r4", concept: 0 },
   { src: "r5", concept: 0 },
   { src: "r6", concept: 0 },
+  { src: "r7", concept: 2005 },
+  { src: "r8", concept: 2001 },
+  { src: "r8", concept: 2006 },
 ];
+
+/** Routed by domain to three steps, unmapped rows to observation only: every row lands once per valid mapping. */
+const ROUTED = {
+  condition_occurrence: [
+    { src: "r1", concept: 2001 },
+    { src: "r1", concept: 2002 },
+    { src: "r2", concept: 2001 },
+    { src: "r8", concept: 2001 },
+  ],
+  procedure_occurrence: [{ src: "r7", concept: 2005 }],
+  observation: [
+    { src: "r3", concept: 0 },
+    { src: "r4", concept: 0 },
+    { src: "r5", concept: 0 },
+    { src: "r6", concept: 0 },
+    { src: "r8", concept: 2006 },
+  ],
+};
+
+/** A domain step of the routed workflow. */
+function domainStep(table: string, prefix: string, domain: string, dateColumn: string, keepUnmapped: boolean): string {
+  return [
+    "kind: transform",
+    `target: cdm.${table}`,
+    "mode: replace",
+    "from: source.diagnoses AS d",
+    "lookups:",
+    `  dx: { code: d.code, vocabulary: ICD9CM, domain: ${domain}${keepUnmapped ? "" : ", keep_unmapped: false"} }`,
+    "ids:",
+    `  ${table}_id: { source_key: [d.id, dx.concept_id] }`,
+    "columns:",
+    '  person_id: "1"',
+    `  ${prefix}_concept_id: dx.concept_id`,
+    `  ${prefix}_source_value: d.id`,
+    `  ${dateColumn}: DATE '2020-01-01'`,
+    `  ${prefix}_type_concept_id: "32817"`,
+    "",
+  ].join("\n");
+}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-lkm-"));
@@ -91,7 +140,13 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "data/diagnoses.csv"), DIAGNOSES);
   const steps = ["cdm_tables", "concept", "concept_relationship", "diagnoses", "condition_occurrence"];
   writeFileSync(path.join(dir, "workflow.yaml"), `name: lookups\ncdm_version: "5.4"\nsteps:\n${steps.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
-  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, condition_occurrence]\n");
+  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, condition_occurrence, procedure_occurrence, observation]\n");
+  const routed = ["cdm_tables", "concept", "concept_relationship", "diagnoses", "routed/condition_occurrence", "routed/procedure_occurrence", "routed/observation"];
+  writeFileSync(path.join(dir, "routed.yaml"), `name: routed\ncdm_version: "5.4"\nsteps:\n${routed.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
+  mkdirSync(path.join(dir, "dml/routed"));
+  writeFileSync(path.join(dir, "dml/routed/condition_occurrence.yaml"), domainStep("condition_occurrence", "condition", "Condition", "condition_start_date", false));
+  writeFileSync(path.join(dir, "dml/routed/procedure_occurrence.yaml"), domainStep("procedure_occurrence", "procedure", "Procedure", "procedure_date", false));
+  writeFileSync(path.join(dir, "dml/routed/observation.yaml"), domainStep("observation", "observation", "Observation", "observation_date", true));
   writeFileSync(path.join(dir, "dml/concept.yaml"), "kind: load\ntarget: vocab.concept\nfiles: ../data/concept.csv\n");
   writeFileSync(path.join(dir, "dml/concept_relationship.yaml"), "kind: load\ntarget: vocab.concept_relationship\nfiles: ../data/concept_relationship.csv\n");
   writeFileSync(path.join(dir, "dml/diagnoses.yaml"), "kind: load\ntarget: source.diagnoses\nfiles: ../data/diagnoses.csv\ncolumns: { id: varchar, code: varchar }\n");
@@ -130,7 +185,7 @@ afterAll(async () => {
 describe("lookups: one row per valid standard mapping, one concept-0 row for a code without any", () => {
   const written: Partial<Record<EngineName, unknown[]>> = {};
   for (const engine of engines) {
-    it(`${engine}: 6 rows read, 7 written, each as OHDSI's convention says`, async () => {
+    it(`${engine}: 8 rows read, 10 written, each as OHDSI's convention says`, async () => {
       const r = runCli(["run", "workflow.yaml", "--target", engine], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
       const cdm = schemasOf(engine).cdm;
@@ -146,5 +201,26 @@ describe("lookups: one row per valid standard mapping, one concept-0 row for a c
   it("both engines wrote the same rows, ids included", () => {
     expect(written.duckdb).toHaveLength(EXPECTED.length);
     expect(written.pg).toEqual(written.duckdb);
+  });
+
+  for (const engine of engines) {
+    it(`${engine}: routed by domain to three steps, every row lands once per valid mapping, unmapped rows in observation only`, async () => {
+      const r = runCli(["run", "routed.yaml", "--target", engine], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const cdm = schemasOf(engine).cdm;
+      const got: Record<string, unknown[]> = {};
+      for (const [table, prefix] of [["condition_occurrence", "condition"], ["procedure_occurrence", "procedure"], ["observation", "observation"]] as const) {
+        got[table] = await query(engine, `SELECT ${prefix}_source_value AS src, ${prefix}_concept_id AS concept FROM ${cdm}.${table} ORDER BY 1, 2`);
+      }
+      expect(got).toEqual(ROUTED);
+    });
+  }
+
+  it("two domain steps that both keep the unmapped rows of one source are refused (UNMAPPED_CONFLICT)", () => {
+    writeFileSync(path.join(dir, "dml/routed/procedure_occurrence.yaml"), domainStep("procedure_occurrence", "procedure", "Procedure", "procedure_date", true));
+    const r = runCli(["validate", "routed.yaml"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/dml\/routed\/observation\.yaml:6:3 error UNMAPPED_CONFLICT: lookup "dx" of step "observation" and lookup "dx" of step "procedure_occurrence" \(dml\/routed\/procedure_occurrence\.yaml:6:3\)/);
+    writeFileSync(path.join(dir, "dml/routed/procedure_occurrence.yaml"), domainStep("procedure_occurrence", "procedure", "Procedure", "procedure_date", false));
   });
 });

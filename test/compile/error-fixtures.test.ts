@@ -35,7 +35,7 @@ describe("error fixtures", () => {
     const sources = ["src/core/compile/compile-errors.ts", "src/core/expr/expr-errors.ts", "src/core/yaml/yaml-errors.ts"];
     const codes = new Set<string>();
     for (const s of sources) {
-      for (const m of readFileSync(path.join(repoRoot, s), "utf8").matchAll(/(?:error|warning|issue)\("([A-Z_]+)"/g)) codes.add(m[1]!);
+      for (const m of readFileSync(path.join(repoRoot, s), "utf8").matchAll(/(?:error|warning|issue)\(\s*"([A-Z_]+)"/g)) codes.add(m[1]!);
     }
     const expected = cases.map((c) => readFileSync(path.join(root, c, "_expected/diagnostics.txt"), "utf8")).join("\n");
     const missing = [...codes].filter((c) => !new RegExp(`\\b(error|warning) ${c}:`).test(expected)).sort();

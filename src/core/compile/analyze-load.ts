@@ -124,7 +124,8 @@ function checkHeaders(step: LoadedStep, files: readonly string[], format: FileFo
   const names: string[] = [];
   for (const h of headers) for (const n of h.names) if (!names.includes(n)) names.push(n);
   const lower = new Set(names.map((n) => n.toLowerCase()));
-  const shown = headers.length === 1 ? `"${headers[0]!.file}"` : `the ${headers.length} files`;
+  // Shown as the DML names it: relative to the DML file's folder.
+  const shown = headers.length === 1 ? `"${path.relative(path.dirname(step.absFile), headers[0]!.file).split(path.sep).join("/")}"` : `the ${headers.length} files`;
   for (const key of declared) {
     if (lower.has(key.toLowerCase())) continue;
     const close = squashedMatch(key, names);

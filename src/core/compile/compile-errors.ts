@@ -154,3 +154,10 @@ export const loadHeaderMismatch = (loc: SourceLocation, column: string, files: s
     `the declared column "${column}" is in no header of ${files} (the header has: ${header.join(", ")}).${suggestion ? ` ${suggestion}` : ""}`,
     "Columns match the header by name, ignoring case: rename the column (header columns not declared are ignored).",
   );
+export const unmappedConflict = (loc: SourceLocation, lookup: string, step: string, otherLookup: string, otherStep: string, otherAt: string) =>
+  error(
+    "UNMAPPED_CONFLICT",
+    loc,
+    `lookup "${lookup}" of step "${step}" and lookup "${otherLookup}" of step "${otherStep}" (${otherAt}) route the same source by domain and both keep its unmapped rows: every unmapped code would be written by both steps.`,
+    "Set keep_unmapped: false on every such lookup but the one whose table is the home of unmapped codes (often observation).",
+  );

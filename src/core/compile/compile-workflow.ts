@@ -22,6 +22,7 @@ import { externalInvalid } from "./compile-errors.js";
 import { loadWorkflow, type LoadedStep, type LoadOptions } from "./load-workflow.js";
 import { stepIo, type StepIo } from "./step-io.js";
 import { checkPhysicalClashes, checkTableCreation } from "./table-creation.js";
+import { checkUnmappedRouting } from "./unmapped-routing.js";
 import { parseRef, refKey, TableCatalog } from "./table-catalog.js";
 import { cdmTableDef } from "./cdm-table-defs.js";
 
@@ -73,6 +74,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
 
   const ios = loaded.steps.map((s) => stepIo(s, schemas, spec, diagnostics));
   if (!loaded.incomplete) checkTableCreation(ios, external, diagnostics);
+  checkUnmappedRouting(loaded.steps, diagnostics);
   const usesIds = ios.some((io) => io.idAssigns.length > 0 || io.idReads.length > 0);
   checkPhysicalClashes(ios, schemaMap, usesIds ? [ID_MAP_TABLE] : [], diagnostics);
   const dag = buildDag(ios, yaml, external, diagnostics, loaded.incomplete);
