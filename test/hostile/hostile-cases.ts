@@ -10,8 +10,11 @@ import { fixturesDir, repoRoot, specDir } from "../helpers/paths.js";
  */
 export interface HostileCase {
   name: string;
-  /** "basic": test/fixtures/compile/basic (validates clean); "load": a one-step CSV load run on DuckDB. */
-  base?: "basic" | "load";
+  /**
+   * "basic": test/fixtures/compile/basic (validates clean); "load": a one-step CSV load run on DuckDB; "load-pg": the
+   * same load on the PostgreSQL test server (target "pg", schemas of its own).
+   */
+  base?: "basic" | "load" | "load-pg";
   /** Writes the case's files into `dir` and returns the CLI arguments (without the spec dir). */
   setup: (dir: string) => string[];
   /** False: no `-p source_dir=...` (a compiled plan takes no parameters). */
@@ -248,6 +251,12 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: "argument: a 100 KB --param value", setup: () => ["validate", "workflow.yaml", "-p", `unknown=${"v".repeat(100_000)}`], code: "UNKNOWN_PARAM", exit: 1 },
   { name: "engine: ESC and BEL from a data file in a DuckDB error", base: "load", setup: (d) => (writeFileSync(path.join(d, "data.csv"), "id,name\n1,a\n\x1b]0;pwned\x07\x1b[2J,b\n"), ["run", "workflow.yaml"]), exit: 1, contains: "\\x1B]0;pwned\\x07" },
   { name: "engine: a 1 MB bad value in a DuckDB error", base: "load", setup: (d) => (writeFileSync(path.join(d, "data.csv"), `id,name\n${"9".repeat(1_000_000)}x,b\n`), ["run", "workflow.yaml"]), exit: 1 },
+  // The same hostile data on PostgreSQL: the same error (or the same escaping) as on DuckDB.
+  { name: "baseline: the load workflow runs on PostgreSQL", base: "load-pg", setup: () => ["run", "workflow.yaml", "--target", "pg"], exit: 0 },
+  { name: "engine: ESC and BEL from a data file in a PostgreSQL error", base: "load-pg", setup: (d) => (writeFileSync(path.join(d, "data.csv"), "id,name\n1,a\n\x1b]0;pwned\x07\x1b[2J,b\n"), ["run", "workflow.yaml", "--target", "pg"]), exit: 1, contains: "\\x1B]0;pwned\\x07" },
+  { name: "file: a load reads a FIFO, on PostgreSQL", base: "load-pg", setup: (d) => (rmSync(path.join(d, "data.csv")), mkfifo(path.join(d, "data.csv")), ["run", "workflow.yaml", "--target", "pg"]), code: "FILE_UNREADABLE", exit: 2 },
+  { name: "file: a load reads /dev/zero, on PostgreSQL", base: "load-pg", setup: (d) => (rmSync(path.join(d, "data.csv")), symlinkSync("/dev/zero", path.join(d, "data.csv")), ["run", "workflow.yaml", "--target", "pg"]), code: "FILE_UNREADABLE", exit: 2 },
+  { name: "output: --metrics-out names a directory, on PostgreSQL", base: "load-pg", setup: (d) => (mkdirSync(path.join(d, "metrics")), ["run", "workflow.yaml", "--target", "pg", "--metrics-out", "metrics"]), code: "OUTPUT_PATH", exit: 2 },
   {
     name: "engine: DEL and ESC from a data file in JSON log lines",
     base: "load",
