@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -213,6 +213,28 @@ describe("lookups: one row per valid standard mapping, one concept-0 row for a c
         got[table] = await query(engine, `SELECT ${prefix}_source_value AS src, ${prefix}_concept_id AS concept FROM ${cdm}.${table} ORDER BY 1, 2`);
       }
       expect(got).toEqual(ROUTED);
+    });
+  }
+
+  for (const engine of engines) {
+    it(`${engine}: a misspelt vocabulary fails the step, listing the vocabularies CONCEPT has`, async () => {
+      const file = path.join(dir, "dml/condition_occurrence.yaml");
+      const good = readFileSync(file, "utf8");
+      writeFileSync(file, good.replace("vocabulary: ICD9CM", "vocabulary: ICD9"));
+      try {
+        const v = runCli(["validate", "workflow.yaml"], { cwd: dir });
+        expect(v.stderr).toMatch(/dml\/condition_occurrence\.yaml:6:\d+ warning UNKNOWN_VOCABULARY: "ICD9" is not a vocabulary_id of the OHDSI vocabularies\. Did you mean "ICD9CM"\?/);
+        const cdm = schemasOf(engine).cdm;
+        const before = await query(engine, `SELECT count(*) AS n FROM ${cdm}.condition_occurrence`);
+        const r = runCli(["run", "workflow.yaml", "--target", engine], { cwd: dir });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(
+          'LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "ICD9" has no concept in the loaded CONCEPT table, so none of its codes could map. Known vocabulary ids: ICD9CM, SNOMED.',
+        );
+        expect(await query(engine, `SELECT count(*) AS n FROM ${cdm}.condition_occurrence`)).toEqual(before);
+      } finally {
+        writeFileSync(file, good);
+      }
     });
   }
 

@@ -25,11 +25,15 @@ import {
   unknownTargetColumn,
   untypedColumn,
   unknownTableColumns,
+  unknownVocabulary,
 } from "./compile-errors.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or } from "./expr-builders.js";
+import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { defaultIdDomain, parseFrom, resolveTableName, selectsOf } from "./step-io.js";
 import type { CatalogTable } from "./table-catalog.js";
+
+const KNOWN_VOCABULARIES = new Set(OHDSI_VOCABULARY_IDS);
 
 /** Columns a lookup alias exposes, and the expanded expression each one stands for. */
 const LOOKUP_COLUMNS = {
@@ -268,6 +272,11 @@ function analyzeSelect(
     if (!code) continue;
     if (code.type !== "string") code = cast(code, { kind: "varchar" });
     const vocabularies = (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).map((v) => lit(v));
+    for (const [i, v] of (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).entries()) {
+      if (KNOWN_VOCABULARIES.has(v)) continue;
+      const where = y.locate(Array.isArray(l.vocabulary) ? [...path, "lookups", name, "vocabulary", i] : [...path, "lookups", name, "vocabulary"]);
+      ctx.diagnostics.push(unknownVocabulary(where, v, v.length <= 100 ? didYouMean(v, OHDSI_VOCABULARY_IDS) : undefined));
+    }
     const src = `${name}__src`;
     const map = `${name}__map`;
     const std = `${name}__std`;
@@ -278,6 +287,7 @@ function analyzeSelect(
         alias: src,
         on: and(bin("=", col(src, "concept_code", "string"), code), inList(col(src, "vocabulary_id", "string"), vocabularies)),
         role: "lookup",
+        vocabularies: (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).slice(),
       },
       // One row per valid 'Maps to' target (OHDSI's convention): the target is inner-joined inside the left join,
       // so a mapping whose target is missing from CONCEPT, not standard or invalid matches nothing, and a code

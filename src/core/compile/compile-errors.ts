@@ -161,3 +161,10 @@ export const unmappedConflict = (loc: SourceLocation, lookup: string, step: stri
     `lookup "${lookup}" of step "${step}" and lookup "${otherLookup}" of step "${otherStep}" (${otherAt}) route the same source by domain and both keep its unmapped rows: every unmapped code would be written by both steps.`,
     "Set keep_unmapped: false on every such lookup but the one whose table is the home of unmapped codes (often observation).",
   );
+export const unknownVocabulary = (loc: SourceLocation, id: string, suggestion: string | undefined) =>
+  warning(
+    "UNKNOWN_VOCABULARY",
+    loc,
+    `"${id}" is not a vocabulary_id of the OHDSI vocabularies${suggestion ? `. ${suggestion}` : ""}`,
+    "Vocabulary ids are case-sensitive (ICD9CM, ICD10CM, SNOMED, RxNorm, LOINC, NDC, CVX...); a local vocabulary is fine if your CONCEPT table has it (the run checks).",
+  );

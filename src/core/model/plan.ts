@@ -97,6 +97,11 @@ export const JoinSchema = z.object({
    * them): a lookup's 'Maps to' row counts only when its target is a valid standard concept.
    */
   nested: z.array(NestedJoinSchema).optional(),
+  /**
+   * For a lookup's source-concept join: the vocabulary ids its codes are looked up in. The step fails when one of
+   * them has no concept at all in CONCEPT (a misspelt `vocabulary:` would otherwise silently map nothing).
+   */
+  vocabularies: z.array(z.string()).optional(),
 });
 export type Join = z.infer<typeof JoinSchema>;
 

@@ -17,6 +17,7 @@ import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { renderKeyCheck } from "./key-check.js";
+import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
@@ -955,6 +956,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       statements.push(...this.lockIdMap(ctx));
       for (const { s, id } of assigning) statements.push(this.renderIdAssignment(s, id, ctx));
     }
+    statements.push(...renderVocabularyChecks(this, body, ctx));
     const target = this.table(body.target, ctx);
     const query = this.renderQuery(body, ctx);
     let resultStatement: number;
