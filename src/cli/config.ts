@@ -75,6 +75,13 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
     throw new OmopetlError({ code: "CONFIG_INVALID", severity: "error", message: `cannot read configuration: ${(e as Error).message.split("\n")[0]}`, ...(explicit ? { location: { file: explicit, line: 1, column: 1 } } : {}) });
   }
   if (!result || result.isEmpty) return { config: {}, dir: cwd };
+  if (!explicit) {
+    // A found configuration is held to the same rules as the other files (cosmiconfig would decode invalid UTF-8
+    // into replacement characters, and so into wrong values).
+    const { readTextFile } = await import("../core/files/read-text-file.js");
+    const read = readTextFile(result.filepath, { shown: path.relative(cwd, result.filepath) || result.filepath });
+    if (!read.ok) throw new OmopetlError(read.diagnostic, 2);
+  }
   const shown = path.relative(cwd, result.filepath) || result.filepath;
   const { file, locate } = await configLocator(result.filepath, shown);
   const parsed = ConfigSchema.safeParse(result.config);
