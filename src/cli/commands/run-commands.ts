@@ -30,6 +30,8 @@ export interface StatusCommandOptions {
   target?: string;
   runs: number;
   json?: boolean;
+  workflow?: string;
+  all?: boolean;
 }
 
 /** Most steps one run may execute at once (the orchestrator's limit, repeated here so --help parsing stays light). */
@@ -76,6 +78,8 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--target <name>", 'target from the configuration (default: "default")')
     .option("--runs <n>", "how many recent runs to list", positiveInt("--runs"), 10)
     .option("--json", "machine-readable output")
+    .option("--workflow <file>", "only the runs of this workflow, in the ledger of its staging schema on the target")
+    .option("--all", "the runs of every ledger on the target (every workflow and schema set)")
     .action(async (runId: string | undefined, opts: StatusCommandOptions) => {
       process.exitCode = await statusCommand(runId, opts, getGlobals());
     });
@@ -267,8 +271,13 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
     const { displayedRunStatus, runProcessState } = await import("../../orchestrators/ledger/run-liveness.js");
     // For --json: a "running" run whose process is gone says so.
     const withProcess = (run: LedgerRun) => (runProcessState(run) === "gone" ? { ...run, processGone: true } : run);
-    const schemas = await findLedgerSchemas(conn);
-    if (schemas.length === 0) return nothing("no run ledger (omopetl_run) in any schema");
+    const found = await findLedgerSchemas(conn);
+    if (found.length === 0) return nothing("no run ledger (omopetl_run) in any schema");
+    // Which ledgers: the workflow's (its staging schema as the target maps it), the target's own staging schema, or
+    // with --all (or when nothing says which) every ledger of the database.
+    const scope = opts.all ? undefined : await statusScope(opts.workflow, target.config.schemas);
+    const schemas = scope ? found.filter((s) => s === scope.schema) : found;
+    if (scope && schemas.length === 0) return nothing(`no run ledger in schema "${scope.schema}" (${scope.why}); see every ledger with --all`);
     const ledgers = schemas.map((s) => new RunLedger(conn, s));
     if (runId) {
       for (const ledger of ledgers) {
@@ -281,7 +290,10 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
       }
       throw runNotFound(runId, undefined, `of ${target.description}`);
     }
-    const runs = (await Promise.all(ledgers.map((l) => l.listRuns({ limit: opts.runs }))))
+    if (!opts.json && !scope && !opts.all && found.length > 1) {
+      process.stderr.write(`runs of ${found.length} ledgers (schemas ${found.join(", ")}): narrow with --workflow <file>, or a target whose schemas name its staging schema\n`);
+    }
+    const runs = (await Promise.all(ledgers.map((l) => l.listRuns({ limit: opts.runs, ...(scope?.workflow ? { workflow: scope.workflow } : {}) }))))
       .flat()
       .sort((a, b) => (a.runId < b.runId ? 1 : -1))
       .slice(0, opts.runs);
@@ -360,4 +372,31 @@ function formatRunDetail(run: LedgerRun, steps: readonly LedgerStepRun[], shownS
     text += `\n${s.step} failed after ${s.attempts} attempt${s.attempts === 1 ? "" : "s"}:\n${s.error!.split("\n").map((l) => `  ${l}`).join("\n")}\n`;
   }
   return text;
+}
+
+/**
+ * The ledger `status` reads: the staging schema of `--workflow` (as the target's `schemas:` map it) and only that
+ * workflow's runs, else the target's own staging schema when it names one, else none (every ledger).
+ */
+async function statusScope(workflowFile: string | undefined, targetSchemas: Record<string, string> | undefined): Promise<{ schema: string; workflow?: string; why: string } | undefined> {
+  if (workflowFile !== undefined) {
+    const { OmopetlError } = await import("../../core/diagnostics/diagnostic.js");
+    const { readTextFile } = await import("../../core/files/read-text-file.js");
+    const { parse } = await import("yaml");
+    const read = readTextFile(workflowFile, { shown: workflowFile });
+    if (!read.ok) throw new OmopetlError(read.diagnostic, 2);
+    let doc: { name?: unknown; schemas?: Record<string, unknown> } | undefined;
+    try {
+      doc = parse(read.text) as typeof doc;
+    } catch {
+      doc = undefined;
+    }
+    if (!doc || typeof doc.name !== "string") {
+      throw new OmopetlError({ code: "WORKFLOW_INVALID", severity: "error", location: { file: workflowFile, line: 1, column: 1 }, message: "not a workflow file (no name:)." }, 2);
+    }
+    const own = typeof doc.schemas?.["staging"] === "string" ? doc.schemas["staging"] : "staging";
+    return { schema: targetSchemas?.["staging"] ?? own, workflow: doc.name, why: `the staging schema of workflow "${doc.name}" on this target` };
+  }
+  const staging = targetSchemas?.["staging"];
+  return staging === undefined ? undefined : { schema: staging, why: "the target's staging schema" };
 }
