@@ -109,6 +109,12 @@ export interface SqlGenerator {
    * read beside the rows it wrote (row accounting). Generators without it simply report no rows read.
    */
   renderCount?(table: TableRef, ctx: RenderContext): string;
+  /**
+   * Optional: the id map's `CREATE TABLE IF NOT EXISTS`, which orchestrators run once before the steps: the steps
+   * run it too, but on PostgreSQL two of them creating the table at the same moment fail on a unique violation of
+   * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.
+   */
+  renderIdMapSetup?(ctx: RenderContext): string;
 }
 
 /** One result of {@link Connection.execute}. */

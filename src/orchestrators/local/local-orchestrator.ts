@@ -21,7 +21,7 @@ import { withFileFingerprints } from "../file-fingerprints.js";
 import { reusableSteps } from "../resume.js";
 import { newRunId } from "../run-id.js";
 import { scheduleDag, type NodeOutcome } from "./dag-scheduler.js";
-import { prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
+import { prepareIdMap, prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
 import { connectWaitingForLock, takeRunLock, type HeldRunLock } from "./run-lock.js";
 import { runStep } from "./step-runner.js";
 
@@ -265,7 +265,9 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     }),
   });
 
-  for (const w of await prepareSchemas(s.conn, schemasCreatedBySteps(s.plan, s.toRun, s.ctx))) {
+  const warnings = await prepareSchemas(s.conn, schemasCreatedBySteps(s.plan, s.toRun, s.ctx));
+  warnings.push(...(await prepareIdMap(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
+  for (const w of warnings) {
     s.emit({ type: "warning", time: new Date().toISOString(), runId: s.runId, message: maskSecrets(w, s.secrets) });
   }
 

@@ -1,5 +1,5 @@
 import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
-import type { Connection, RenderContext } from "../../providers/provider-api.js";
+import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
 import { quoteIdent } from "../ledger/ledger-sql.js";
 
 /**
@@ -29,4 +29,20 @@ export async function prepareSchemas(conn: Connection, schemas: readonly string[
     }
   }
   return warnings;
+}
+
+/**
+ * Creates the id map before any step runs when one of `steps` assigns ids: two steps creating it at the same moment
+ * on a fresh PostgreSQL database fail on a unique violation of pg_type (the same race as schemas). A failure is
+ * returned as a warning: the steps create it themselves.
+ */
+export async function prepareIdMap(conn: Connection, generator: SqlGenerator, steps: CompiledWorkflowPlan["steps"], ctx: RenderContext): Promise<string[]> {
+  const assigns = steps.some((s) => s.body.kind === "transform" && s.body.selects.some((sel) => sel.ids.some((i) => i.assign)));
+  if (!assigns || !generator.renderIdMapSetup) return [];
+  try {
+    await conn.execute(generator.renderIdMapSetup(ctx));
+    return [];
+  } catch (e) {
+    return [`could not create the id map before the run: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`];
+  }
 }

@@ -766,6 +766,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return `CREATE TABLE IF NOT EXISTS ${this.table(def, ctx)} (\n${indent(elements.join(",\n"))}\n)`;
   }
 
+  renderIdMapSetup(ctx: RenderContext): string {
+    return this.createIdMapTable(ctx);
+  }
+
   /** Statements serialising id assignment between concurrent steps (none where the engine aborts conflicts). */
   protected lockIdMap(_ctx: RenderContext): string[] {
     return [];
