@@ -604,13 +604,33 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         return v;
       case "date":
         v = `NULLIF(${v}, '')`;
-        return format.dateFormat ? this.renderParseDate(v, format.dateFormat) : `CAST(${v} AS DATE)`;
+        if (format.dateFormat) return this.renderParseDate(v, format.dateFormat);
+        // Without a date_format, only ISO dates: each engine's CAST accepts its own extras (PostgreSQL 20100330,
+        // DuckDB 2020-01-05junk and 20-1-5 as the year 20), and the same file must load the same everywhere.
+        return [
+          `CASE WHEN ${v} IS NULL THEN NULL`,
+          `WHEN ${this.regexFullMatch(v, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} THEN CAST(${v} AS DATE)`,
+          `ELSE ${this.failValue(`${this.stringLiteral(`LOAD_BAD_DATE: column ${col.name}: "`)} || ${v} || ${this.stringLiteral('" is not an ISO date (YYYY-MM-DD); give the load a date_format if the file writes dates another way')}`, "DATE")} END`,
+        ].join(" ");
       case "datetime":
         v = `NULLIF(${v}, '')`;
         return format.datetimeFormat ? this.renderParseTimestamp(v, format.datetimeFormat) : `CAST(${v} AS TIMESTAMP)`;
       default:
         return `CAST(NULLIF(${v}, '') AS ${this.castTypeName(col.type)})`;
     }
+  }
+
+  /** True when the whole of `x` matches the POSIX regular expression `pattern` (PostgreSQL's `~`, anchored). */
+  protected regexFullMatch(x: string, pattern: string): string {
+    return `(${x} ~ ${this.stringLiteral(`^(${pattern})$`)})`;
+  }
+
+  /**
+   * An expression of type `type` that fails the statement with `message` (SQL text of a string) in the error. By
+   * default a cast of the message to the type, whose error quotes it: engines without an error() function.
+   */
+  protected failValue(message: string, type: string): string {
+    return `CAST(${message} AS ${type})`;
   }
 
   /** `CREATE SCHEMA` for a physical schema, idempotent. */

@@ -113,6 +113,14 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     return def.cdm ? "none" : "inline";
   }
 
+  protected override regexFullMatch(x: string, pattern: string): string {
+    return `regexp_full_match(${x}, ${this.stringLiteral(pattern)})`;
+  }
+
+  protected override failValue(message: string, type: string): string {
+    return `CAST(error(${message}) AS ${type})`;
+  }
+
   /** DuckDB's error() fails the statement; it is only called for a row the query returns. */
   override failIfAny(select: string): string {
     return `SELECT error(a.msg)\nFROM (\n${indent(select)}\n) AS a`;
