@@ -180,7 +180,7 @@ export type RunEvent =
       delayMs: number;
     }
   | { type: "step-success"; time: string; runId: string; step: string; attempts: number; durationMs: number; rows: StepRows }
-  | { type: "step-failure"; time: string; runId: string; step: string; attempts: number; maxAttempts: number; durationMs: number; error: string; transient: boolean }
+  | { type: "step-failure"; time: string; runId: string; step: string; /** The step's DML file, relative to the workflow file, so a failure names where to look. */ file: string; attempts: number; maxAttempts: number; durationMs: number; error: string; transient: boolean }
   | { type: "step-skip"; time: string; runId: string; step: string; dependency: string }
   | { type: "step-reuse"; time: string; runId: string; step: string; fromRun: string }
   | { type: "step-cancel"; time: string; runId: string; step: string; started: boolean }

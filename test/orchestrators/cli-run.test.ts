@@ -65,6 +65,8 @@ describe("omopetl run / status", () => {
     const r = runCli(["run", wf("failing")], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^✖ boom failed: at statement 2: Conversion Error: Could not convert string 'boom' to INT32 \(attempt 1\/3\)$/m);
+    // The failure names the step's DML file, right under its error.
+    expect(r.stderr).toMatch(/^✖ boom failed: [^\n]*\n(?: {4}[^\n]*\n)* {4}in dml\/boom\.yaml$/m);
     expect(r.stderr).toMatch(/^↷ after_boom skipped \(depends on boom\)$/m);
     expect(r.stderr).toMatch(/^↷ after_after skipped \(depends on boom\)$/m);
     expect(r.stderr).toMatch(new RegExp(`^4 ok · 1 failed · 2 skipped · \\d+\\.\\d+s {4}resume with: omopetl run ${wf("failing").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} --resume$`, "m"));
@@ -97,6 +99,7 @@ describe("omopetl run / status", () => {
     expect(events[0]!.type).toBe("run-start");
     expect(events.at(-1)!.type).toBe("run-end");
     expect(events.filter((e) => e.type === "step-failure").map((e) => e["step"])).toEqual(["boom"]);
+    expect(events.filter((e) => e.type === "step-failure").map((e) => e["file"])).toEqual(["dml/boom.yaml"]);
     expect(events.filter((e) => e.type === "step-skip").map((e) => [e["step"], e["dependency"]])).toEqual([
       ["after_boom", "boom"],
       ["after_after", "boom"],

@@ -71,6 +71,8 @@ export function eventLines(e: RunEvent, style: Style, options: { resumeCommand?:
       const lines = [`${style.red("✖")} ${e.step} failed: ${first} ${style.dim(`(attempt ${e.attempts}/${e.maxAttempts}${e.transient ? ", transient" : ""})`)}`];
       for (const l of rest.slice(0, 12)) lines.push(style.dim(`    ${l}`));
       if (rest.length > 12) lines.push(style.dim(`    ... (${rest.length - 12} more lines)`));
+      // The step's DML file: where the failing SQL came from, so the reader knows which file to open.
+      if (e.file) lines.push(style.dim(`    in ${e.file}`));
       return lines;
     }
     case "step-skip":

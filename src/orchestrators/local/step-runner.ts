@@ -66,7 +66,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
     const time = ended.toISOString();
     if (status === "succeeded") rc.emit({ type: "step-success", time, runId: rc.runId, step: step.name, attempts, durationMs, rows });
     else if (status === "failed") {
-      rc.emit({ type: "step-failure", time, runId: rc.runId, step: step.name, attempts, maxAttempts, durationMs, error: extra.error ?? "", transient: extra.transient ?? false });
+      rc.emit({ type: "step-failure", time, runId: rc.runId, step: step.name, file: step.file, attempts, maxAttempts, durationMs, error: extra.error ?? "", transient: extra.transient ?? false });
     } else rc.emit({ type: "step-cancel", time, runId: rc.runId, step: step.name, started: true });
     return {
       name: step.name,
