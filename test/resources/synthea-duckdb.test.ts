@@ -73,6 +73,23 @@ describe("synthea-cdm54 on DuckDB", () => {
     );
   });
 
+  it("follows the CDM 5.4 conventions where Synthea says nothing: unknown stays NULL, not 0 or a derived value", async () => {
+    const n = (sql: string) => count(conn, sql);
+    // Synthea records no admission source or discharge destination.
+    for (const t of ["visit_occurrence", "visit_detail"]) {
+      expect(await n(`SELECT count(*) AS n FROM ${q("cdm", t)} WHERE admitted_from_concept_id IS NOT NULL OR discharged_to_concept_id IS NOT NULL`)).toBe(0);
+    }
+    // days_supply only verbatim from a source that records it (Synthea does not), never derived from the dates.
+    expect(await n(`SELECT count(*) AS n FROM ${q("cdm", "drug_exposure")} WHERE days_supply IS NOT NULL`)).toBe(0);
+    expect(await countRows(conn, q("cdm", "drug_exposure"))).toBeGreaterThan(0);
+    // Synthea's literal unit "null" (observations.csv has two) is no unit.
+    const nullUnits = await n(`SELECT count(*) AS n FROM ${q("source", "observations")} WHERE units = 'null'`);
+    expect(nullUnits).toBeGreaterThan(0);
+    for (const t of ["measurement", "observation"]) {
+      expect(await n(`SELECT count(*) AS n FROM ${q("cdm", t)} WHERE unit_source_value = 'null' OR (unit_source_value IS NULL AND unit_concept_id IS NOT NULL)`)).toBe(0);
+    }
+  });
+
   it("reports per step the rows read, the rows written, and why the others were not written", async () => {
     const step = (name: string) => run.steps.find((s) => s.name === name)!;
     const events = await countRows(conn, q("staging", "clinical_events"));
