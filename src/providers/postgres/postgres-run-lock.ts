@@ -38,18 +38,11 @@ export async function acquirePostgresRunLock(open: (applicationName: string) => 
   const client = await open(holderName(scope.holder));
   let keep = false;
   try {
-    for (const [i, [k1, k2]] of keys.entries()) {
-      const r = await client.query<{ ok: boolean }>("SELECT pg_catalog.pg_try_advisory_lock($1::int, $2::int) AS ok", [k1, k2]);
-      if (r.rows[0]?.ok) continue;
-      // Who holds it: the session's application_name, set by the holder when it connected.
-      const who = await client.query<{ name: string; started: string }>(
-        `SELECT a.application_name AS name, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS started FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
-         WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-           AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2`,
-        [k1, k2],
-      );
-      for (const [a, b] of keys.slice(0, i)) await client.query("SELECT pg_catalog.pg_advisory_unlock($1::int, $2::int)", [a, b]);
-      return { held: false, holder: who.rows[0] ? parseHolder(who.rows[0].name, who.rows[0].started) : undefined };
+    // A holder that ends between our try and our look at pg_locks leaves no name behind: the lock is free, try again.
+    for (let attempt = 0; ; attempt++) {
+      const r = await tryAll(client, keys);
+      if (r.held) break;
+      if (r.holder || attempt >= 4) return { held: false, holder: r.holder };
     }
     keep = true;
     let released = false;
@@ -65,4 +58,22 @@ export async function acquirePostgresRunLock(open: (applicationName: string) => 
   } finally {
     if (!keep) await client.end().catch(() => undefined);
   }
+}
+
+/** Tries every key in order; on the first refusal releases those taken and says who holds the refused one. */
+async function tryAll(client: Client, keys: readonly [number, number][]): Promise<{ held: true } | { held: false; holder: RunLockHolder | undefined }> {
+  for (const [i, [k1, k2]] of keys.entries()) {
+      const r = await client.query<{ ok: boolean }>("SELECT pg_catalog.pg_try_advisory_lock($1::int, $2::int) AS ok", [k1, k2]);
+      if (r.rows[0]?.ok) continue;
+      // Who holds it: the session's application_name, set by the holder when it connected.
+      const who = await client.query<{ name: string; started: string }>(
+        `SELECT a.application_name AS name, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS started FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+           AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2`,
+        [k1, k2],
+      );
+      for (const [a, b] of keys.slice(0, i)) await client.query("SELECT pg_catalog.pg_advisory_unlock($1::int, $2::int)", [a, b]);
+      return { held: false, holder: who.rows[0] ? parseHolder(who.rows[0].name, who.rows[0].started) : undefined };
+    }
+  return { held: true };
 }
