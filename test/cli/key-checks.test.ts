@@ -2,12 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connection } from "../../src/providers/provider-api.js";
-import { duckdbProvider } from "../../src/providers/duckdb/index.js";
-import { postgresProvider } from "../../src/providers/postgres/index.js";
 import { runCli } from "../helpers/cli.js";
-import { specDir } from "../helpers/paths.js";
-import { PG_URL } from "../helpers/postgres-server.js";
+import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * The same key checks on every engine (issue 14, problem 2): a source listing one patient twice gave DuckDB a clear
@@ -16,27 +12,11 @@ import { PG_URL } from "../helpers/postgres-server.js";
  * vocabulary table) runs on both engines: the same error, exit 1, and the table as it was before the step.
  */
 const prefix = `keyc_${process.pid}_${Date.now().toString(36)}`;
-const engines = ["duckdb", "pg"] as const;
-type EngineName = (typeof engines)[number];
+const engines = ENGINES;
 let dir: string;
 
-function schemasOf(engine: EngineName) {
-  return engine === "duckdb"
-    ? { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }
-    : { source: `${prefix}_src`, staging: `${prefix}_stage`, cdm: `${prefix}_cdm`, vocab: `${prefix}_cdm` };
-}
-
-async function query(engine: EngineName, sql: string): Promise<Record<string, unknown>[]> {
-  const conn: Connection =
-    engine === "duckdb"
-      ? await duckdbProvider.connect!({ provider: "duckdb", path: path.join(dir, "omop.duckdb") })
-      : await postgresProvider.connect!({ provider: "postgres", url: PG_URL, retries: 0 });
-  try {
-    return await conn.query(sql);
-  } finally {
-    await conn.close();
-  }
-}
+const schemasOf = (engine: EngineName) => engineSchemas(prefix, engine);
+const query = (engine: EngineName, sql: string) => queryEngine(dir, engine, sql);
 
 function writePatients(rows: string[]): void {
   writeFileSync(path.join(dir, "data/patients.csv"), ["id,gender,birthdate", ...rows, ""].join("\n"));
@@ -85,16 +65,10 @@ beforeAll(() => {
       "",
     ].join("\n"),
   );
-  const targets = {
-    duckdb: { provider: "duckdb", path: "./omop.duckdb", schemas: schemasOf("duckdb") },
-    pg: { provider: "postgres", url: PG_URL, retries: 0, schemas: schemasOf("pg") },
-  };
-  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\ntargets: ${JSON.stringify(targets)}\n`);
+  writeTwoEngineConfig(dir, prefix);
 });
 
-afterAll(async () => {
-  await query("pg", `DROP SCHEMA IF EXISTS "${prefix}_src" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_stage" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_cdm" CASCADE`);
-});
+afterAll(() => dropPgSchemas(dir, prefix));
 
 const cli = (args: string[]) => runCli(args, { cwd: dir });
 

@@ -2,12 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connection } from "../../src/providers/provider-api.js";
-import { duckdbProvider } from "../../src/providers/duckdb/index.js";
-import { postgresProvider } from "../../src/providers/postgres/index.js";
 import { runCli } from "../helpers/cli.js";
-import { specDir } from "../helpers/paths.js";
-import { PG_URL } from "../helpers/postgres-server.js";
+import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * Engines accept the same dates (issue 13, problem 9): without a date_format, 20100330 loaded on PostgreSQL and failed
@@ -15,27 +11,11 @@ import { PG_URL } from "../helpers/postgres-server.js";
  * and every other value fails the load on both engines, naming the column and the value, with the table unchanged.
  */
 const prefix = `ldate_${process.pid}_${Date.now().toString(36)}`;
-const engines = ["duckdb", "pg"] as const;
-type EngineName = (typeof engines)[number];
+const engines = ENGINES;
 let dir: string;
 
-function schemasOf(engine: EngineName) {
-  return engine === "duckdb"
-    ? { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }
-    : { source: `${prefix}_src`, staging: `${prefix}_stage`, cdm: `${prefix}_cdm`, vocab: `${prefix}_cdm` };
-}
-
-async function query(engine: EngineName, sql: string): Promise<Record<string, unknown>[]> {
-  const conn: Connection =
-    engine === "duckdb"
-      ? await duckdbProvider.connect!({ provider: "duckdb", path: path.join(dir, "omop.duckdb") })
-      : await postgresProvider.connect!({ provider: "postgres", url: PG_URL, retries: 0 });
-  try {
-    return await conn.query(sql);
-  } finally {
-    await conn.close();
-  }
-}
+const schemasOf = (engine: EngineName) => engineSchemas(prefix, engine);
+const query = (engine: EngineName, sql: string) => queryEngine(dir, engine, sql);
 
 const write = (rows: string[]) => writeFileSync(path.join(dir, "data/events.csv"), ["id,day", ...rows, ""].join("\n"));
 
@@ -46,16 +26,10 @@ beforeAll(() => {
   mkdirSync(path.join(dir, "data"));
   writeFileSync(path.join(dir, "workflow.yaml"), 'name: dates\ncdm_version: "5.4"\nsteps:\n  - dml: dml/events.yaml\n');
   writeFileSync(path.join(dir, "dml/events.yaml"), "kind: load\ntarget: source.events\nfiles: ../data/events.csv\ncolumns: { id: varchar, day: date }\n");
-  const targets = {
-    duckdb: { provider: "duckdb", path: "./omop.duckdb", schemas: schemasOf("duckdb") },
-    pg: { provider: "postgres", url: PG_URL, retries: 0, schemas: schemasOf("pg") },
-  };
-  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\ntargets: ${JSON.stringify(targets)}\n`);
+  writeTwoEngineConfig(dir, prefix);
 });
 
-afterAll(async () => {
-  await query("pg", `DROP SCHEMA IF EXISTS "${prefix}_src" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_stage" CASCADE`);
-});
+afterAll(() => dropPgSchemas(dir, prefix));
 
 describe("dates without a date_format are ISO dates on every engine", () => {
   for (const engine of engines) {

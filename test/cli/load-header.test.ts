@@ -2,12 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connection } from "../../src/providers/provider-api.js";
-import { duckdbProvider } from "../../src/providers/duckdb/index.js";
-import { postgresProvider } from "../../src/providers/postgres/index.js";
 import { runCli } from "../helpers/cli.js";
-import { specDir } from "../helpers/paths.js";
-import { PG_URL } from "../helpers/postgres-server.js";
+import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * A declared load column that is not in the file (issue 13, problem 2): `columns: { icd9code: varchar }` for a file
@@ -16,30 +12,14 @@ import { PG_URL } from "../helpers/postgres-server.js";
  * PostgreSQL, leaving the table as it was.
  */
 const prefix = `lhdr_${process.pid}_${Date.now().toString(36)}`;
-const engines = ["duckdb", "pg"] as const;
-type EngineName = (typeof engines)[number];
+const engines = ENGINES;
 let dir: string;
 
 const GOOD = "ROW_ID,SUBJECT_ID,ICD9_CODE\n1,10,E8791\n2,11,4019\n";
 const RENAMED = "ROW_ID,SUBJECT_ID,ICD9_CODE_X\n1,10,E8791\n2,11,4019\n3,12,V100\n";
 
-function schemasOf(engine: EngineName) {
-  return engine === "duckdb"
-    ? { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }
-    : { source: `${prefix}_src`, staging: `${prefix}_stage`, cdm: `${prefix}_cdm`, vocab: `${prefix}_cdm` };
-}
-
-async function query(engine: EngineName, sql: string): Promise<Record<string, unknown>[]> {
-  const conn: Connection =
-    engine === "duckdb"
-      ? await duckdbProvider.connect!({ provider: "duckdb", path: path.join(dir, "omop.duckdb") })
-      : await postgresProvider.connect!({ provider: "postgres", url: PG_URL, retries: 0 });
-  try {
-    return await conn.query(sql);
-  } finally {
-    await conn.close();
-  }
-}
+const schemasOf = (engine: EngineName) => engineSchemas(prefix, engine);
+const query = (engine: EngineName, sql: string) => queryEngine(dir, engine, sql);
 
 const writeDml = (column: string) =>
   writeFileSync(
@@ -53,16 +33,10 @@ beforeAll(() => {
   mkdirSync(path.join(dir, "dml"));
   mkdirSync(path.join(dir, "data"));
   writeFileSync(path.join(dir, "workflow.yaml"), 'name: hdr\ncdm_version: "5.4"\nsteps:\n  - dml: dml/diagnoses.yaml\n');
-  const targets = {
-    duckdb: { provider: "duckdb", path: "./omop.duckdb", schemas: schemasOf("duckdb") },
-    pg: { provider: "postgres", url: PG_URL, retries: 0, schemas: schemasOf("pg") },
-  };
-  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\ntargets: ${JSON.stringify(targets)}\n`);
+  writeTwoEngineConfig(dir, prefix);
 });
 
-afterAll(async () => {
-  await query("pg", `DROP SCHEMA IF EXISTS "${prefix}_src" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_stage" CASCADE`);
-});
+afterAll(() => dropPgSchemas(dir, prefix));
 
 const cli = (args: string[]) => runCli(args, { cwd: dir });
 

@@ -2,12 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connection } from "../../src/providers/provider-api.js";
-import { duckdbProvider } from "../../src/providers/duckdb/index.js";
-import { postgresProvider } from "../../src/providers/postgres/index.js";
 import { runCli } from "../helpers/cli.js";
-import { specDir } from "../helpers/paths.js";
-import { PG_URL } from "../helpers/postgres-server.js";
+import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * Lookups follow OHDSI's convention (issue 13, problem 3): a source row yields one row per valid standard concept its
@@ -16,27 +12,11 @@ import { PG_URL } from "../helpers/postgres-server.js";
  * written twice as concept 0 (3 rows read, 5 written). Checked row for row on DuckDB and PostgreSQL.
  */
 const prefix = `lkm_${process.pid}_${Date.now().toString(36)}`;
-const engines = ["duckdb", "pg"] as const;
-type EngineName = (typeof engines)[number];
+const engines = ENGINES;
 let dir: string;
 
-function schemasOf(engine: EngineName) {
-  return engine === "duckdb"
-    ? { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }
-    : { source: `${prefix}_src`, staging: `${prefix}_stage`, cdm: `${prefix}_cdm`, vocab: `${prefix}_cdm` };
-}
-
-async function query(engine: EngineName, sql: string): Promise<Record<string, unknown>[]> {
-  const conn: Connection =
-    engine === "duckdb"
-      ? await duckdbProvider.connect!({ provider: "duckdb", path: path.join(dir, "omop.duckdb") })
-      : await postgresProvider.connect!({ provider: "postgres", url: PG_URL, retries: 0 });
-  try {
-    return await conn.query(sql);
-  } finally {
-    await conn.close();
-  }
-}
+const schemasOf = (engine: EngineName) => engineSchemas(prefix, engine);
+const query = (engine: EngineName, sql: string) => queryEngine(dir, engine, sql);
 
 const CONCEPTS = [
   "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code,valid_start_date,valid_end_date,invalid_reason",
@@ -171,16 +151,10 @@ beforeAll(() => {
       "",
     ].join("\n"),
   );
-  const targets = {
-    duckdb: { provider: "duckdb", path: "./omop.duckdb", schemas: schemasOf("duckdb") },
-    pg: { provider: "postgres", url: PG_URL, retries: 0, schemas: schemasOf("pg") },
-  };
-  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\ntargets: ${JSON.stringify(targets)}\n`);
+  writeTwoEngineConfig(dir, prefix);
 });
 
-afterAll(async () => {
-  await query("pg", `DROP SCHEMA IF EXISTS "${prefix}_src" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_stage" CASCADE; DROP SCHEMA IF EXISTS "${prefix}_cdm" CASCADE`);
-});
+afterAll(() => dropPgSchemas(dir, prefix));
 
 describe("lookups: one row per valid standard mapping, one concept-0 row for a code without any", () => {
   const written: Partial<Record<EngineName, unknown[]>> = {};
