@@ -2,12 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connection } from "../../src/providers/provider-api.js";
-import { duckdbProvider } from "../../src/providers/duckdb/index.js";
-import { postgresProvider } from "../../src/providers/postgres/index.js";
 import { runCli } from "../helpers/cli.js";
-import { specDir } from "../helpers/paths.js";
-import { PG_URL } from "../helpers/postgres-server.js";
+import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * Exact values on every engine (issue 13, problem 1): CDM float columns were NUMERIC, which DuckDB reads as
@@ -17,8 +13,7 @@ import { PG_URL } from "../helpers/postgres-server.js";
  * by the ddl step with the statement that migrates it, on both engines.
  */
 const prefix = `exv_${process.pid}_${Date.now().toString(36)}`;
-const engines = ["duckdb", "pg"] as const;
-type EngineName = (typeof engines)[number];
+const engines = ENGINES;
 let dir: string;
 
 const longText = "z".repeat(50); // measurement.value_source_value is varchar(50)
@@ -43,34 +38,15 @@ const EXPECTED = [
   { id: 6, date: "1899-12-31", v: 0.3333333333333333, low: 0.3333333333333333 / 3, high: 0.33333, s: "é" },
 ];
 
-function schemasOf(engine: EngineName) {
-  return engine === "duckdb"
-    ? { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }
-    : { source: `${prefix}_src`, staging: `${prefix}_stage`, cdm: `${prefix}_cdm`, vocab: `${prefix}_cdm` };
-}
-
-function connect(engine: EngineName): Promise<Connection> {
-  return engine === "duckdb"
-    ? duckdbProvider.connect!({ provider: "duckdb", path: path.join(dir, "omop.duckdb") })
-    : postgresProvider.connect!({ provider: "postgres", url: PG_URL, retries: 0 });
-}
-
-async function withConn<T>(engine: EngineName, f: (c: Connection) => Promise<T>): Promise<T> {
-  const conn = await connect(engine);
-  try {
-    return await f(conn);
-  } finally {
-    await conn.close();
-  }
-}
+const schemasOf = (engine: EngineName) => engineSchemas(prefix, engine);
+const query = (engine: EngineName, sql: string) => queryEngine(dir, engine, sql);
 
 async function measurements(engine: EngineName): Promise<Record<string, unknown>[]> {
   const cdm = schemasOf(engine).cdm;
-  return withConn(engine, (c) =>
-    c.query(
-      `SELECT measurement_id AS id, measurement_date AS date, value_as_number AS v, range_low AS low, range_high AS high, ` +
-        `value_source_value AS s FROM ${cdm}.measurement ORDER BY measurement_id`,
-    ),
+  return query(
+    engine,
+    `SELECT measurement_id AS id, measurement_date AS date, value_as_number AS v, range_low AS low, range_high AS high, ` +
+      `value_source_value AS s FROM ${cdm}.measurement ORDER BY measurement_id`,
   );
 }
 
@@ -110,18 +86,10 @@ beforeAll(() => {
       "",
     ].join("\n"),
   );
-  const targets = {
-    duckdb: { provider: "duckdb", path: "./omop.duckdb", schemas: schemasOf("duckdb") },
-    pg: { provider: "postgres", url: PG_URL, retries: 0, schemas: schemasOf("pg") },
-  };
-  writeFileSync(path.join(dir, "omopetl.config.yaml"), `spec: { dir: ${JSON.stringify(specDir)} }\ntargets: ${JSON.stringify(targets)}\n`);
+  writeTwoEngineConfig(dir, prefix);
 });
 
-afterAll(async () => {
-  await withConn("pg", async (c) => {
-    for (const s of ["src", "stage", "cdm"]) await c.execute(`DROP SCHEMA IF EXISTS "${prefix}_${s}" CASCADE`);
-  });
-});
+afterAll(() => dropPgSchemas(dir, prefix));
 
 const cli = (args: string[]) => runCli(args, { cwd: dir });
 
@@ -146,7 +114,7 @@ describe("exact values on every engine", () => {
   for (const engine of engines) {
     it(`${engine}: a float column made NUMERIC by an older omopetl is refused with the ALTER that migrates it`, async () => {
       const cdm = schemasOf(engine).cdm;
-      await withConn(engine, (c) => c.execute(`ALTER TABLE ${cdm}.measurement ALTER COLUMN value_as_number TYPE NUMERIC`));
+      await query(engine, `ALTER TABLE ${cdm}.measurement ALTER COLUMN value_as_number TYPE NUMERIC`);
       const r = cli(["run", "workflow.yaml", "--target", engine]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/cdm_tables failed: .*DDL_OUTDATED: CDM float columns of this database have an older type/);
@@ -154,7 +122,7 @@ describe("exact values on every engine", () => {
       expect(r.stderr).toContain(alter);
       expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
-      await withConn(engine, (c) => c.execute(alter.slice(0, -1)));
+      await query(engine, alter.slice(0, -1));
       const again = cli(["run", "workflow.yaml", "--target", engine]);
       expect(again.code, again.stderr).toBe(0);
       expect(await measurements(engine)).toEqual(EXPECTED);

@@ -271,8 +271,9 @@ function analyzeSelect(
     let code = analyzeAt(ctx, y, [...path, "lookups", name, "code"], l.code, { tables: [...scopeTables] });
     if (!code) continue;
     if (code.type !== "string") code = cast(code, { kind: "varchar" });
-    const vocabularies = (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).map((v) => lit(v));
-    for (const [i, v] of (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).entries()) {
+    const vocabularyIds = Array.isArray(l.vocabulary) ? [...l.vocabulary] : [l.vocabulary];
+    const vocabularies = vocabularyIds.map((v) => lit(v));
+    for (const [i, v] of vocabularyIds.entries()) {
       if (KNOWN_VOCABULARIES.has(v)) continue;
       const where = y.locate(Array.isArray(l.vocabulary) ? [...path, "lookups", name, "vocabulary", i] : [...path, "lookups", name, "vocabulary"]);
       ctx.diagnostics.push(unknownVocabulary(where, v, v.length <= 100 ? didYouMean(v, OHDSI_VOCABULARY_IDS) : undefined));
@@ -287,7 +288,7 @@ function analyzeSelect(
         alias: src,
         on: and(bin("=", col(src, "concept_code", "string"), code), inList(col(src, "vocabulary_id", "string"), vocabularies)),
         role: "lookup",
-        vocabularies: (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).slice(),
+        vocabularies: vocabularyIds,
       },
       // One row per valid 'Maps to' target (OHDSI's convention): the target is inner-joined inside the left join,
       // so a mapping whose target is missing from CONCEPT, not standard or invalid matches nothing, and a code
