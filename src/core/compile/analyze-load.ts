@@ -13,6 +13,7 @@ import {
   loadHeaderMismatch,
   parquetOptions,
   unknownParam,
+  unknownPlaceholder,
 } from "./compile-errors.js";
 import { detectFormat } from "./detect-format.js";
 import { readLoadHeaders, squashedMatch } from "./load-header.js";
@@ -57,6 +58,14 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
         ctx.diagnostics.push(unknownParam(y.locateInScalar(p, ref.offset), ref.name, didYouMean(ref.name, ctx.declaredParams)));
         ok = false;
       } else if (!(ref.name in ctx.params)) ok = false; // MISSING_PARAM already says so; the path is meaningless
+    }
+    // Anything else written as ${...} would silently become part of the path (a folder literally named "${dir}").
+    for (const m of f.matchAll(/\$\{([^}]*)\}?/g)) {
+      if (/^params\.[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!) && m[0].endsWith("}")) continue;
+      const bare = m[1]!.replace(/^params\./, "").trim();
+      const close = ctx.declaredParams.has(bare) ? bare : undefined;
+      ctx.diagnostics.push(unknownPlaceholder(y.locateInScalar(p, m.index), m[0], close ? `\${params.${close}}` : undefined));
+      ok = false;
     }
     const s = substituteRaw(f, ctx.params);
     // Local paths are made absolute (relative to the DML file), so the plan runs from any directory.

@@ -87,6 +87,13 @@ export const rawParamNotAllowed = (loc: SourceLocation, name: string) =>
     `\${raw:params.${name}} splices the value as SQL, which is only allowed for a parameter declared with a pattern or an enum.`,
     `Write \${params.${name}} (a literal), or declare params: { ${name}: { pattern: "^[a-z_]+$" } } (or enum: [...]).`,
   );
+export const unknownPlaceholder = (loc: SourceLocation | undefined, placeholder: string, suggestion: string | undefined) =>
+  error(
+    "UNKNOWN_PLACEHOLDER",
+    loc,
+    `${placeholder} is not a placeholder a file path can use: only \${params.<name>} is substituted there, so it would be read as a literal folder name.`,
+    suggestion ? `Write ${suggestion}.` : "Write ${params.<name>} for a declared parameter, or remove the ${...}.",
+  );
 export const rawParamSplice = (loc: SourceLocation, name: string) =>
   warning("RAW_PARAM_SPLICE", loc, `\${raw:params.${name}} splices the parameter's value into the SQL as written (checked only by its pattern/enum).`, `Prefer \${params.${name}}, which renders a quoted literal.`);
 
