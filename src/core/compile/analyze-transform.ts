@@ -26,7 +26,9 @@ import {
   untypedColumn,
   unknownTableColumns,
   unknownVocabulary,
+  lookupViaDuplicate,
 } from "./compile-errors.js";
+import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or } from "./expr-builders.js";
 import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
 import type { LoadedStep } from "./load-workflow.js";
@@ -260,67 +262,37 @@ function analyzeSelect(
     if (on) joins.push({ type: j.type, table: ref, alias, on, role: "user" });
   }
 
-  // Lookups: two left joins each (source concept; 'Maps to' with its standard target nested); columns rewritten below.
+  // Lookups: left joins per `via` source (lookup-joins.ts); their columns are rewritten below.
   const lookupFilters: Expr[] = [];
   const lookupNames = new Set<string>();
-  const concept: TableRef = { schema: "vocab", name: "concept" };
-  const rel: TableRef = { schema: "vocab", name: "concept_relationship" };
+  const expanded = new Map<string, ExpandedLookup>();
   for (const [name, l] of Object.entries(s.lookups ?? {})) {
     if (!claim(name, [...path, "lookups", name], "key")) continue;
     lookupNames.add(name);
     let code = analyzeAt(ctx, y, [...path, "lookups", name, "code"], l.code, { tables: [...scopeTables] });
     if (!code) continue;
     if (code.type !== "string") code = cast(code, { kind: "varchar" });
+    const via = l.via === undefined ? DEFAULT_VIA : Array.isArray(l.via) ? l.via : [l.via];
+    const seen = new Set<string>();
+    for (const [i, v] of via.entries()) {
+      if (seen.has(v)) ctx.diagnostics.push(lookupViaDuplicate(y.locate([...path, "lookups", name, "via", i]), v));
+      seen.add(v);
+    }
     const vocabularyIds = Array.isArray(l.vocabulary) ? [...l.vocabulary] : [l.vocabulary];
-    const vocabularies = vocabularyIds.map((v) => lit(v));
+    // A source_to_concept_map's source_vocabulary_id is usually a local id: only a 'Maps to'-only lookup is checked.
     for (const [i, v] of vocabularyIds.entries()) {
-      if (KNOWN_VOCABULARIES.has(v)) continue;
+      if (KNOWN_VOCABULARIES.has(v) || via.includes("source_to_concept_map")) continue;
       const where = y.locate(Array.isArray(l.vocabulary) ? [...path, "lookups", name, "vocabulary", i] : [...path, "lookups", name, "vocabulary"]);
       ctx.diagnostics.push(unknownVocabulary(where, v, v.length <= 100 ? didYouMean(v, OHDSI_VOCABULARY_IDS) : undefined));
     }
-    const src = `${name}__src`;
-    const map = `${name}__map`;
-    const std = `${name}__std`;
-    joins.push(
-      {
-        type: "left",
-        table: concept,
-        alias: src,
-        on: and(bin("=", col(src, "concept_code", "string"), code), inList(col(src, "vocabulary_id", "string"), vocabularies)),
-        role: "lookup",
-        vocabularies: vocabularyIds,
-      },
-      // One row per valid 'Maps to' target (OHDSI's convention): the target is inner-joined inside the left join,
-      // so a mapping whose target is missing from CONCEPT, not standard or invalid matches nothing, and a code
-      // without any valid mapping keeps exactly one row, with concept 0 (3 rows read were 5 written before).
-      {
-        type: "left",
-        table: rel,
-        alias: map,
-        on: and(
-          bin("=", col(map, "concept_id_1", "integer"), col(src, "concept_id", "integer")),
-          bin("=", col(map, "relationship_id", "string"), lit("Maps to")),
-          isNull(col(map, "invalid_reason", "string")),
-        ),
-        role: "lookup",
-        nested: [
-          {
-            table: concept,
-            alias: std,
-            on: and(
-              bin("=", col(std, "concept_id", "integer"), col(map, "concept_id_2", "integer")),
-              bin("=", col(std, "standard_concept", "string"), lit("S")),
-              isNull(col(std, "invalid_reason", "string")),
-            ),
-          },
-        ],
-      },
-    );
+    const e = expandLookup(name, code, vocabularyIds, [...seen] as LookupVia[]);
+    expanded.set(name, e);
+    joins.push(...e.joins);
     if (l.domain) {
-      const inDomain = bin("=", col(std, "domain_id", "string"), lit(l.domain));
-      lookupFilters.push(l.keep_unmapped === false ? inDomain : or(inDomain, isNull(col(std, "concept_id", "integer"))));
+      const inDomain = bin("=", e.standard("domain_id", "string"), lit(l.domain));
+      lookupFilters.push(l.keep_unmapped === false ? inDomain : or(inDomain, isNull(e.standardId)));
     } else if (l.keep_unmapped === false) {
-      lookupFilters.push(isNull(col(std, "concept_id", "integer"), true));
+      lookupFilters.push(isNull(e.standardId, true));
     }
   }
   const lookupScope: ScopeTable[] = [...lookupNames].map((alias) => ({
@@ -333,17 +305,17 @@ function analyzeSelect(
       ? e
       : mapExpr(e, (n) => {
       if (n.k !== "col" || !lookupNames.has(n.table)) return undefined;
-      const std = `${n.table}__std`;
-      const src = `${n.table}__src`;
+      const e = expanded.get(n.table);
+      if (!e) return undefined; // its code failed to analyze: reported already
       switch (n.column) {
         case "concept_id":
-          return fn("coalesce", [col(std, "concept_id", "integer"), lit(0)], "integer");
+          return fn("coalesce", [e.standardId, lit(0)], "integer");
         case "source_concept_id":
-          return fn("coalesce", [col(src, "concept_id", "integer"), lit(0)], "integer");
+          return e.sourceConceptId;
         case "source_domain_id":
-          return col(src, "domain_id", "string");
+          return e.sourceDomainId;
         default:
-          return col(std, n.column, n.type);
+          return e.standard(n.column, n.type);
       }
     });
 

@@ -168,6 +168,8 @@ export const unmappedConflict = (loc: SourceLocation, lookup: string, step: stri
     `lookup "${lookup}" of step "${step}" and lookup "${otherLookup}" of step "${otherStep}" (${otherAt}) route the same source by domain and both keep its unmapped rows: every unmapped code would be written by both steps.`,
     "Set keep_unmapped: false on every such lookup but the one whose table is the home of unmapped codes (often observation).",
   );
+export const lookupViaDuplicate = (loc: SourceLocation, via: string) =>
+  error("LOOKUP_VIA_DUPLICATE", loc, `"${via}" is listed twice in the lookup's via.`, "List each source once, in order of precedence: e.g. via: [source_to_concept_map, maps_to].");
 export const unknownVocabulary = (loc: SourceLocation, id: string, suggestion: string | undefined) =>
   warning(
     "UNKNOWN_VOCABULARY",

@@ -107,7 +107,11 @@ export function stepIo(step: LoadedStep, schemas: ReadonlySet<string>, spec: Cdm
         for (const [i, j] of (select.joins ?? []).entries()) use(j.table, [...path, "joins", i, "table"], io.reads);
         if (select.lookups && Object.keys(select.lookups).length > 0) {
           const loc = y.locate([...path, "lookups"], "key");
-          io.reads.push({ ref: { schema: "vocab", name: "concept" }, location: loc }, { ref: { schema: "vocab", name: "concept_relationship" }, location: loc });
+          io.reads.push({ ref: { schema: "vocab", name: "concept" }, location: loc });
+          // The relationship table for 'Maps to' (the default via), source_to_concept_map where a lookup names it.
+          const vias = Object.values(select.lookups).flatMap((l) => (l.via === undefined ? ["maps_to"] : Array.isArray(l.via) ? l.via : [l.via]));
+          if (vias.includes("maps_to")) io.reads.push({ ref: { schema: "vocab", name: "concept_relationship" }, location: loc });
+          if (vias.includes("source_to_concept_map")) io.reads.push({ ref: { schema: "vocab", name: "source_to_concept_map" }, location: loc });
         }
         for (const [column, id] of Object.entries(select.ids ?? {})) {
           if (!target) continue;

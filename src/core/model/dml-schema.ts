@@ -64,6 +64,9 @@ export const JoinDmlSchema = z.strictObject({
   type: z.enum(["inner", "left"]).default("inner"),
 });
 
+/** A source of standard concepts for a lookup. */
+export const LookupViaSchema = z.enum(["maps_to", "source_to_concept_map"]);
+
 /** A vocabulary lookup: source code (+ vocabulary, + expected domain) -> standard and source concept. */
 export const LookupDmlSchema = z.strictObject({
   code: ExpressionSchema,
@@ -72,6 +75,12 @@ export const LookupDmlSchema = z.strictObject({
   domain: z.string().optional(),
   /** Keep rows whose code has no standard concept (concept_id 0). Default true. */
   keep_unmapped: z.boolean().optional(),
+  /**
+   * Where standard concepts come from, in order of precedence: the first source that maps a code wins (its rows
+   * only). `maps_to`: CONCEPT_RELATIONSHIP 'Maps to'; `source_to_concept_map`: SOURCE_TO_CONCEPT_MAP rows whose
+   * source_vocabulary_id is one of `vocabulary`. Default: [maps_to].
+   */
+  via: z.union([LookupViaSchema, z.array(LookupViaSchema).min(1)]).optional(),
 });
 
 export const IdDmlSchema = z.strictObject({

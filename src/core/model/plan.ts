@@ -102,6 +102,11 @@ export const JoinSchema = z.object({
    * them has no concept at all in CONCEPT (a misspelt `vocabulary:` would otherwise silently map nothing).
    */
   vocabularies: z.array(z.string()).optional(),
+  /**
+   * The column of `table` holding those vocabulary ids; absent: vocabulary_id (CONCEPT). A source_to_concept_map
+   * join names source_vocabulary_id. An id is known when any join of the transform listing it finds it.
+   */
+  vocabularyColumn: z.string().optional(),
 });
 export type Join = z.infer<typeof JoinSchema>;
 

@@ -9,28 +9,56 @@ export interface VocabularyCheckGenerator {
 }
 
 /**
- * A statement failing a transform whose lookups read codes of a vocabulary that has no concept in the loaded CONCEPT
- * table: a misspelt `vocabulary: ICD9` (for ICD9CM) silently mapped nothing, every row becoming concept 0. The
- * message lists the vocabulary ids CONCEPT does have (computed only when the check fails). Nothing when the
- * transform has no lookup, or for a dialect without `failIfAny`.
+ * A statement failing a transform whose lookups read codes of a vocabulary that no table could match: a misspelt
+ * `vocabulary: ICD9` (for ICD9CM) silently mapped nothing, every row becoming concept 0. An id is known when a table
+ * of a join listing it has it (CONCEPT's vocabulary_id; for a lookup via source_to_concept_map, also that table's
+ * source_vocabulary_id, where local vocabularies live). The message lists the ids those tables do have (computed
+ * only when the check fails). Nothing when the transform has no lookup, or for a dialect without `failIfAny`.
  */
 export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: TransformBody, ctx: RenderContext): string[] {
-  const wanted = new Map<string, TableRef>();
-  for (const s of body.selects) for (const j of s.joins) for (const v of j.vocabularies ?? []) if (!wanted.has(v)) wanted.set(v, j.table);
+  // id -> the (table, column) places that may hold it, deduplicated and sorted so the SQL is deterministic.
+  const wanted = new Map<string, Map<string, { table: TableRef; column: string }>>();
+  for (const s of body.selects) {
+    for (const j of s.joins) {
+      const column = j.vocabularyColumn ?? "vocabulary_id";
+      for (const v of j.vocabularies ?? []) {
+        const places = wanted.get(v) ?? new Map<string, { table: TableRef; column: string }>();
+        places.set(`${j.table.schema}.${j.table.name}.${column}`, { table: j.table, column });
+        wanted.set(v, places);
+      }
+    }
+  }
   if (wanted.size === 0) return [];
-  const concept = g.table([...wanted.values()][0]!, ctx);
+  const allPlaces = new Map<string, { table: TableRef; column: string }>();
+  for (const places of wanted.values()) for (const [k, p] of places) allPlaces.set(k, p);
+  const sortedPlaces = [...allPlaces.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const placeIndex = new Map(sortedPlaces.map(([k], i) => [k, i]));
   const ids = [...wanted.keys()].sort();
+  const known = sortedPlaces.map(([, p]) => `SELECT DISTINCT x.${p.column} AS v FROM ${g.table(p.table, ctx)} AS x`).join(" UNION ");
+  const tableNames = sortedPlaces.map(([, p]) => (p.table.name === "concept" ? "CONCEPT" : p.table.name.toUpperCase())).filter((n, i, a) => a.indexOf(n) === i);
   const msg = [
     g.stringLiteral("LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "),
     `'"' || w.id || '"'`,
-    g.stringLiteral(" has no concept in the loaded CONCEPT table, so none of its codes could map. Known vocabulary ids: "),
-    `coalesce((SELECT string_agg(k.vocabulary_id, ', ' ORDER BY k.vocabulary_id) FROM (SELECT DISTINCT c.vocabulary_id FROM ${concept} AS c) AS k), '(none: CONCEPT is empty)')`,
+    g.stringLiteral(
+      tableNames.length === 1 && tableNames[0] === "CONCEPT"
+        ? " has no concept in the loaded CONCEPT table, so none of its codes could map. Known vocabulary ids: "
+        : ` has no row in the loaded ${tableNames.join(" or ")} table, so none of its codes could map. Known vocabulary ids: `,
+    ),
+    `coalesce((SELECT string_agg(k.v, ', ' ORDER BY k.v) FROM (${known}) AS k), '(none: ${tableNames.join(" and ")} ${tableNames.length === 1 ? "is" : "are"} empty)')`,
     g.stringLiteral(". Fix the vocabulary: of the lookup (ids are case-sensitive), or load that vocabulary."),
   ].join(" || ");
+  // One VALUES row per id, with a flag per place: the id must be found in at least one of its flagged places.
+  const flags = sortedPlaces.map((_, i) => `p${i}`);
+  const rows = ids.map((id) => {
+    const places = wanted.get(id)!;
+    const on = new Set([...places.keys()].map((k) => placeIndex.get(k)!));
+    return `(${[g.stringLiteral(id), ...flags.map((_, i) => (on.has(i) ? "TRUE" : "FALSE"))].join(", ")})`;
+  });
+  const found = sortedPlaces.map(([, p], i) => `(w.p${i} AND EXISTS (SELECT 1 FROM ${g.table(p.table, ctx)} AS x WHERE x.${p.column} = w.id))`);
   const select = [
     `SELECT ${msg} AS msg`,
-    `FROM (VALUES ${ids.map((id) => `(${g.stringLiteral(id)})`).join(", ")}) AS w(id)`,
-    `WHERE NOT EXISTS (SELECT 1 FROM ${concept} AS x WHERE x.vocabulary_id = w.id)`,
+    `FROM (VALUES ${rows.join(", ")}) AS w(id, ${flags.join(", ")})`,
+    `WHERE NOT (${found.join(" OR ")})`,
     "ORDER BY w.id",
     "LIMIT 1",
   ].join("\n");
