@@ -28,11 +28,11 @@ describe("id map constraints on PostgreSQL", () => {
       const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
       const [{ n: before }] = (await conn.query(`SELECT count(*)::text AS n FROM ${map}`)) as [{ n: string }];
       // Same key, new id.
-      await expect(conn.query(`INSERT INTO ${map} (domain, source_key, id) VALUES (${lit(domain)}, ${lit(key)}, 999999)`)).rejects.toThrow(/duplicate key|unique/i);
+      await expect(conn.query(`INSERT INTO ${map} (domain, source_key, id, live) VALUES (${lit(domain)}, ${lit(key)}, 999999, TRUE)`)).rejects.toThrow(/duplicate key|unique/i);
       // New key, an id already used in the domain.
-      await expect(conn.query(`INSERT INTO ${map} (domain, source_key, id) VALUES (${lit(domain)}, 'no-such-key-${p}', ${Number(id)})`)).rejects.toThrow(/duplicate key|unique/i);
+      await expect(conn.query(`INSERT INTO ${map} (domain, source_key, id, live) VALUES (${lit(domain)}, 'no-such-key-${p}', ${Number(id)}, TRUE)`)).rejects.toThrow(/duplicate key|unique/i);
       // A new key with a new id is still accepted: the constraints refuse only the duplicates.
-      await conn.query(`INSERT INTO ${map} (domain, source_key, id) VALUES (${lit(domain)}, 'no-such-key-${p}', 999999)`);
+      await conn.query(`INSERT INTO ${map} (domain, source_key, id, live) VALUES (${lit(domain)}, 'no-such-key-${p}', 999999, TRUE)`);
       const [{ n: after }] = (await conn.query(`SELECT count(*)::text AS n FROM ${map}`)) as [{ n: string }];
       expect(Number(after)).toBe(Number(before) + 1);
     } finally {

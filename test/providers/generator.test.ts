@@ -116,7 +116,7 @@ describe.each(both)("%s identifiers and literals", (_name, g) => {
     const assignment = (key: ReturnType<typeof b.col>) => {
       const id = b.idFor("x_id", "x", key);
       const sel = b.select({ table: b.ref("source", "patients"), alias: "p" }, { x_id: id.value }, { joins: [id.join], ids: [id.id] });
-      return g.renderStep(b.transformStep("x", b.ref("staging", "x"), "replace", [b.column("x_id", b.INT)], [sel]), ctx).statements.find((q) => q.includes("ROW_NUMBER"))!;
+      return g.renderStep(b.transformStep("x", b.ref("staging", "x"), "replace", [b.column("x_id", b.INT)], [sel]), ctx).statements.find((q) => q.includes("_keys") && q.includes("SELECT DISTINCT"))!;
     };
     const bare = b.col("p", "id");
     // The compiler's key shape: coalesce(length || ':' || value, '~'), parts joined by '|'.

@@ -32,13 +32,14 @@ export async function prepareSchemas(conn: Connection, schemas: readonly string[
 }
 
 /**
- * Creates the id map before any step runs when one of `steps` assigns ids: two steps creating it at the same moment
+ * Creates (or migrates) the id map before any step runs when one of `steps` assigns or reads ids: two steps creating it at the same moment
  * on a fresh PostgreSQL database fail on a unique violation of pg_type (the same race as schemas). A failure is
  * returned as a warning: the steps create it themselves.
  */
 export async function prepareIdMap(conn: Connection, generator: SqlGenerator, steps: CompiledWorkflowPlan["steps"], ctx: RenderContext): Promise<string[]> {
-  const assigns = steps.some((s) => s.body.kind === "transform" && s.body.selects.some((sel) => sel.ids.some((i) => i.assign)));
-  if (!assigns || !generator.renderIdMapSetup) return [];
+  // Readers too: a map made by an earlier omopetl gains its `live` column here, which readers' joins test.
+  const usesIds = steps.some((s) => s.body.kind === "transform" && s.body.selects.some((sel) => sel.ids.length > 0));
+  if (!usesIds || !generator.renderIdMapSetup) return [];
   try {
     await conn.execute(generator.renderIdMapSetup(ctx));
     return [];

@@ -16,6 +16,7 @@ import type { ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } 
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
+import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
 import { renderKeyCheck } from "./key-check.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
@@ -23,7 +24,7 @@ import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js
 import { indent, list, sqlComment } from "./sql-text.js";
 
 /** Column names of the surrogate-id map table (plan.idMap). */
-export const ID_MAP_COLUMNS = { domain: "domain", sourceKey: "source_key", id: "id" } as const;
+export const ID_MAP_COLUMNS = { domain: "domain", sourceKey: "source_key", id: "id", live: ID_LIVE_COLUMN } as const;
 
 /** Alias of the target table in MERGE/DELETE statements; the plan's `slice` expressions use it. */
 const TARGET_ALIAS = "t";
@@ -577,7 +578,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       case "load":
         return this.renderLoad(body, ctx);
       case "transform":
-        return this.renderTransform(body, ctx);
+        return this.renderTransform(body, ctx, step.name);
       case "sql":
         return this.renderSqlStep(body, ctx);
       case "ddl":
@@ -771,6 +772,8 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         { name: ID_MAP_COLUMNS.domain, type: { kind: "varchar" }, required: true },
         { name: ID_MAP_COLUMNS.sourceKey, type: { kind: "varchar" }, required: true },
         { name: ID_MAP_COLUMNS.id, type: { kind: "integer" }, required: true },
+        // Whether an assigner of the domain still produces the key (see id-liveness.ts); readers join live keys only.
+        { name: ID_MAP_COLUMNS.live, type: { kind: "boolean" }, required: true },
       ],
       primaryKey: [ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey],
       foreignKeys: [],
@@ -786,8 +789,17 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return `CREATE TABLE IF NOT EXISTS ${this.table(def, ctx)} (\n${indent(elements.join(",\n"))}\n)`;
   }
 
+  /** The key table of id liveness (see id-liveness.ts), created with the map. */
+  protected createIdKeysTable(ctx: RenderContext): string {
+    return this.createTableSql(idKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "inline");
+  }
+
+  /**
+   * Run once before the steps: the id map and its key table, and the `live` column added to a map made by an earlier
+   * omopetl (not in the steps: on PostgreSQL the ALTER locks the map against readers even when the column exists).
+   */
   renderIdMapSetup(ctx: RenderContext): string {
-    return this.createIdMapTable(ctx);
+    return [this.createIdMapTable(ctx), renderIdMapMigration(this, ctx), this.createIdKeysTable(ctx)].join(";\n");
   }
 
   /** Statements serialising id assignment between concurrent steps (none where the engine aborts conflicts). */
@@ -804,15 +816,32 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   }
 
   /**
-   * Assigns ids to the keys of `id` not yet in the map: new keys get MAX(id)+1, +2, ... in byte order of the key,
-   * so the assignment is deterministic and identical on every engine. Enumerates the select's rows without the id
-   * map joins of ids it assigns (those ids do not exist yet).
+   * The id assignment of a step: per domain it assigns, the keys it recorded last time are forgotten; per select and
+   * id, the keys the select enumerates are recorded as this step's ({@link renderKeyEnumeration}) and those not yet
+   * in the map get ids; last, per domain, the map's `live` flags are settled (see id-liveness.ts).
+   */
+  protected renderIdAssignments(assigning: readonly { s: Select; id: IdKey }[], step: string, ctx: RenderContext): string[] {
+    const domains = [...new Set(assigning.map((a) => a.id.domain))];
+    const statements = domains.map((d) => idLiveness.forget(this, d, step, ctx));
+    const recorded = new Set<string>();
+    for (const { s, id } of assigning) {
+      statements.push(idLiveness.record(this, id.domain, step, this.renderKeyEnumeration(s, id, ctx), neverNull(id.key), !recorded.has(id.domain), ctx));
+      recorded.add(id.domain);
+      statements.push(this.renderIdAssignment(id.domain, step, ctx));
+    }
+    for (const d of domains) statements.push(...idLiveness.settle(this, d, ctx));
+    return statements;
+  }
+
+  /**
+   * `SELECT DISTINCT <key> AS k FROM ...`: the keys of `id` a select reads, without the id map joins of ids it
+   * assigns (those ids do not exist yet).
    *
    * Only FROM/JOINs/WHERE are applied: keys of rows that HAVING or `qualify` later remove still get ids, which then
    * go unused. That is deliberate: a key's id depends only on the rows the select reads, never on window results,
    * so ids stay stable when qualify's outcome for a row changes between runs (and the map stays append-only).
    */
-  protected renderIdAssignment(select: Select, id: IdKey, ctx: RenderContext): string {
+  protected renderKeyEnumeration(select: Select, id: IdKey, ctx: RenderContext): string {
     const assigned = new Set(select.ids.filter((i) => i.assign).map((i) => i.alias));
     const joins = select.joins.filter((j) => !(j.role === "id_map" && assigned.has(j.alias)));
     const used = new Set<string>();
@@ -828,34 +857,36 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       }
     }
     const keyJoins = this.joinsNeededForKey(select, id, joins);
+    return ["SELECT DISTINCT", indent(`${this.keyText(id.key)} AS ${this.ident("k")}`), ...this.fromClause(select, keyJoins, ctx)].join("\n");
+  }
+
+  /**
+   * Assigns ids to the keys `step` recorded for `domain` that are not yet in the map: new keys get MAX(id)+1, +2, ...
+   * in byte order of the key, so the assignment is deterministic and identical on every engine.
+   */
+  protected renderIdAssignment(domainName: string, step: string, ctx: RenderContext): string {
     const map = this.table(ctx.idMap, ctx);
-    const domain = this.stringLiteral(id.domain);
+    const keys = this.table(idKeysTableDef(ctx), ctx);
+    const domain = this.stringLiteral(domainName);
     const m = this.ident("m");
     const n = this.ident("n");
-    const k = this.ident("k");
     const col = (alias: string, c: string): string => `${alias}.${this.ident(c)}`;
-    const enumerate = [
-      "SELECT DISTINCT",
-      indent(`${this.keyText(id.key)} AS ${k}`),
-      ...this.fromClause(select, keyJoins, ctx),
-    ].join("\n");
     return [
-      `INSERT INTO ${map} (${[ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey, ID_MAP_COLUMNS.id].map((c) => this.ident(c)).join(", ")})`,
+      `INSERT INTO ${map} (${[ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey, ID_MAP_COLUMNS.id, ID_MAP_COLUMNS.live].map((c) => this.ident(c)).join(", ")})`,
       "SELECT",
       indent(
         [
           `${domain} AS ${this.ident(ID_MAP_COLUMNS.domain)}`,
-          `${n}.${k} AS ${this.ident(ID_MAP_COLUMNS.sourceKey)}`,
-          `(SELECT COALESCE(MAX(${col(m, ID_MAP_COLUMNS.id)}), 0) FROM ${map} AS ${m} WHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain})\n  + ROW_NUMBER() OVER (ORDER BY ${this.binaryCollate(`${n}.${k}`)}) AS ${this.ident(ID_MAP_COLUMNS.id)}`,
+          `${col(n, ID_MAP_COLUMNS.sourceKey)} AS ${this.ident(ID_MAP_COLUMNS.sourceKey)}`,
+          `(SELECT COALESCE(MAX(${col(m, ID_MAP_COLUMNS.id)}), 0) FROM ${map} AS ${m} WHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain})\n  + ROW_NUMBER() OVER (ORDER BY ${this.binaryCollate(col(n, ID_MAP_COLUMNS.sourceKey))}) AS ${this.ident(ID_MAP_COLUMNS.id)}`,
+          `TRUE AS ${this.ident(ID_MAP_COLUMNS.live)}`,
         ].join(",\n"),
       ),
-      `FROM (\n${indent(enumerate)}\n) AS ${n}`,
-      // Engines push this filter into the enumeration and evaluate the key a second time there (measured on DuckDB:
-      // a third of the statement for md5 keys), so it is left out when the key cannot be NULL: the compiler's
-      // length-prefixed keys never are.
-      ...(neverNull(id.key) ? [`WHERE NOT EXISTS (`] : [`WHERE ${n}.${k} IS NOT NULL`, `  AND NOT EXISTS (`]),
+      `FROM ${keys} AS ${n}`,
+      `WHERE ${col(n, ID_MAP_COLUMNS.domain)} = ${domain} AND ${col(n, "step")} = ${this.stringLiteral(step)}`,
+      "  AND NOT EXISTS (",
       indent(
-        `SELECT 1 FROM ${map} AS ${m}\nWHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain} AND ${col(m, ID_MAP_COLUMNS.sourceKey)} = ${n}.${k}`,
+        `SELECT 1 FROM ${map} AS ${m}\nWHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain} AND ${col(m, ID_MAP_COLUMNS.sourceKey)} = ${col(n, ID_MAP_COLUMNS.sourceKey)}`,
         4,
       ),
       "  )",
@@ -890,7 +921,14 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   /** FROM, JOINs, WHERE of a select (GROUP BY/HAVING are added by {@link renderSelect}). */
   protected fromClause(select: Select, joins: Select["joins"], ctx: RenderContext): string[] {
     const lines = [`FROM ${this.table(select.from.table, ctx)} AS ${this.ident(select.from.alias)}`];
-    for (const j of joins) {
+    // Ids read from another step's domain: only keys its assigners still produce (see id-liveness.ts), as in a
+    // fresh run; a key gone from the source must not lend its old id to a join.
+    const readOnly = new Set(select.ids.filter((i) => !i.assign).map((i) => i.alias));
+    for (const jj of joins) {
+      const j: typeof jj =
+        jj.role === "id_map" && readOnly.has(jj.alias)
+          ? { ...jj, on: { k: "bin", op: "and", left: jj.on, right: { k: "col", table: jj.alias, column: ID_MAP_COLUMNS.live, type: "boolean" }, type: "boolean" } }
+          : jj;
       const kind = j.type === "left" ? "LEFT JOIN" : "INNER JOIN";
       if (j.nested?.length) {
         lines.push(`${kind} (`, `  ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
@@ -965,7 +1003,8 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return `SELECT count(*) AS n FROM ${this.table(table, ctx)}`;
   }
 
-  protected renderTransform(body: TransformBody, ctx: RenderContext): RenderedStep {
+  /** `step`: the step's name, which owns the keys it records for id liveness. */
+  protected renderTransform(body: TransformBody, ctx: RenderContext, step: string): RenderedStep {
     const statements: string[] = [];
     const def = findTableDef(ctx, body.target);
     if (body.mode !== "rebuild" && !def?.cdm) {
@@ -977,8 +1016,9 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     if (assigning.length > 0) {
       statements.push(...this.createSchemas([ctx.idMap], ctx));
       statements.push(this.createIdMapTable(ctx));
+      statements.push(this.createIdKeysTable(ctx));
       statements.push(...this.lockIdMap(ctx));
-      for (const { s, id } of assigning) statements.push(this.renderIdAssignment(s, id, ctx));
+      statements.push(...this.renderIdAssignments(assigning, step, ctx));
     }
     statements.push(...renderVocabularyChecks(this, body, ctx));
     const target = this.table(body.target, ctx);

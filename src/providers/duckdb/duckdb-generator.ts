@@ -3,6 +3,7 @@ import type { LoadBody, TableDef } from "../../core/model/plan.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
+import { idKeysTableDef } from "../base/id-liveness.js";
 import { LOAD_KEY_FIX } from "../base/key-check.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { indent, sqlComment } from "../base/sql-text.js";
@@ -100,6 +101,11 @@ export class DuckDbGenerator extends BaseSqlGenerator {
   protected override createIdMapTable(ctx: RenderContext): string {
     const def = this.idMapTableDef(ctx);
     return `CREATE TABLE IF NOT EXISTS ${this.table(def, ctx)} (\n${indent(this.tableElements(def, "none").join(",\n"))}\n)`;
+  }
+
+  /** The id liveness key table without its primary key, for the same reason as the map (inserts check NOT EXISTS). */
+  protected override createIdKeysTable(ctx: RenderContext): string {
+    return this.createTableSql(idKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "none");
   }
 
   /**
