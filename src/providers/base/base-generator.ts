@@ -299,10 +299,28 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       case "or":
         return `${left} OR ${right}`;
       case "/":
-        return this.renderDivision(e, left, right);
+        return this.renderDivision(e, left, this.divisor(e.right, right));
+      case "%":
+        return `${left} % ${this.divisor(e.right, right)}`;
       default:
         return `${left} ${e.op} ${right}`;
     }
+  }
+
+  /**
+   * The divisor of `/`, `%` and mod(): as is where the engine fails on a zero divisor (PostgreSQL), else guarded so
+   * that it does — a NULL quotient for x / 0 would be a quietly wrong value (docs/semantics.md).
+   */
+  protected divisor(node: Expr, sql: string): string {
+    if (this.zeroDivisorFails || !["integer", "bigint", "float"].includes(node.type)) return sql;
+    if (node.k === "lit" && typeof node.value === "number" && node.value !== 0) return sql;
+    const type = this.castTypeName({ kind: node.type as "integer" | "bigint" | "float" });
+    return `(CASE WHEN ${sql} = 0 THEN ${this.failValue(this.stringLiteral("division by zero"), type)} ELSE ${sql} END)`;
+  }
+
+  /** Whether the engine's `/` and `%` fail on a zero divisor; when false, {@link divisor} guards it. */
+  protected get zeroDivisorFails(): boolean {
+    return true;
   }
 
   /**
@@ -362,7 +380,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         return this.castToNodeType(this.call(name, args()), e);
       case "mod":
         this.arity(e, 2);
-        return `(${this.wrap(e.args[0]!, Prec.Multiplicative)} % ${this.wrap(e.args[1]!, Prec.Multiplicative + 1)})`;
+        return `(${this.wrap(e.args[0]!, Prec.Multiplicative)} % ${this.divisor(e.args[1]!, this.wrap(e.args[1]!, Prec.Multiplicative + 1))})`;
       case "date_add":
         this.arity(e, 3);
         return this.renderDateAdd(e.args[0]!, e.args[1]!, this.unitArg(e, 2, ADD_UNITS), e.type);

@@ -23,6 +23,7 @@ import {
   WEIGHTS,
   weightsStep,
 } from "./sample-workload.js";
+import { defineSemanticsTests } from "./semantics-suite.js";
 import type { ConformanceDescribe, ConformanceExpect, ConformanceIt } from "./test-api.js";
 
 /** What {@link defineConformanceSuite} needs. */
@@ -463,6 +464,10 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
         const tooLong = `${name("a")}x`;
         await expectCode(() => provider.generator.renderStep(copy(tooLong), h.context([...ctx.tables, target(tooLong)])), "INVALID_IDENTIFIER");
       });
+    });
+
+    describe("semantics (docs/semantics.md): each case's value computed on the engine", () => {
+      defineSemanticsTests(it, expect);
     });
 
     describe("capabilities", () => {

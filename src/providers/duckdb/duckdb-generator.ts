@@ -71,6 +71,11 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     return `${left} / ${right}`;
   }
 
+  /** DuckDB returns NULL for x / 0 and x % 0, where PostgreSQL fails: the base generator guards the divisor. */
+  protected override get zeroDivisorFails(): boolean {
+    return false;
+  }
+
   protected override intDivide(a: string, b: string): string {
     return `${a} // ${b}`;
   }
