@@ -28,7 +28,11 @@ describe.each(Object.keys(VOCAB_DIRS) as VocabFormat[])("synthea-cdm54 with the 
 
   it("detects the vocabulary files' format: tab, unquoted, yyyymmdd (Athena) or comma, quoted, ISO", async () => {
     const plan = (await compileSynthea(vocab)).plan!;
-    const loads = plan.steps.filter((s) => s.body.kind === "load" && s.body.target.schema === "vocab");
+    const vocabLoads = plan.steps.filter((s) => s.body.kind === "load" && s.body.target.schema === "vocab");
+    // source_to_concept_map holds the workflow's own mappings (Synthea's unit spellings), shipped with it.
+    const stcm = vocabLoads.filter((s) => s.body.kind === "load" && s.body.target.name === "source_to_concept_map");
+    expect(stcm.map((s) => (s.body.kind === "load" ? s.body.files.map((f) => f.replace(/^.*\/resources\//, "resources/")) : []))).toEqual([["resources/maps/synthea_units.csv"]]);
+    const loads = vocabLoads.filter((s) => !stcm.includes(s));
     expect(loads.map((s) => (s.body.kind === "load" ? s.body.target.name : "")).sort()).toEqual(VOCAB_TABLES);
     for (const s of loads) {
       if (s.body.kind !== "load") continue;

@@ -90,6 +90,28 @@ describe("synthea-cdm54 on DuckDB", () => {
     }
   });
 
+  it("maps Synthea's unit spellings to UCUM concepts through the source_to_concept_map the workflow ships", async () => {
+    const n = (sql: string) => count(conn, sql);
+    // Each spelling is not a UCUM concept code, so only resources/maps/synthea_units.csv can map it.
+    for (const [unit, concept] of [["kU/L", 8810], ["U/L", 8645], ["{score}", 44777566], ["/a", 44777560]] as const) {
+      const rows = await n(`SELECT count(*) AS n FROM ${q("source", "observations")} WHERE units = '${unit}'`);
+      expect(rows, unit).toBeGreaterThan(0);
+      let written = 0;
+      for (const t of ["measurement", "observation"]) {
+        expect(await n(`SELECT count(*) AS n FROM ${q("cdm", t)} WHERE unit_source_value = '${unit}' AND unit_concept_id <> ${concept}`), `${t} ${unit}`).toBe(0);
+        written += await n(`SELECT count(*) AS n FROM ${q("cdm", t)} WHERE unit_source_value = '${unit}'`);
+      }
+      expect(written, unit).toBe(rows);
+    }
+    // Spellings that are UCUM codes still map through CONCEPT ('Maps to'); {#} has no UCUM concept in this vocabulary.
+    expect(await n(`SELECT count(*) AS n FROM ${q("cdm", "measurement")} WHERE unit_source_value = 'mg/dL' AND unit_concept_id <> 8840`)).toBe(0);
+    expect(await n(`SELECT count(*) AS n FROM ${q("cdm", "measurement")} WHERE unit_source_value = 'mg/dL'`)).toBeGreaterThan(0);
+    const unmappedUnits = await conn.query(
+      `SELECT DISTINCT unit_source_value AS u FROM (SELECT unit_source_value, unit_concept_id FROM ${q("cdm", "measurement")} UNION ALL SELECT unit_source_value, unit_concept_id FROM ${q("cdm", "observation")}) AS x WHERE unit_concept_id = 0 ORDER BY 1`,
+    );
+    expect(unmappedUnits).toEqual([{ u: "{#}" }]);
+  });
+
   it("reports per step the rows read, the rows written, and why the others were not written", async () => {
     const step = (name: string) => run.steps.find((s) => s.name === name)!;
     const events = await countRows(conn, q("staging", "clinical_events"));

@@ -25,7 +25,8 @@ const KEYS: Readonly<Record<string, string>> = {
   visit_occurrence: "visit_occurrence_id, person_id, visit_source_value, visit_concept_id, preceding_visit_occurrence_id",
   visit_detail: "visit_detail_id, visit_occurrence_id, visit_detail_source_value",
   condition_occurrence: "condition_occurrence_id, person_id, visit_occurrence_id, condition_concept_id, condition_source_value",
-  measurement: "measurement_id, person_id, visit_detail_id, measurement_concept_id, measurement_source_value",
+  measurement: "measurement_id, person_id, visit_detail_id, measurement_concept_id, measurement_source_value, unit_concept_id, unit_source_value",
+  observation: "observation_id, person_id, observation_concept_id, observation_source_value, unit_concept_id, unit_source_value",
   cost: "cost_id, cost_event_id, cost_domain_id",
   condition_era: "condition_era_id, person_id, condition_concept_id, condition_occurrence_count",
 };
