@@ -129,7 +129,9 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
         ctx.diagnostics.push(columnTypeMismatch(y.locate(m.path), c.name, `${target.schema}.${target.name}`, m.expr.type, castTypeLabel(c.type), ok.hint));
         continue;
       }
-      out.push({ name: c.name, expr: ok.cast || overflows(m.expr, c.type) ? cast(m.expr, c.type) : m.expr });
+      // Never a cast to varchar(n): an explicit cast truncates silently on every engine, and a value too long for
+      // its column must fail the step instead (every provider enforces the length on write, as PostgreSQL does).
+      out.push({ name: c.name, expr: ok.cast ? cast(m.expr, c.type.kind === "varchar" ? { kind: "varchar" } : c.type) : m.expr });
       if (cdm && c.name.endsWith("_concept_id") && !looksLikeConcept(m.expr)) {
         ctx.diagnostics.push(conceptColumnNotConcept(y.locate(m.path), c.name));
       }
@@ -177,18 +179,6 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
       filters: [...new Set(analyzed.flatMap((a) => a.filters))],
     },
   };
-}
-
-/**
- * Text written to a varchar(n) column is cast to varchar(n), which truncates on every engine (PostgreSQL would
- * otherwise fail the whole step on one long source value; DuckDB would store it whole). Literals that fit, and
- * expressions already cast to that length, are left alone.
- */
-function overflows(e: Expr, to: CastType): boolean {
-  if (to.kind !== "varchar" || to.length === undefined || e.type !== "string") return false;
-  if (e.k === "lit") return typeof e.value === "string" && [...e.value].length > to.length;
-  if (e.k === "cast" && e.to.kind === "varchar" && e.to.length !== undefined && e.to.length <= to.length) return false;
-  return true;
 }
 
 /**

@@ -18,6 +18,7 @@ import { findTableDef, neverNull, objectName, referencedAliases, requireTableDef
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
 import { renderKeyCheck } from "./key-check.js";
+import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
@@ -619,8 +620,8 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     }
     switch (col.type.kind) {
       case "varchar":
-        // No cast: a value longer than varchar(n) fails on insert instead of being truncated by an explicit CAST.
-        return v;
+        // No cast: a value longer than varchar(n) fails instead of being truncated by an explicit CAST.
+        return col.type.length === undefined ? v : this.varcharLength(v, col.type.length);
       case "date":
         v = `NULLIF(${v}, '')`;
         if (format.dateFormat) return this.renderParseDate(v, format.dateFormat);
@@ -969,9 +970,19 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     const e: Expr = found?.expr ?? { k: "lit", value: null, type: "null" };
     const want: ValueType = col.type.kind === "varchar" ? "string" : col.type.kind;
     const sql = this.expr(e);
-    if (e.type === want) return sql;
-    const to: CastType = col.type.kind === "varchar" ? { kind: "varchar" } : col.type;
-    return `CAST(${sql} AS ${this.castTypeName(to)})`;
+    const typed = e.type === want ? sql : `CAST(${sql} AS ${this.castTypeName(col.type.kind === "varchar" ? { kind: "varchar" } : col.type)})`;
+    if (col.type.kind === "varchar" && col.type.length !== undefined && !fitsVarchar(e, col.type.length)) return this.varcharLength(typed, col.type.length);
+    return typed;
+  }
+
+  /**
+   * A value written to a varchar(`length`) column (a transform's output, a load's value). Default: checked as
+   * PostgreSQL checks it on insert, failing with its message ({@link renderVarcharLength}); a dialect whose engine
+   * enforces the length itself returns `value` unchanged.
+   */
+  protected varcharLength(value: string, length: number): string {
+    const varchar = this.castTypeName({ kind: "varchar" });
+    return renderVarcharLength(value, length, (msg) => `CAST(${this.failValue(msg, "INTEGER")} AS ${varchar})`, (s) => this.stringLiteral(s));
   }
 
   /** A select producing `columns` (in order, named as the target's columns). */

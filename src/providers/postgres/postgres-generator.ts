@@ -204,6 +204,11 @@ export class PostgresGenerator extends BaseSqlGenerator {
     return out;
   }
 
+  /** PostgreSQL enforces varchar(n) on insert itself, with the message the other engines copy. */
+  protected override varcharLength(value: string, _length: number): string {
+    return value;
+  }
+
   protected override lockIdMap(ctx: RenderContext): string[] {
     // Ids are MAX(id)+n: two steps assigning at once would compute the same ids. This lock serialises assigners
     // (it conflicts with itself and with writers) but not readers; it is held to the end of the step's transaction.
