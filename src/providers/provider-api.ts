@@ -257,3 +257,14 @@ export async function executeRenderedStep(conn: Connection, stepName: string, re
 export { BaseSqlGenerator, ID_MAP_COLUMNS } from "./base/base-generator.js";
 /** The header check of loads (LOAD_HEADER_MISMATCH), for providers that render their own loads. */
 export { checksHeader, headerMismatchSelect } from "./base/load-header-check.js";
+/**
+ * Helpers a provider's generator needs, exported so a third-party dialect does not re-implement them: file URIs and
+ * glob patterns of loads, strftime formats (the plan's date formats) split into directives, the table definitions of a
+ * render context, and SQL text layout. The built-in providers themselves are `omopetl/provider/duckdb` and
+ * `omopetl/provider/postgres` (their generator classes can be extended; kept out of this entry so importing the API
+ * does not load a database driver).
+ */
+export { uriScheme, localPath, hasGlob, splitDirectory, globToRegex } from "./base/file-patterns.js";
+export { tokenizeStrftime, toPostgresTemplate, PG_STRFTIME_DIRECTIVES, type StrftimeToken } from "./base/strftime.js";
+export { findTableDef, requireTableDefs, tableDefOrColumns, objectName } from "./base/plan-helpers.js";
+export { indent, sqlComment } from "./base/sql-text.js";

@@ -69,11 +69,17 @@ describe("a third-party provider installed in a project", () => {
       "const conformance = await import('omopetl/provider/conformance');",
       "const example = await import('omopetl-provider-example');",
       "console.log(JSON.stringify({ base: typeof api.BaseSqlGenerator, version: api.PROVIDER_API_VERSION, suite: typeof conformance.defineConformanceSuite,",
-      "  extendsBase: example.provider.generator instanceof api.BaseSqlGenerator, dialect: example.default.dialect }));",
+      "  extendsBase: example.provider.generator instanceof api.BaseSqlGenerator, dialect: example.default.dialect,",
+      "  helpers: ['uriScheme', 'localPath', 'hasGlob', 'splitDirectory', 'globToRegex', 'tokenizeStrftime', 'toPostgresTemplate', 'findTableDef', 'indent', 'sqlComment'].filter((h) => typeof api[h] !== 'function') }));",
+      "const duck = await import('omopetl/provider/duckdb');",
+      "const pg = await import('omopetl/provider/postgres');",
+      "console.log(JSON.stringify({ duck: duck.duckdbProvider.name, pg: pg.postgresProvider.name, extend: new (class extends duck.DuckDbGenerator {})() instanceof api.BaseSqlGenerator }));",
     ].join("\n");
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: project, encoding: "utf8" });
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual({ base: "function", version: 1, suite: "function", extendsBase: true, dialect: "example" });
+    const [entries, builtins] = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown);
+    expect(entries).toEqual({ base: "function", version: 1, suite: "function", extendsBase: true, dialect: "example", helpers: [] });
+    expect(builtins).toEqual({ duck: "duckdb", pg: "postgres", extend: true });
   });
 
   it("compile --dialect example writes the example dialect's SQL, which runs on DuckDB, idempotently", async () => {
