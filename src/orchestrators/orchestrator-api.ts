@@ -8,6 +8,9 @@
  * lines or JSON.
  */
 import type { CompiledWorkflowPlan, PlanStep } from "../core/model/plan.js";
+import type { LookupCoverageReport } from "./lookup-coverage.js";
+
+export type { LookupCoverageReport } from "./lookup-coverage.js";
 import { renderContextFromPlan, type Provider, type RenderContext, type TargetConfig } from "../providers/provider-api.js";
 
 /** Bumped on any incompatible change of this file; third-party orchestrators declare the version they implement. */
@@ -109,6 +112,8 @@ export interface StepMetrics {
   durationMs?: number;
   rows: StepRows;
   error?: string;
+  /** Transforms with lookups: each lookup's mapping coverage in this run (lookup-coverage.ts). */
+  coverage?: LookupCoverageReport[];
   /** For skipped steps: the failed step they depend on. */
   skippedBecause?: string;
   /** For reused steps: the run that did them. */
@@ -179,7 +184,7 @@ export type RunEvent =
       error: string;
       delayMs: number;
     }
-  | { type: "step-success"; time: string; runId: string; step: string; attempts: number; durationMs: number; rows: StepRows }
+  | { type: "step-success"; time: string; runId: string; step: string; attempts: number; durationMs: number; rows: StepRows; /** Each lookup's mapping coverage (transforms with lookups). */ coverage?: LookupCoverageReport[] }
   | { type: "step-failure"; time: string; runId: string; step: string; /** The step's DML file, relative to the workflow file, so a failure names where to look. */ file: string; attempts: number; maxAttempts: number; durationMs: number; error: string; transient: boolean }
   | { type: "step-skip"; time: string; runId: string; step: string; dependency: string }
   | { type: "step-reuse"; time: string; runId: string; step: string; fromRun: string }

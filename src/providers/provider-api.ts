@@ -6,7 +6,7 @@
  * any I/O, and a {@link Connection} executes them. Orchestrators run a step with {@link executeRenderedStep}
  * without knowing the dialect: whether the statements need one transaction is part of what the generator returns.
  */
-import type { CompiledWorkflowPlan, DdlBody, PlanStep, TableDef, TableRef } from "../core/model/plan.js";
+import type { CompiledWorkflowPlan, DdlBody, PlanStep, TableDef, TableRef, TransformBody } from "../core/model/plan.js";
 import { SqlExecutionError } from "./provider-errors.js";
 import type { TargetOptionIssue } from "./target-options.js";
 
@@ -115,6 +115,19 @@ export interface SqlGenerator {
    * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.
    */
   renderIdMapSetup?(ctx: RenderContext): string;
+  /**
+   * Optional: the mapping coverage queries of a transform's lookups (one per lookup of each select), which
+   * orchestrators run after the step to report mapped and unmapped codes. Each returns rows
+   * `(code, n, targets)`: per distinct code, the rows read and how many standard concepts it mapped to (0: unmapped).
+   */
+  renderLookupCoverage?(body: TransformBody, ctx: RenderContext): LookupCoverageQuery[];
+}
+
+/** A coverage query of one lookup: `select` is the index of the select in the transform (0 unless a union). */
+export interface LookupCoverageQuery {
+  select: number;
+  lookup: string;
+  sql: string;
 }
 
 /** One result of {@link Connection.execute}. */

@@ -110,6 +110,24 @@ describe("synthea-cdm54 on DuckDB", () => {
       `SELECT DISTINCT unit_source_value AS u FROM (SELECT unit_source_value, unit_concept_id FROM ${q("cdm", "measurement")} UNION ALL SELECT unit_source_value, unit_concept_id FROM ${q("cdm", "observation")}) AS x WHERE unit_concept_id = 0 ORDER BY 1`,
     );
     expect(unmappedUnits).toEqual([{ u: "{#}" }]);
+    // The run's coverage report of that lookup says the same, with counts a direct count confirms.
+    const coverage = run.steps.find((s) => s.name === "clinical_events")!.coverage!;
+    const obs = q("source", "observations");
+    expect(coverage).toEqual([
+      {
+        lookup: "ucum",
+        select: 3, // the observations branch of the union
+        codes: await n(`SELECT count(DISTINCT units) AS n FROM ${obs} WHERE units <> 'null'`),
+        codesMapped: await n(`SELECT count(DISTINCT units) AS n FROM ${obs} WHERE units NOT IN ('null', '{#}')`),
+        codesUnmapped: 1,
+        rows: await n(`SELECT count(*) AS n FROM ${obs} WHERE units <> 'null'`),
+        rowsMapped: await n(`SELECT count(*) AS n FROM ${obs} WHERE units NOT IN ('null', '{#}')`),
+        rowsUnmapped: await n(`SELECT count(*) AS n FROM ${obs} WHERE units = '{#}'`),
+        rowsWithoutCode: await n(`SELECT count(*) AS n FROM ${obs} WHERE units IS NULL OR units = 'null'`),
+        topUnmapped: [{ code: "{#}", rows: await n(`SELECT count(*) AS n FROM ${obs} WHERE units = '{#}'`) }],
+      },
+    ]);
+    expect(coverage[0]!.rowsUnmapped).toBe(20);
   });
 
   it("reports per step the rows read, the rows written, and why the others were not written", async () => {

@@ -1,4 +1,5 @@
 import { boundMessage } from "../../core/diagnostics/safe-text.js";
+import { coverageLines } from "./coverage-format.js";
 import type { RunEvent, RunResult, StepRows } from "../../orchestrators/orchestrator-api.js";
 
 /** ANSI styling, or none. */
@@ -64,7 +65,7 @@ export function eventLines(e: RunEvent, style: Style, options: { resumeCommand?:
     case "step-success": {
       const rows = formatRows(e.rows);
       const attempts = e.attempts > 1 ? `  ${style.dim(`(attempt ${e.attempts})`)}` : "";
-      return [`${style.green("✔")} ${e.step}${rows ? `  ${rows}` : ""}  ${style.dim(formatDuration(e.durationMs))}${attempts}`];
+      return [`${style.green("✔")} ${e.step}${rows ? `  ${rows}` : ""}  ${style.dim(formatDuration(e.durationMs))}${attempts}`, ...coverageLines(e.coverage, style)];
     }
     case "step-failure": {
       const { first, rest } = splitMessage(e.error);

@@ -2,7 +2,7 @@ import type { CastType, Expr } from "../expr/ast.js";
 import { containsAggregate, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
 import { isAggregateName } from "../expr/functions.js";
 import type { SelectDml } from "../model/dml-schema.js";
-import type { ColumnDef, IdKey, Join, Select, TableRef, TransformBody } from "../model/plan.js";
+import type { ColumnDef, IdKey, Join, LookupCoverage, Select, TableRef, TransformBody } from "../model/plan.js";
 import { closest, didYouMean } from "../diagnostics/did-you-mean.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import { analyzeAt, scopeTableFor, type AnalysisContext } from "./analysis-context.js";
@@ -354,6 +354,15 @@ function analyzeSelect(
     const w = analyzeAt(ctx, y, [...path, "where"], s.where, fullScope, { expected: "boolean" });
     if (w) where = expandLookups(w);
   }
+  // Coverage is measured over the select's rows before the lookup filters: a domain step sees all of its source's codes.
+  const coverage: LookupCoverage[] = [];
+  for (const [name, e] of expanded) {
+    const fromWhere = new Set<string>();
+    if (where) walkExpr(where, (n) => { if (n.k === "col") fromWhere.add(n.table); });
+    const names = [...expanded.keys()].filter((other) => other === name || [...fromWhere].some((a) => a.startsWith(`${other}__`)));
+    const joinAliases = names.flatMap((other) => expanded.get(other)!.joins.map((j) => j.alias));
+    coverage.push({ name, code: e.code, mapped: e.standardId, joins: joinAliases, ...(where ? { where } : {}) });
+  }
   if (lookupFilters.length) where = where ? and(where, ...lookupFilters) : and(...lookupFilters);
 
   const groupBy: Expr[] = [];
@@ -442,6 +451,7 @@ function analyzeSelect(
       ...(having ? { having } : {}),
       ...(qualify ? { qualify } : {}),
       ids,
+      ...(coverage.length ? { lookups: coverage } : {}),
       columns: [],
     },
   };

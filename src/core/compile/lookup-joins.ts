@@ -17,6 +17,8 @@ export const DEFAULT_VIA: readonly LookupVia[] = ["maps_to"];
 
 /** A lookup expanded into plan joins, and the expressions its columns stand for. */
 export interface ExpandedLookup {
+  /** The code looked up (string-typed). */
+  code: Expr;
   joins: Join[];
   /** The standard concept id, NULL when no `via` source mapped the code. */
   standardId: Expr;
@@ -114,6 +116,7 @@ export function expandLookup(name: string, code: Expr, vocabularyIds: string[], 
     stdAliases.length === 1 ? col(stdAliases[0]!, column, type) : fn("coalesce", stdAliases.map((s) => col(s, column, type)), type);
   const srcId = col(a.src, "concept_id", "integer");
   return {
+    code,
     joins,
     standardId: first("concept_id", "integer"),
     standard: first,

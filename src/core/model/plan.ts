@@ -123,6 +123,24 @@ export const IdKeySchema = z.object({
 });
 export type IdKey = z.infer<typeof IdKeySchema>;
 
+/**
+ * A lookup of a select, for its mapping coverage report (run after the step): over the select's FROM, its user joins,
+ * the joins named in `joins` and `where`, how many rows and distinct codes `mapped` is not NULL for.
+ */
+export const LookupCoverageSchema = z.object({
+  /** The lookup's name in the DML. */
+  name: z.string(),
+  /** The code looked up (string-typed). */
+  code: ExprSchema,
+  /** The standard concept id the lookup found; NULL when unmapped. */
+  mapped: ExprSchema,
+  /** Aliases of the lookup joins to apply: this lookup's, and those of lookups `where` reads. */
+  joins: z.array(z.string()),
+  /** The select's own where (without lookup domain filters). */
+  where: ExprSchema.optional(),
+});
+export type LookupCoverage = z.infer<typeof LookupCoverageSchema>;
+
 export const SelectSchema = z.object({
   distinct: z.boolean(),
   from: z.object({ table: TableRefSchema, alias: z.string() }),
@@ -136,6 +154,8 @@ export const SelectSchema = z.object({
    */
   qualify: ExprSchema.optional(),
   ids: z.array(IdKeySchema),
+  /** The select's lookups, in DML order, for the mapping coverage report; absent when it has none. */
+  lookups: z.array(LookupCoverageSchema).optional(),
   /** Output columns in the order of the transform's `columns`; an unmapped nullable column is a NULL literal. */
   columns: z.array(z.object({ name: z.string(), expr: ExprSchema })),
 });

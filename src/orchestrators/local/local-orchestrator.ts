@@ -1,5 +1,6 @@
 import type { CompiledWorkflowPlan, PlanStep } from "../../core/model/plan.js";
 import type { Connection } from "../../providers/provider-api.js";
+import { ensureCoverageTable } from "../ledger/coverage-ledger.js";
 import { RunLedger } from "../ledger/run-ledger.js";
 import { totalsOf } from "../metrics.js";
 import {
@@ -249,6 +250,8 @@ interface RunState {
 /** Records the run, schedules its steps and returns how it ended. */
 async function runSteps(s: RunState): Promise<RunStatus> {
   await s.ledger.ensure();
+  // The lookups' coverage reports have their own ledger table, created only for runs that have lookups.
+  if (s.toRun.some((st) => st.body.kind === "transform" && st.body.selects.some((sel) => sel.lookups?.length))) await ensureCoverageTable(s.conn, s.ledger.schema);
   await s.ledger.startRun({
     runId: s.runId,
     workflow: s.plan.name,

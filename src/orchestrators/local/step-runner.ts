@@ -2,7 +2,10 @@ import pRetry from "p-retry";
 import { OmopetlError } from "../../core/diagnostics/diagnostic.js";
 import type { PlanStep } from "../../core/model/plan.js";
 import { executeRenderedStep, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution } from "../../providers/provider-api.js";
+import { recordCoverage } from "../ledger/coverage-ledger.js";
 import type { RunLedger } from "../ledger/run-ledger.js";
+import type { LookupCoverageReport } from "../lookup-coverage.js";
+import { measureCoverage } from "./measure-coverage.js";
 import { stepRows } from "../metrics.js";
 import type { RetryBackoff, RunEvent, StepMetrics, StepRows } from "../orchestrator-api.js";
 import { maskSecrets } from "../redact.js";
@@ -64,7 +67,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
       ...(extra.error !== undefined ? { error: extra.error } : {}),
     });
     const time = ended.toISOString();
-    if (status === "succeeded") rc.emit({ type: "step-success", time, runId: rc.runId, step: step.name, attempts, durationMs, rows });
+    if (status === "succeeded") rc.emit({ type: "step-success", time, runId: rc.runId, step: step.name, attempts, durationMs, rows, ...(extra.coverage ? { coverage: extra.coverage } : {}) });
     else if (status === "failed") {
       rc.emit({ type: "step-failure", time, runId: rc.runId, step: step.name, file: step.file, attempts, maxAttempts, durationMs, error: extra.error ?? "", transient: extra.transient ?? false });
     } else rc.emit({ type: "step-cancel", time, runId: rc.runId, step: step.name, started: true });
@@ -76,6 +79,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
       endedAt: ended.toISOString(),
       durationMs,
       rows,
+      ...(extra.coverage ? { coverage: extra.coverage } : {}),
       ...(extra.error !== undefined ? { error: extra.error } : {}),
     };
   };
@@ -124,12 +128,21 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
         },
       },
     );
-    return await finish("succeeded", { rows: await withAccounting(step, stepRows(rendered, execution), rc) });
+    return await finish("succeeded", await afterSuccess(step, stepRows(rendered, execution), rc));
   } catch (e) {
-    if (committed) return finish("succeeded", { rows: await withAccounting(step, stepRows(rendered, committed), rc) });
+    if (committed) return finish("succeeded", await afterSuccess(step, stepRows(rendered, committed), rc));
     if (rc.signal.aborted) return finish("cancelled", { error: "interrupted" });
     return finish("failed", { error: errorMessage(e, rc.secrets), transient: isTransientError(e) });
   }
+}
+
+/** The reports of a committed step: its row accounting, and its lookups' coverage (recorded in the ledger). */
+async function afterSuccess(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<{ rows: StepRows; coverage?: LookupCoverageReport[] }> {
+  const accounted = await withAccounting(step, rows, rc);
+  const coverage = await measureCoverage(step, rc.conn, rc.generator, rc.renderContext);
+  if (!coverage) return { rows: accounted };
+  await recordCoverage(rc.conn, rc.ledger.schema, rc.runId, step.name, coverage);
+  return { rows: accounted, coverage };
 }
 
 /** One attempt: the step's statements under a stop switch armed by the timeout and the run's interrupt. */

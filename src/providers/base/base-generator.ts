@@ -12,7 +12,7 @@ import type {
   TableRef,
   TransformBody,
 } from "../../core/model/plan.js";
-import type { ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } from "../provider-api.js";
+import type { LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } from "../provider-api.js";
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
@@ -20,6 +20,7 @@ import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from
 import { renderKeyCheck } from "./key-check.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
+import { renderCoverageQueries } from "./coverage-sql.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
@@ -1030,6 +1031,11 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   /** Row count of a table, for the orchestrator's row accounting. */
   renderCount(table: TableRef, ctx: RenderContext): string {
     return `SELECT count(*) AS n FROM ${this.table(table, ctx)}`;
+  }
+
+  /** The mapping coverage queries of a transform's lookups ([coverage-sql.ts](coverage-sql.ts)). */
+  renderLookupCoverage(body: TransformBody, ctx: RenderContext): LookupCoverageQuery[] {
+    return renderCoverageQueries({ expr: (e) => this.expr(e), ident: (n) => this.ident(n), fromClause: (s, j, c) => this.fromClause(s, j, c) }, body, ctx);
   }
 
   /** `step`: the step's name, which owns the keys it records for id liveness. */

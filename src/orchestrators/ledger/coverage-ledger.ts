@@ -1,0 +1,56 @@
+import type { Connection } from "../../providers/provider-api.js";
+import type { LookupCoverageReport } from "../lookup-coverage.js";
+import { ledgerFailed } from "../orchestrator-errors.js";
+import { createTableSql, quoteIdent, sqlValue, type LedgerColumn } from "./ledger-sql.js";
+
+/** Ledger table of mapping coverage reports: one row per lookup of a step of a run. */
+export const LOOKUP_COVERAGE_TABLE = "omopetl_lookup_coverage";
+
+const COLUMNS: readonly LedgerColumn[] = [
+  { name: "run_id", type: "VARCHAR", notNull: true },
+  { name: "step_name", type: "VARCHAR", notNull: true },
+  // 1-based select (union branch) of the lookup; 1 for a transform with one select.
+  { name: "select_index", type: "INTEGER", notNull: true },
+  { name: "lookup_name", type: "VARCHAR", notNull: true },
+  { name: "codes", type: "BIGINT" },
+  { name: "codes_mapped", type: "BIGINT" },
+  { name: "rows_read", type: "BIGINT" },
+  { name: "rows_mapped", type: "BIGINT" },
+  { name: "rows_without_code", type: "BIGINT" },
+  // JSON array of {code, rows}: the most frequent unmapped codes.
+  { name: "top_unmapped", type: "VARCHAR" },
+];
+
+const tableName = (schema: string) => `${quoteIdent(schema)}.${quoteIdent(LOOKUP_COVERAGE_TABLE)}`;
+
+/**
+ * Creates the coverage table when missing. Run once before the steps (not by each step as it ends: on PostgreSQL two
+ * sessions creating one table at the same moment fail on the catalog's unique index).
+ */
+export async function ensureCoverageTable(conn: Connection, schema: string): Promise<void> {
+  try {
+    await conn.execute(createTableSql(tableName(schema), COLUMNS, ["run_id", "step_name", "select_index", "lookup_name"]));
+  } catch (e) {
+    throw ledgerFailed(schema, e);
+  }
+}
+
+/**
+ * Records a step's coverage reports in the ledger of `schema` (the run's staging schema), beside omopetl_run:
+ * the step's earlier rows of this run replaced ({@link ensureCoverageTable} created the table). A failed write fails the run (LEDGER_FAILED),
+ * as every ledger write does.
+ */
+export async function recordCoverage(conn: Connection, schema: string, runId: string, step: string, reports: readonly LookupCoverageReport[]): Promise<void> {
+  const table = tableName(schema);
+  try {
+    await conn.execute(`DELETE FROM ${table} WHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
+    if (reports.length === 0) return;
+    const values = reports.map(
+      (r) =>
+        `(${[runId, step, r.select ?? 1, r.lookup, r.codes, r.codesMapped, r.rows, r.rowsMapped, r.rowsWithoutCode, JSON.stringify(r.topUnmapped)].map(sqlValue).join(", ")})`,
+    );
+    await conn.execute(`INSERT INTO ${table} (${COLUMNS.map((c) => quoteIdent(c.name)).join(", ")})\nVALUES\n${values.join(",\n")}`);
+  } catch (e) {
+    throw ledgerFailed(schema, e);
+  }
+}
