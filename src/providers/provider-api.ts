@@ -77,6 +77,12 @@ export interface RenderContext {
    * where the provider's {@link ProviderCapabilities.standardIndexes} default is false. Undefined: the default.
    */
   indexes?: boolean;
+  /**
+   * Id domain -> the names of the plan's steps that assign ids in it. An assigning step forgets the keys recorded
+   * by steps no longer in this list (a renamed or removed step), which would otherwise stay live for ever. Unset:
+   * only the step's own records are replaced.
+   */
+  idAssigners?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -221,12 +227,24 @@ export interface Provider {
 
 /** The render context of a plan on a target: the plan's schema names overridden by the target's, its `indexes:`. */
 export function renderContextFromPlan(
-  plan: Pick<CompiledWorkflowPlan, "tables" | "schemas" | "idMap">,
+  plan: Pick<CompiledWorkflowPlan, "tables" | "schemas" | "idMap"> & Partial<Pick<CompiledWorkflowPlan, "steps">>,
   target?: Readonly<Pick<TargetConfig, "schemas" | "indexes">>,
 ): RenderContext {
   const ctx: RenderContext = { tables: plan.tables, schemas: { ...plan.schemas, ...(target?.schemas ?? {}) }, idMap: plan.idMap };
   if (typeof target?.indexes === "boolean") ctx.indexes = target.indexes;
+  if (plan.steps) ctx.idAssigners = idAssignersOf(plan.steps);
   return ctx;
+}
+
+/** Id domain -> the steps assigning ids in it, sorted (see {@link RenderContext.idAssigners}). */
+export function idAssignersOf(steps: CompiledWorkflowPlan["steps"]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const step of steps) {
+    if (step.body.kind !== "transform") continue;
+    for (const sel of step.body.selects) for (const id of sel.ids) if (id.assign && !(out[id.domain] ??= []).includes(step.name)) out[id.domain]!.push(step.name);
+  }
+  for (const list of Object.values(out)) list.sort();
+  return out;
 }
 
 /** Outcome of {@link executeRenderedStep}. */

@@ -236,6 +236,28 @@ describe.each(ENGINES)("%s: a re-run on an old database equals a fresh run", (en
     expect(row).toEqual({ id: 3 });
   });
 
+  it("after an assigning step is renamed, the keys its old name recorded no longer count as live", async () => {
+    // v5 leaves the source while claim c5 still names it: only the old step name's records would keep v5 live.
+    const gone: Source = { ...AFTER, visits: AFTER.visits.filter((v) => !v.startsWith("v5,")) };
+    const renamed = WORKFLOW.replace("  - dml: dml/visit_occurrence.yaml\n", "  - name: visit_rows\n    dml: dml/visit_occurrence.yaml\n");
+    expect(renamed).not.toBe(WORKFLOW);
+    try {
+      writeSource("old", AFTER);
+      expect(run("old", engine).code).toBe(0);
+      for (const db of ["old", "fresh"] as const) writeFileSync(path.join(dirs[db], "workflow.yaml"), renamed);
+      writeSource("old", gone);
+      const rerun = run("old", engine);
+      const fresh = await runFresh(engine, gone);
+      expect(fresh.code).toBe(1);
+      expect(fresh.stderr).toContain("✔ visit_rows");
+      expect(failure(fresh, "fresh")).toMatch(/cost_event_id/);
+      expect(rerun.code, rerun.stderr).toBe(1);
+      expect(failure(rerun, "old")).toBe(failure(fresh, "fresh"));
+    } finally {
+      for (const db of ["old", "fresh"] as const) writeFileSync(path.join(dirs[db], "workflow.yaml"), WORKFLOW);
+    }
+  });
+
   it("an id map made by an earlier omopetl (no live column, no key table) is migrated and then retires the gone keys", async () => {
     const s = engineSchemas(prefixes.old, engine);
     await queryEngine(dirs.old, engine, `DROP TABLE ${s.staging}.omopetl_id_map_keys`);

@@ -69,9 +69,20 @@ export function renderIdMapMigration(g: IdLivenessGenerator, ctx: RenderContext)
  * enumerated keys (`enumeration`: `SELECT DISTINCT <key> AS k ...`), then `settle` once all are recorded.
  */
 export const idLiveness = {
-  /** Deletes the keys `step` recorded for `domain` in its previous run. */
+  /**
+   * Deletes the keys `step` recorded for `domain` in its previous run, and those of steps that no longer assign the
+   * domain (renamed or removed: their keys would stay live for ever) when the context lists the plan's assigners.
+   */
   forget(g: IdLivenessGenerator, domain: string, step: string, ctx: RenderContext): string {
-    return `DELETE FROM ${g.table(idKeysTable(ctx), ctx)}\nWHERE ${g.ident(ID_KEYS_COLUMNS.domain)} = ${g.stringLiteral(domain)} AND ${g.ident(ID_KEYS_COLUMNS.step)} = ${g.stringLiteral(step)}`;
+    const s = g.ident(ID_KEYS_COLUMNS.step);
+    const d = `${g.ident(ID_KEYS_COLUMNS.domain)} = ${g.stringLiteral(domain)}`;
+    const assigners = ctx.idAssigners?.[domain];
+    const others = [...new Set(assigners ?? [])].filter((a) => a !== step);
+    let where: string;
+    if (assigners === undefined) where = `${d} AND ${s} = ${g.stringLiteral(step)}`;
+    else if (others.length === 0) where = d; // the domain's only assigner: every record of the domain is stale
+    else where = `${d} AND ${s} NOT IN (${others.map((a) => g.stringLiteral(a)).join(", ")})`;
+    return `DELETE FROM ${g.table(idKeysTable(ctx), ctx)}\nWHERE ${where}`;
   },
 
   /**
