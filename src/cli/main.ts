@@ -19,13 +19,15 @@ export async function main(argv: string[]): Promise<void> {
 
   const collect = (v: string, prev: string[]) => [...prev, v];
   const paramOption = () => new Option("-p, --param <key=value>", "set a workflow parameter (repeatable)").argParser(collect).default([]);
+  const strictOption = () => new Option("--strict", "treat warnings as errors (exit 1; nothing is written or run)");
 
   program
     .command("validate")
     .description("check a workflow and its DML files against the CDM spec; print every problem")
     .argument("<workflow>", "workflow YAML file")
     .addOption(paramOption())
-    .action(async (workflow: string, opts: { param: string[] }) => {
+    .addOption(strictOption())
+    .action(async (workflow: string, opts: { param: string[]; strict?: boolean }) => {
       const { validateCommand } = await import("./commands/compile-commands.js");
       process.exitCode = await validateCommand(workflow, opts, program.opts());
     });
@@ -38,7 +40,8 @@ export async function main(argv: string[]): Promise<void> {
     .option("--dialect <name>", "also embed each step's SQL for this provider (duckdb, postgres, ...)")
     .option("--sql-dir <dir>", "with --dialect: write one readable .sql file per step into this folder")
     .addOption(paramOption())
-    .action(async (workflow: string, opts: { out?: string; dialect?: string; sqlDir?: string; param: string[] }) => {
+    .addOption(strictOption())
+    .action(async (workflow: string, opts: { out?: string; dialect?: string; sqlDir?: string; param: string[]; strict?: boolean }) => {
       const { compileCommand } = await import("./commands/compile-commands.js");
       process.exitCode = await compileCommand(workflow, opts, program.opts());
     });

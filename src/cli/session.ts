@@ -24,7 +24,12 @@ export function parseParamFlags(flags: readonly string[], cwd: string): Record<s
 }
 
 /** Loads configuration and compiles a workflow the way every command does (config params < --param). */
-export async function compileFromCli(workflow: string, paramFlags: readonly string[], global: GlobalOptions): Promise<{ result: CompileResult; config: LoadedConfig }> {
+export async function compileFromCli(
+  workflow: string,
+  paramFlags: readonly string[],
+  global: GlobalOptions,
+  strict = false,
+): Promise<{ result: CompileResult; config: LoadedConfig }> {
   const cwd = process.cwd();
   const { loadConfig } = await import("./config.js");
   const config = await loadConfig(cwd, global.config);
@@ -34,7 +39,19 @@ export async function compileFromCli(workflow: string, paramFlags: readonly stri
   const manager = await specManager(config, global);
   const { compileWorkflow } = await import("../core/compile/compile-workflow.js");
   const result = await compileWorkflow(workflow, { cwd, params, loadSpec: (v) => manager.load(v) });
-  return { result, config };
+  return { result: strict ? strictResult(result) : result, config };
+}
+
+/**
+ * `--strict` (validate, compile, run): every warning counts as an error — exit 1 and no plan, so nothing runs — for
+ * pipelines that must not ship a workflow with a known doubt (a window over ties, an unknown vocabulary, ...).
+ */
+export function strictResult(result: CompileResult): CompileResult {
+  if (!result.diagnostics.some((d) => d.severity === "warning")) return result;
+  const diagnostics = result.diagnostics.map((d) =>
+    d.severity === "warning" ? { ...d, severity: "error" as const, hint: `${d.hint ? `${d.hint} ` : ""}(a warning, made an error by --strict)` } : d,
+  );
+  return { diagnostics };
 }
 
 /** The SpecificationManager configured by --spec-dir, OMOPETL_SPEC_DIR or the config file. */

@@ -74,9 +74,13 @@ describe.each(both)("%s identifiers and literals", (_name, g) => {
     expect(code(() => g.expr(b.fn("row_number", [], "bigint")))).toBe("INVALID_PLAN");
   });
 
-  it("renders null ordering explicitly", () => {
+  it("renders null ordering explicitly, and text in byte order", () => {
     const w = b.window("row_number", [], [], [{ expr: b.col("t", "a"), desc: false }, { expr: b.col("t", "b"), desc: true }], "bigint");
-    expect(g.expr(w)).toBe("row_number() OVER (ORDER BY t.a NULLS LAST, t.b DESC NULLS FIRST)");
+    const bytes = g.dialect === "postgres" ? 'COLLATE "C"' : 'COLLATE "binary"';
+    expect(g.expr(w)).toBe(`row_number() OVER (ORDER BY t.a ${bytes} NULLS LAST, t.b ${bytes} DESC NULLS FIRST)`);
+    // Only text is collated; an expression is parenthesised so the collation covers all of it.
+    const n = b.window("row_number", [], [], [{ expr: b.col("t", "n", "integer"), desc: false }, { expr: b.fn("lower", [b.col("t", "a")], "string"), desc: false }], "bigint");
+    expect(g.expr(n)).toBe(`row_number() OVER (ORDER BY t.n NULLS LAST, (lower(t.a)) ${bytes} NULLS LAST)`);
   });
 
   it("maps types as OHDSI's DDL does, but float as DOUBLE PRECISION (NUMERIC is DECIMAL(18,3) on DuckDB)", () => {

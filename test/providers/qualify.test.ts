@@ -78,7 +78,9 @@ describe("qualify renders one portable shape", () => {
     for (const g of [new DuckDbGenerator(), new PostgresGenerator()]) {
       const insert = g.renderStep(cost, ctx).statements.find((s) => s.startsWith("INSERT INTO stg.encounter_cost"))!;
       expect(insert).toContain("\nUNION ALL\nSELECT DISTINCT\n  q.patient,\n  q.kind,\n  q.moving_cost\nFROM (\n  SELECT\n");
-      expect(insert).toContain("row_number() OVER (PARTITION BY e.patient ORDER BY e.start DESC NULLS FIRST, e.id DESC NULLS FIRST) = 1 AS __qualify\n");
+      // e.id is text: sorted in byte order on every engine (COLLATE "binary" / "C"), so ties break alike.
+      const bytes = g instanceof PostgresGenerator ? 'COLLATE "C"' : 'COLLATE "binary"';
+      expect(insert).toContain(`row_number() OVER (PARTITION BY e.patient ORDER BY e.start DESC NULLS FIRST, e.id ${bytes} DESC NULLS FIRST) = 1 AS __qualify\n`);
       expect(insert.match(/\) AS q\nWHERE q.__qualify/g)).toHaveLength(2);
       expect(insert).not.toMatch(/QUALIFY/);
     }

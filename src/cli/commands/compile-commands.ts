@@ -8,8 +8,8 @@ import { reportDiagnostics } from "../report.js";
 import { compileFromCli, type GlobalOptions } from "../session.js";
 
 /** `omopetl validate`: exit 0 when clean (warnings allowed), 1 with errors. */
-export async function validateCommand(workflow: string, opts: { param: string[] }, global: GlobalOptions): Promise<number> {
-  const { result } = await compileFromCli(workflow, opts.param, global);
+export async function validateCommand(workflow: string, opts: { param: string[]; strict?: boolean }, global: GlobalOptions): Promise<number> {
+  const { result } = await compileFromCli(workflow, opts.param, global, opts.strict === true);
   const code = reportDiagnostics(result.diagnostics);
   if (result.plan) process.stdout.write(`${boundMessage(workflow)}: ${result.plan.steps.length} steps OK (plan ${result.plan.fingerprint.slice(0, 12)})\n`);
   return code;
@@ -18,13 +18,13 @@ export async function validateCommand(workflow: string, opts: { param: string[] 
 /** `omopetl compile`: writes the plan (byte-identical for identical inputs). */
 export async function compileCommand(
   workflow: string,
-  opts: { out?: string; dialect?: string; sqlDir?: string; param: string[] },
+  opts: { out?: string; dialect?: string; sqlDir?: string; param: string[]; strict?: boolean },
   global: GlobalOptions,
 ): Promise<number> {
   // Checked before compiling: a bad output path is found in a second, not after the work.
   if (opts.out) checkOutputFile(opts.out, "-o/--out");
   if (opts.sqlDir) checkOutputDir(opts.sqlDir, "--sql-dir");
-  const { result, config } = await compileFromCli(workflow, opts.param, global);
+  const { result, config } = await compileFromCli(workflow, opts.param, global, opts.strict === true);
   const code = reportDiagnostics(result.diagnostics);
   if (!result.plan) return code || 1;
   let plan = result.plan;

@@ -23,6 +23,7 @@ export interface RunCommandOptions {
   metricsOut?: string;
   logFormat: "text" | "json";
   waitForLock?: number;
+  strict?: boolean;
 }
 
 /** Options of `omopetl status`. */
@@ -65,6 +66,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("-s, --select <selector...>", "run only these steps: step, step+ (and downstream), +step (and upstream)")
     .option("--exclude <selector...>", "leave out these steps (same selector syntax)")
     .addOption(new Option("-p, --param <key=value>", "set a workflow parameter (repeatable)").argParser(collect).default([]))
+    .option("--strict", "treat compile warnings as errors (exit 1 before connecting; a compiled plan JSON was checked when compiled)")
     .option("--metrics-out <file>", "write the run's metrics (per step: rows, duration, attempts; totals) as JSON")
     .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
     .action(async (workflow: string, opts: RunCommandOptions) => {
@@ -148,7 +150,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
   } else {
     const { compileFromCli } = await import("../session.js");
     const { reportDiagnostics } = await import("../report.js");
-    const compiled = await compileFromCli(file, opts.param, global);
+    const compiled = await compileFromCli(file, opts.param, global, opts.strict === true);
     const code = reportDiagnostics(compiled.result.diagnostics);
     if (!compiled.result.plan) return code || 1;
     plan = compiled.result.plan;

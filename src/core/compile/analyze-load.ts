@@ -12,6 +12,7 @@ import {
   formatNotDetected,
   loadHeaderMismatch,
   parquetOptions,
+  unknownKeyColumn,
   unknownParam,
   unknownPlaceholder,
 } from "./compile-errors.js";
@@ -47,6 +48,17 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     }
     columns = Object.entries(l.columns).map(([name, type]) => ({ name: name.toLowerCase(), type: parseColumnType(type), required: false }));
     ctx.catalog.declare(target, columns, [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
+  }
+  const key = l.key?.map((k) => k.toLowerCase());
+  if (key) {
+    for (const [i, k] of key.entries()) {
+      if (!columns.some((c) => c.name === k)) {
+        ctx.diagnostics.push(unknownKeyColumn(y.locate(["key", i]), k, target.name, didYouMean(k, columns.map((c) => c.name))));
+        ok = false;
+      }
+    }
+    // Not the table's PRIMARY KEY (a table made by an earlier run would not get one): the load checks it itself.
+    ctx.catalog.get(target)!.rowKey = key;
   }
 
   const rawFiles = Array.isArray(l.files) ? l.files : [l.files];
@@ -118,7 +130,7 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   if (!ok) return undefined;
   const missingNull = l.missing_columns === "null";
   if (!cdm && !missingNull && format.type === "csv" && format.header && l.columns) checkHeaders(step, files, format, Object.keys(l.columns), ctx);
-  return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}) };
+  return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}) };
 }
 
 /**

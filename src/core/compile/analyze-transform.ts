@@ -1,5 +1,5 @@
-import type { CastType, Expr } from "../expr/ast.js";
-import { containsAggregate, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
+import type { CastType, Expr, ValueType } from "../expr/ast.js";
+import { containsAggregate, containsWindow, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
 import { isAggregateName } from "../expr/functions.js";
 import type { SelectDml } from "../model/dml-schema.js";
 import type { ColumnDef, IdKey, Join, LookupCoverage, Select, TableRef, TransformBody } from "../model/plan.js";
@@ -27,6 +27,7 @@ import {
   unknownTableColumns,
   unknownVocabulary,
   lookupViaDuplicate,
+  nondeterministicWindow,
 } from "./compile-errors.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or } from "./expr-builders.js";
@@ -34,6 +35,7 @@ import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { defaultIdDomain, parseFrom, resolveTableName, selectsOf } from "./step-io.js";
 import type { CatalogTable } from "./table-catalog.js";
+import { breakTies, columnsRead, selectRowKey, windowOffset } from "./window-ties.js";
 
 const KNOWN_VOCABULARIES = new Set(OHDSI_VOCABULARY_IDS);
 
@@ -160,7 +162,9 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
     ctx.catalog.declare(
       target,
       columns,
-      t.mode === "merge" ? key : [],
+      // merge upserts on its key; a rebuild that declares key: creates the table with that primary key (which then
+      // also serves its readers' windows as a tie-breaker, see window-ties.ts).
+      t.mode === "merge" || (t.mode === "rebuild" && t.key) ? key : [],
       (t.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())),
     );
   }
@@ -426,6 +430,32 @@ function analyzeSelect(
       } else if (groupBy.length > 0) groupBy.push(col(id.alias, "id", "integer"));
     }
   }
+
+  // Deterministic windows: order-sensitive windows get the select's row key (or every column read) as tie-breaker.
+  const typeOf = (alias: string, column: string): ValueType => {
+    const t = scopeTables.find((x) => x.alias === alias);
+    if (!t) return "integer"; // a lookup's concept / concept_relationship join: concept ids
+    return t.columns === "any" ? "any" : (t.columns.get(column) ?? "any");
+  };
+  const rowKey = selectRowKey({ from: { table: fromRef, alias: fromAlias }, joins, groupBy, grouped: isGrouped }, ctx.catalog, typeOf);
+  const fallback = columnsRead([...[...mapped.values()].map((m) => m.expr), ...(qualify ? [qualify] : [])]);
+  const fromText = `${fromRef.schema}.${fromRef.name}`;
+  const tieBreak = (e: Expr, p: YamlPath, raw: unknown, where: string): Expr => {
+    const r = breakTies(e, rowKey, fallback);
+    // A table whose writer failed to compile has no known key: the first error says what to fix.
+    if (poisoned.value) return r.expr;
+    for (const issue of r.issues) {
+      const at = typeof raw === "string" ? y.locateInScalar(p, windowOffset(raw, issue.name, issue.occurrence)) : y.locate(p);
+      ctx.diagnostics.push(nondeterministicWindow(at, issue.name, where, issue.kind, fromText, issue.appended));
+    }
+    return r.expr;
+  };
+  for (const [name, m] of mapped) {
+    if (!containsWindow(m.expr)) continue;
+    const raw = m.path[m.path.length - 2] === "columns" ? s.columns[m.path[m.path.length - 1] as string] : undefined;
+    mapped.set(name, { ...m, expr: tieBreak(m.expr, m.path, raw, `column "${name}"`) });
+  }
+  if (qualify && containsWindow(qualify)) qualify = tieBreak(qualify, [...path, "qualify"], s.qualify, "qualify");
 
   return {
     path,

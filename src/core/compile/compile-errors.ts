@@ -177,3 +177,24 @@ export const unknownVocabulary = (loc: SourceLocation, id: string, suggestion: s
     `"${id}" is not a vocabulary_id of the OHDSI vocabularies${suggestion ? `. ${suggestion}` : ""}`,
     "Vocabulary ids are case-sensitive (ICD9CM, ICD10CM, SNOMED, RxNorm, LOINC, NDC, CVX...); a local vocabulary is fine if your CONCEPT table has it (the run checks).",
   );
+
+// --- determinism ----------------------------------------------------------------------------
+/**
+ * NONDETERMINISTIC_WINDOW: a window whose result depends on how ties of its ORDER BY are broken, in a select whose
+ * rows have no key the compiler knows (`fallback`: ties are broken by every column the select reads, so the engines
+ * agree, but which tied row wins is arbitrary), or over a RANGE frame that cannot take a tie-breaker (`range`).
+ */
+export const nondeterministicWindow = (loc: SourceLocation, fn: string, where: string, kind: "fallback" | "range", from: string, appended: readonly string[]) =>
+  kind === "fallback"
+    ? warning(
+        "NONDETERMINISTIC_WINDOW",
+        loc,
+        `${fn}() OVER (...) in ${where} depends on the order of rows its PARTITION BY/ORDER BY leave tied, and the rows of ${from} have no key the compiler knows: ties are broken by the other columns the select reads (${appended.slice(0, 12).join(", ")}${appended.length > 12 ? ", ..." : ""}), in byte order, so every engine picks the same row, but which tied row wins is arbitrary.`,
+        `Add columns to the ORDER BY that identify a row (e.g. the source's id), or declare key: on the step that writes ${from} (loads and rebuilt staging tables take key:; a CDM table's primary key counts).`,
+      )
+    : warning(
+        "NONDETERMINISTIC_WINDOW",
+        loc,
+        `${fn}() OVER (...) in ${where} takes a value from the first or last row of a RANGE frame, whose tied rows (peers) come in an order no engine guarantees.`,
+        "Use a ROWS frame over an ORDER BY that identifies a row, or min()/max() over the RANGE frame.",
+      );

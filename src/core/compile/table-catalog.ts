@@ -27,6 +27,8 @@ export interface CatalogTable {
   cdm?: CdmTable;
   columns: ColumnDef[] | "any";
   primaryKey: string[];
+  /** A key that identifies a row without being the table's PRIMARY KEY (a load's `key:`, which the load checks). */
+  rowKey?: string[];
   indexes: string[][];
   /** "external" for tables declared under external:, "failed" when its writer did not compile, else the declaring step. */
   origin?: string;

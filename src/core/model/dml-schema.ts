@@ -47,6 +47,11 @@ export const LoadDmlSchema = z.strictObject({
    * would otherwise load as all-NULL) or `"null"` (the column is optional: NULL when the files lack it).
    */
   missing_columns: z.enum(["error", "null"]).optional(),
+  /**
+   * The columns that identify a row of the files: the load fails when two rows share a key, and windows over the
+   * table use it as their tie-breaker (deterministic results on every engine).
+   */
+  key: z.array(Identifier).min(1).optional(),
   indexes: Indexes,
   mode: z.literal("replace").optional(),
 });

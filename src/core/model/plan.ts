@@ -73,6 +73,8 @@ export const LoadBodySchema = z.object({
    * such a load (LOAD_HEADER_MISMATCH). CDM and vocabulary targets are never checked (their columns come from the spec).
    */
   missingColumns: z.literal("null").optional(),
+  /** Declared key: the load fails its transaction when two rows of the files share it. Absent when none is declared. */
+  key: z.array(z.string()).optional(),
   /** Loads always replace the target's contents in one transaction: re-running is idempotent. */
   mode: z.literal("replace"),
 });

@@ -17,8 +17,8 @@ import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
-import { renderKeyCheck } from "./key-check.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
+import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { renderCoverageQueries } from "./coverage-sql.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
@@ -571,10 +571,16 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     );
   }
 
-  /** `x [DESC] NULLS FIRST|LAST`: null placement always explicit (asc: last, desc: first, unless stated). */
+  /**
+   * `x [DESC] NULLS FIRST|LAST`: null placement always explicit (asc: last, desc: first, unless stated). Text sorts
+   * in byte order (the binaryCollate hook), so ties and orderings agree across engines whatever the database's
+   * default collation (PostgreSQL's en_US would sort 'a' < 'B', byte order 'B' < 'a').
+   */
   protected orderItem(o: OrderItem): string {
     const nulls = o.nulls ?? (o.desc ? "first" : "last");
-    return `${this.expr(o.expr)}${o.desc ? " DESC" : ""} NULLS ${nulls.toUpperCase()}`;
+    const sql = this.expr(o.expr);
+    const key = o.expr.type === "string" ? this.binaryCollate(o.expr.k === "col" ? sql : `(${sql})`) : sql;
+    return `${key}${o.desc ? " DESC" : ""} NULLS ${nulls.toUpperCase()}`;
   }
 
   /** A boolean expression as a WHERE/ON body: top-level ANDs one per line. */
@@ -1092,6 +1098,12 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
    */
   protected keyChecks(def: TableDef | undefined, ctx: RenderContext, fix: string): string[] {
     return renderKeyCheck(this, def, ctx, fix);
+  }
+
+  /** A load's key check: the CDM table's primary key, or the key the load declares (`key:`). */
+  protected loadKeyChecks(def: TableDef | undefined, body: LoadBody, ctx: RenderContext): string[] {
+    if (def && body.key && !def.cdm) return renderKeyCheck(this, { ...def, primaryKey: body.key }, ctx, LOAD_KEY_FIX, true);
+    return this.keyChecks(def, ctx, LOAD_KEY_FIX);
   }
 
   /**

@@ -20,15 +20,16 @@ export const LOAD_KEY_FIX = "Remove the duplicate rows from the files (or load t
  * only in the ddl "constraints" part, after every writer (OHDSI's order; on DuckDB a key is also an index maintained
  * on every insert), so without this PostgreSQL accepted a patient listed twice where DuckDB refused it. One
  * aggregate over the key columns. Nothing for non-CDM tables (they declare their key in CREATE TABLE), for tables
- * without a key, or for a dialect without `failIfAny`.
+ * without a key, or for a dialect without `failIfAny` — except a load's declared `key:` (`declared`), which is no
+ * PRIMARY KEY of its table (a table made by an earlier run would not have it) and so is checked here too.
  */
-export function renderKeyCheck(g: KeyCheckGenerator, def: TableDef | undefined, ctx: RenderContext, fix: string): string[] {
-  if (!def?.cdm || def.primaryKey.length === 0) return [];
+export function renderKeyCheck(g: KeyCheckGenerator, def: TableDef | undefined, ctx: RenderContext, fix: string, declared = false): string[] {
+  if (!def || (!def.cdm && !declared) || def.primaryKey.length === 0) return [];
   const cols = def.primaryKey.map((c) => g.ident(c));
   const shown = def.primaryKey.map((c, i) => `${g.stringLiteral(`${i === 0 ? "" : ", "}${c} = `)} || coalesce(CAST(d.${cols[i]} AS VARCHAR), 'NULL')`);
   const where = `${g.physicalSchema(def.schema, ctx)}.${def.name}`;
   const message = [
-    g.stringLiteral(`duplicate primary key in ${where}: `),
+    g.stringLiteral(`duplicate ${def.cdm ? "primary key" : "key"} in ${where}: `),
     ...shown,
     g.stringLiteral(" occurs "),
     "CAST(d.n AS VARCHAR)",

@@ -4,7 +4,6 @@ import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { idKeysTableDef } from "../base/id-liveness.js";
-import { LOAD_KEY_FIX } from "../base/key-check.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
@@ -239,7 +238,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       `FROM (\n${indent(source)}\n) AS ${f}`,
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
-    statements.push(...this.keyChecks(def, ctx, LOAD_KEY_FIX));
+    statements.push(...this.loadKeyChecks(def, body, ctx));
     return { statements, transactional: true, resultStatement };
   }
 }

@@ -4,7 +4,6 @@ import { BaseSqlGenerator } from "../base/base-generator.js";
 import { globToRegex, hasGlob, localPath, splitDirectory, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { toPostgresTemplate } from "../base/strftime.js";
-import { LOAD_KEY_FIX } from "../base/key-check.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { dollarTag, indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
@@ -254,7 +253,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
       `FROM ${stage} AS ${f}`,
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
-    statements.push(...this.keyChecks(def, ctx, LOAD_KEY_FIX));
+    statements.push(...this.loadKeyChecks(def, body, ctx));
     statements.push(...this.afterBulkWrite(body.target, ctx));
     return { statements, transactional: true, resultStatement };
   }
