@@ -137,7 +137,11 @@ export function breakTies(e: Expr, rowKey: readonly Expr[] | undefined, fallback
     const occurrence = seenByName.get(n.name) ?? 0;
     seenByName.set(n.name, occurrence + 1);
     if (!orderSensitive(n)) return undefined;
-    const ordered = new Set([...n.partitionBy.map(keyOf), ...n.orderBy.map((o) => keyOf(o.expr))]);
+    const ordered = new Set<string>();
+    for (const x of [...n.partitionBy, ...n.orderBy.map((o) => o.expr)]) {
+      ordered.add(keyOf(x));
+      for (const c of coalescedColumns(x)) ordered.add(keyOf(c));
+    }
     const missing = (keys: readonly Expr[]) => keys.filter((k) => !ordered.has(keyOf(k)));
     if (rowKey && missing(rowKey).length === 0) return undefined; // already a total order
     if (n.frame?.unit === "range") {
@@ -152,6 +156,25 @@ export function breakTies(e: Expr, rowKey: readonly Expr[] | undefined, fallback
     return { ...n, orderBy };
   });
   return { expr, issues };
+}
+
+/**
+ * The columns of a `coalesce` over columns (nested, with literals), e.g. a lookup's `concept_id`
+ * (`coalesce(coalesce(x__stcm_std.concept_id, x__std.concept_id), 0)`): ordering by it orders by what the select
+ * writes of those columns, so it covers them. Empty for any other expression.
+ */
+function coalescedColumns(e: Expr): Expr[] {
+  if (e.k !== "fn" || e.name !== "coalesce") return [];
+  const out: Expr[] = [];
+  for (const a of e.args) {
+    if (a.k === "col") out.push(a);
+    else if (a.k === "fn" && a.name === "coalesce") {
+      const inner = coalescedColumns(a);
+      if (inner.length === 0) return [];
+      out.push(...inner);
+    } else if (a.k !== "lit") return [];
+  }
+  return out;
 }
 
 /** The offset of the `occurrence`-th call of `name` in an expression's source text (case-insensitive), else 0. */
