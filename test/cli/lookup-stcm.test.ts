@@ -174,7 +174,7 @@ describe("lookups via source_to_concept_map: the first source that maps a code w
     written[name] = {};
     for (const engine of ENGINES) {
       it(`${engine}: via ${VIA[name]}`, async () => {
-        const r = runCli(["run", `${name}.yaml`, "--target", engine], { cwd: dir });
+        const r = runCli(["run", `${name}.yaml`, "--target", engine, "--metrics-out", `metrics-${name}-${engine}.json`], { cwd: dir });
         expect(r.code, r.stderr).toBe(0);
         const cdm = schemasOf(engine).cdm;
         const rows = await query(engine, `SELECT measurement_source_value AS src, measurement_concept_id AS concept FROM ${cdm}.measurement ORDER BY 1, 2`);
@@ -188,6 +188,15 @@ describe("lookups via source_to_concept_map: the first source that maps a code w
           { unit: null, concept: 0 },
         ]);
         written[name]![engine] = await query(engine, `SELECT * FROM ${cdm}.measurement ORDER BY measurement_id`);
+        // The coverage report counts each source row once, however many concepts its code maps to (r2's B2: two
+        // under source_to_concept_map; r8's G7: two under Maps to), and lists the unmapped codes.
+        const metrics = JSON.parse(readFileSync(path.join(dir, `metrics-${name}-${engine}.json`), "utf8")) as { steps: { name: string; coverage?: unknown[] }[] };
+        const unmapped = [...new Set(EXPECTED[name]!.filter((e) => e.concept === 0).map((e) => e.src))];
+        const codeOf = Object.fromEntries(DIAGNOSES.trim().split("\n").slice(1).map((l) => [l.split(",")[0], l.split(",")[1]]));
+        expect(metrics.steps.find((s) => s.name === `measurement_${name}`)!.coverage).toEqual([
+          expect.objectContaining({ lookup: "dx", codes: 9, rows: 9, codesMapped: 9 - unmapped.length, rowsMapped: 9 - unmapped.length, rowsUnmapped: unmapped.length, topUnmapped: unmapped.map((src) => ({ code: codeOf[src], rows: 1 })) }),
+          { lookup: "unit", codes: 3, codesMapped: 2, codesUnmapped: 1, rows: 4, rowsMapped: 3, rowsUnmapped: 1, rowsWithoutCode: 5, topUnmapped: [{ code: "mg", rows: 1 }] },
+        ]);
       });
     }
     it(`via ${VIA[name]}: both engines wrote the same rows, ids included`, () => {
