@@ -244,7 +244,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         return parts.join(" ");
       }
       case "cast":
-        return this.renderCast(this.expr(e.arg), e.to);
+        return this.renderCast(e.arg.type === "float" && e.to.kind === "varchar" ? this.floatText(this.expr(e.arg)) : this.expr(e.arg), e.to);
       case "in": {
         if (e.list.length === 0) return e.negated ? "TRUE" : "FALSE";
         return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT IN" : "IN"} (${e.list.map((x) => this.expr(x)).join(", ")})`;
@@ -320,6 +320,15 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return `(CASE WHEN ${sql} = 0 THEN ${this.failValue(this.stringLiteral("division by zero"), type)} ELSE ${sql} END)`;
   }
 
+  /**
+   * The text of a float (double) value as PostgreSQL prints it: the shortest digits that read back as the same double,
+   * an exponent from 1e15 and below 1e-4 (`1e+15`, `1e-05`), no trailing `.0`. Engines that print doubles otherwise
+   * override it (docs/semantics.md, `CAST(x AS varchar)`).
+   */
+  protected floatText(x: string): string {
+    return `CAST(${x} AS ${this.castTypeName({ kind: "varchar" })})`;
+  }
+
   /** Whether the engine's `/` and `%` fail on a zero divisor; when false, {@link divisor} guards it. */
   protected get zeroDivisorFails(): boolean {
     return true;
@@ -364,6 +373,8 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     const name = e.name;
     const args = (): string[] => e.args.map((a) => this.expr(a));
     if (AGGREGATES.has(name)) return this.renderAggregate(e);
+    // A float turned into text by concat: printed the same way on every engine.
+    if (name === "concat" || name === "concat_ws") return this.call(name, e.args.map((a) => (a.type === "float" ? this.floatText(this.expr(a)) : this.expr(a))));
     if (RANKING.has(name) || name === "lag" || name === "lead" || name === "first_value" || name === "last_value") {
       throw invalidPlan(`window function ${name}() needs an OVER clause (a "window" node).`);
     }

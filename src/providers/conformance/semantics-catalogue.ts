@@ -248,12 +248,28 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
   },
   {
     construct: "CAST(x AS varchar)",
-    promise: "Dates render as `YYYY-MM-DD`, integers as digits; `varchar(n)` keeps the first n characters.",
+    promise: "Dates render as `YYYY-MM-DD`, timestamps as `YYYY-MM-DD HH:MM:SS`, integers as digits, booleans as `true`/`false`, floats as PostgreSQL prints a double (shortest round-trip digits, no trailing `.0`, an exponent from 1e15 and below 1e-4); `varchar(n)` keeps the first n characters.",
     cases: [
       { dml: "CAST(DATE '2020-01-02' AS varchar)", expected: "2020-01-02" },
       { dml: "CAST(-42 AS varchar)", expected: "-42" },
       { dml: "CAST('abcdef' AS varchar(2))", expected: "ab" },
       { dml: "CAST('éèê' AS varchar(2))", expected: "éè", note: "characters, not bytes" },
+      { dml: "CAST(CAST(concat('0.1') AS float) AS varchar)", expected: "0.1", note: "a double prints its shortest round-trip digits" },
+      { dml: "CAST(CAST(v.x AS float) / 3 AS varchar)", expected: "0.3333333333333333" },
+      { dml: "CAST(CAST(concat('1e-9') AS float) AS varchar)", expected: "1e-09", note: "an exponent below 1e-4" },
+      { dml: "CAST(CAST(concat('0.0001') AS float) AS varchar)", expected: "0.0001" },
+      { dml: "CAST(CAST(concat('123456789.123456') AS float) AS varchar)", expected: "123456789.123456" },
+      { dml: "CAST(CAST(concat('2') AS float) AS varchar)", expected: "2", note: "no trailing .0" },
+      { dml: "CAST(CAST(concat('-0') AS float) AS varchar)", expected: "-0" },
+      { dml: "CAST(CAST(concat('100000') AS float) AS varchar)", expected: "100000" },
+      { dml: "CAST(CAST(concat('1e15') AS float) AS varchar)", expected: "1e+15", note: "an exponent from 1e15" },
+      { dml: "CAST(CAST(concat('1000000000000000.5') AS float) AS varchar)", expected: "1.0000000000000005e+15" },
+      { dml: "CAST(CAST(concat('-1234567890123456') AS float) AS varchar)", expected: "-1.234567890123456e+15" },
+      { dml: "CAST(CAST(concat('1e16') AS float) AS varchar)", expected: "1e+16" },
+      { dml: "concat('v=', CAST(v.x AS float) * 2)", expected: "v=2", note: "concat prints floats the same way" },
+      { dml: "concat_ws(' ', CAST(concat('1e15') AS float))", expected: "1e+15" },
+      { dml: "CAST(1 = 1 AS varchar)", expected: "true" },
+      { dml: "CAST(TIMESTAMP '2020-01-02 03:04:05' AS varchar)", expected: "2020-01-02 03:04:05" },
     ],
   },
   {
@@ -268,11 +284,12 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
   {
     construct: "lower / upper",
     functions: ["lower", "upper"],
-    promise: "Case mapping of letters, including accented Latin letters; other characters unchanged.",
+    promise: "Case mapping of letters, including accented Latin and Greek letters; other characters unchanged. Not promised: `upper('ß')` (DuckDB gives `ẞ`, PostgreSQL `ß`).",
     cases: [
       { dml: "lower('AbC ÄÖ')", expected: "abc äö" },
       { dml: "upper('abc äö')", expected: "ABC ÄÖ" },
       { dml: "upper('a1-b')", expected: "A1-B" },
+      { dml: "lower('ÉΣ')", expected: "éσ" },
       { dml: "lower(NULL)", expected: null },
     ],
   },
@@ -315,6 +332,7 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
       { dml: "substr('hello', 3)", expected: "llo" },
       { dml: "substring('héllo', 2, 2)", expected: "él" },
       { dml: "substr('hello', 9)", expected: "" },
+      { dml: "substr('hello', 0, 2)", expected: "h", note: "positions before 1 count toward the length" },
     ],
   },
   {
@@ -376,6 +394,7 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
       { dml: "split_part('a,b,c', ',', 2)", expected: "b" },
       { dml: "split_part('a,b', ',', 5)", expected: "" },
       { dml: "split_part('a,,c', ',', 2)", expected: "" },
+      { dml: "split_part('a,b', '', 1)", expected: "a,b", note: "an empty delimiter: the whole string" },
     ],
   },
   // ---- numeric functions -------------------------------------------------------------------------------------
@@ -399,6 +418,8 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
       { dml: "round(1.25, 1)", expected: 1.3, note: "1.25 is exact in binary: half away from zero" },
       { dml: "round(123456789.123456, 5)", expected: 123456789.12346 },
       { dml: "round(7)", expected: 7 },
+      { dml: "round(-1.25, 1)", expected: -1.3 },
+      { dml: "round(1234.5, -2)", expected: 1200 },
     ],
   },
   {
@@ -500,6 +521,7 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
       { dml: "date_trunc('month', DATE '2020-05-06')", expected: "2020-05-01" },
       { dml: "date_trunc('year', DATE '2020-05-06')", expected: "2020-01-01" },
       { dml: "date_trunc('hour', TIMESTAMP '2020-05-06 10:30:00')", expected: "2020-05-06 10:00:00" },
+      { dml: "date_trunc('month', TIMESTAMP '2020-05-06 10:30:00')", expected: "2020-05-01 00:00:00" },
     ],
   },
   {

@@ -4,6 +4,7 @@ import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { idKeysTableDef } from "../base/id-liveness.js";
+import { duckDbFloatText } from "./duckdb-float-text.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
@@ -68,6 +69,20 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     // DuckDB's "/" always divides exactly; "//" is integer division truncating toward zero, like PostgreSQL's.
     if (e.type === "integer" || e.type === "bigint") return `${left} // ${right}`;
     return `${left} / ${right}`;
+  }
+
+  protected override renderFunction(e: Extract<Expr, { k: "fn" }>): string {
+    const d = e.args[1];
+    if (e.name === "split_part" && e.args.length === 3 && !(d?.k === "lit" && typeof d.value === "string" && d.value !== "")) {
+      // DuckDB splits by an empty delimiter into characters; PostgreSQL's field 1 is then the whole string.
+      const [s, delim, n] = e.args.map((a) => this.expr(a)) as [string, string, string];
+      return `(CASE WHEN ${delim} = '' THEN CASE WHEN ${n} = 1 THEN ${s} ELSE '' END ELSE split_part(${s}, ${delim}, ${n}) END)`;
+    }
+    return super.renderFunction(e);
+  }
+
+  protected override floatText(x: string): string {
+    return duckDbFloatText(x);
   }
 
   /** DuckDB returns NULL for x / 0 and x % 0, where PostgreSQL fails: the base generator guards the divisor. */
