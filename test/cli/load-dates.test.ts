@@ -50,7 +50,9 @@ describe("dates without a date_format are ISO dates on every engine", () => {
         write(["a,2020-01-05", `x,${bad}`]);
         const r = runCli(["run", "workflow.yaml", "--target", engine], { cwd: dir });
         expect(r.code, bad).toBe(1);
-        expect(r.stderr).toContain(`LOAD_BAD_DATE: column day: "${bad}" is not an ISO date (YYYY-MM-DD); give the load a date_format if the file writes dates another way`);
+        expect(r.stderr).toContain(
+          `LOAD_BAD_DATE: ${path.join(dir, "data/events.csv")} row 2 (data rows counted from 1, after the header), column day: "${bad}" is not an ISO date (YYYY-MM-DD, a day of the calendar); give the load a date_format if the file writes dates another way`,
+        );
         expect(await read()).toEqual(before);
       }
     });

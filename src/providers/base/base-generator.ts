@@ -17,6 +17,7 @@ import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
+import { badValueSelect, booleanValue, CHECKED_ALIAS, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
@@ -627,35 +628,80 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   protected abstract renderLoad(body: LoadBody, ctx: RenderContext): RenderedStep;
 
   /**
-   * The SQL turning a text value read from a file into a column's type: nullValues become NULL, the empty string
-   * is NULL for non-text columns, dates and datetimes parse with the file's formats.
+   * A text value read from a file with its NULLs applied: nullValues become NULL, and the empty string is NULL for
+   * non-text columns.
    */
-  protected loadValue(raw: string, col: ColumnDef, format: FileFormat): string {
+  protected loadText(raw: string, col: ColumnDef, format: FileFormat): string {
     let v = raw;
     if (format.nullValues.length === 1) v = `NULLIF(${v}, ${this.stringLiteral(format.nullValues[0]!)})`;
     else if (format.nullValues.length > 1) {
       v = `CASE WHEN ${v} IN (${format.nullValues.map((n) => this.stringLiteral(n)).join(", ")}) THEN NULL ELSE ${v} END`;
     }
+    return col.type.kind === "varchar" ? v : `NULLIF(${v}, '')`;
+  }
+
+  /**
+   * The SQL turning a text value read from a file into a column's type ({@link loadText}, then a cast; dates and
+   * datetimes with a file format parse with it). Values are checked first ({@link loadValueProbe}): a value that
+   * passes the check converts the same on every engine.
+   */
+  protected loadValue(raw: string, col: ColumnDef, format: FileFormat): string {
+    const v = this.loadText(raw, col, format);
     switch (col.type.kind) {
       case "varchar":
         // No cast: a value longer than varchar(n) fails instead of being truncated by an explicit CAST.
         return col.type.length === undefined ? v : this.varcharLength(v, col.type.length);
       case "date":
-        v = `NULLIF(${v}, '')`;
-        if (format.dateFormat) return this.renderParseDate(v, format.dateFormat);
-        // Without a date_format, only ISO dates: each engine's CAST accepts its own extras (PostgreSQL 20100330,
-        // DuckDB 2020-01-05junk and 20-1-5 as the year 20), and the same file must load the same everywhere.
-        return [
-          `CASE WHEN ${v} IS NULL THEN NULL`,
-          `WHEN ${this.regexFullMatch(v, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} THEN CAST(${v} AS DATE)`,
-          `ELSE ${this.failValue(`${this.stringLiteral(`LOAD_BAD_DATE: column ${col.name}: "`)} || ${v} || ${this.stringLiteral('" is not an ISO date (YYYY-MM-DD); give the load a date_format if the file writes dates another way')}`, "DATE")} END`,
-        ].join(" ");
+        return format.dateFormat ? this.renderParseDate(v, format.dateFormat) : `CAST(${v} AS DATE)`;
       case "datetime":
-        v = `NULLIF(${v}, '')`;
         return format.datetimeFormat ? this.renderParseTimestamp(v, format.datetimeFormat) : `CAST(${v} AS TIMESTAMP)`;
+      case "boolean":
+        return booleanValue(this.loadValueDialect(), v);
       default:
-        return `CAST(NULLIF(${v}, '') AS ${this.castTypeName(col.type)})`;
+        return `CAST(${v} AS ${this.castTypeName(col.type)})`;
     }
+  }
+
+  /** The hooks the value checks of loads use (src/providers/base/load-values.ts). */
+  protected loadValueDialect(): LoadValueDialect {
+    return {
+      stringLiteral: (s) => this.stringLiteral(s),
+      fullMatch: (x, p) => this.regexFullMatch(x, p),
+      binary: (x) => this.binaryCollate(x),
+      floatInRange: (v) => this.floatInRange(v),
+    };
+  }
+
+  /**
+   * For a text `v` matching the float grammar: true when it converts to a finite double that is not an underflow
+   * to 0 (PostgreSQL refuses both, DuckDB reads 1e400 as infinity and 1e-400 as 0). By default through NUMERIC,
+   * which holds any such text exactly.
+   */
+  protected floatInRange(v: string): string {
+    const n = `CAST(${v} AS NUMERIC)`;
+    return `CASE WHEN ${n} = 0 THEN TRUE ELSE abs(${n}) BETWEEN 4.9406564584124654e-324 AND 1.7976931348623157e308 END`;
+  }
+
+  /** The checked columns of a load (see load-values.ts). */
+  protected loadChecks(body: LoadBody): CheckedColumn[] {
+    const d = this.loadValueDialect();
+    const out: CheckedColumn[] = [];
+    for (const col of body.columns) {
+      const ident = this.ident(col.name);
+      const check = valueCheck(d, `${CHECKED_ALIAS}.${ident}`, col, body.format);
+      if (check) out.push({ ident, name: col.name, value: this.loadText(`s.${ident}`, col, body.format), check });
+    }
+    return out;
+  }
+
+  /**
+   * A statement failing the load with LOAD_BAD_VALUE (file, row, column, value, fix) when a staged value does not
+   * convert to its column's type; undefined when no column needs a check or the dialect has no `failIfAny`.
+   */
+  protected loadValueProbe(body: LoadBody, stage: string): string | undefined {
+    const checks = this.loadChecks(body);
+    if (checks.length === 0) return undefined;
+    return this.failIfAny(badValueSelect(this.loadValueDialect(), stage, checks, ""));
   }
 
   /** True when the whole of `x` matches the POSIX regular expression `pattern` (PostgreSQL's `~`, anchored). */

@@ -6,6 +6,7 @@ import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { idKeysTableDef } from "../base/id-liveness.js";
 import { duckDbFloatText } from "./duckdb-float-text.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
+import { STAGE_FILE_COLUMN, STAGE_ROW_COLUMN } from "../base/load-values.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
@@ -37,6 +38,9 @@ export const DUCKDB_CAPABILITIES: ProviderCapabilities = {
 
 /** Alias of the file rows in load statements. */
 const FILE_ALIAS = "f";
+/** The connection-local table a load's rows are staged in (as text) while their values are checked. */
+const STAGE_TABLE = "omopetl_load_stage";
+const STAGE = `temp.main.${STAGE_TABLE}`;
 
 /**
  * SQL generation for DuckDB 1.5.
@@ -142,6 +146,13 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     return `regexp_full_match(${x}, ${this.stringLiteral(pattern)})`;
   }
 
+  protected override floatInRange(v: string): string {
+    // DuckDB's NUMERIC is DECIMAL(18,3); TRY_CAST to DOUBLE gives infinity on overflow and 0 on underflow.
+    const x = `TRY_CAST(${v} AS DOUBLE)`;
+    return `(isfinite(${x}) AND (${x} <> 0 OR NOT regexp_matches(regexp_replace(${v}, '[eE].*$', ''), '[1-9]')))`;
+  }
+
+
   protected override failValue(message: string, type: string): string {
     return `CAST(error(${message}) AS ${type})`;
   }
@@ -201,6 +212,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     let source: string;
     let values: string[];
     let reader: string;
+    let stagedSource: string | undefined;
     if (format.type === "parquet") {
       reader = `read_parquet(${fileList}, union_by_name = true)`;
       // Parquet is typed: the empty row carries the target types so union by name keeps them; values are cast.
@@ -224,20 +236,22 @@ export class DuckDbGenerator extends BaseSqlGenerator {
         "allow_quoted_nulls = false",
       ];
       reader = `read_csv(${fileList}, ${options.join(", ")})`;
+      // Staged rows name their file (the value checks say which file and row a bad value is in).
+      const named = [...options, `filename = ${this.stringLiteral(STAGE_FILE_COLUMN)}`];
       if (format.header) {
         options.push("union_by_name = true");
+        named.push("union_by_name = true");
         reader = `read_csv(${fileList}, ${options.join(", ")})`;
         const empty = body.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${this.ident(c.name)}`);
-        source = [
-          `SELECT * FROM read_csv(${fileList}, ${options.join(", ")})`,
-          "UNION ALL BY NAME",
-          `SELECT\n${indent(empty.join(",\n"))}`,
-          "WHERE false",
-        ].join("\n");
+        const unioned = (opts: string[]): string =>
+          [`SELECT * FROM read_csv(${fileList}, ${opts.join(", ")})`, "UNION ALL BY NAME", `SELECT\n${indent(empty.join(",\n"))}`, "WHERE false"].join("\n");
+        source = unioned(options);
+        stagedSource = unioned(named);
       } else {
         // No header: the file's columns are the target's, in order.
         const struct = `{${body.columns.map((c) => `${this.stringLiteral(c.name)}: 'VARCHAR'`).join(", ")}}`;
         source = `SELECT * FROM read_csv(${fileList}, ${options.join(", ")}, columns = ${struct})`;
+        stagedSource = `SELECT * FROM read_csv(${fileList}, ${named.join(", ")}, columns = ${struct})`;
       }
       values = body.columns.map((c) => this.loadValue(`${f}.${this.ident(c.name)}`, c, format));
     }
@@ -245,15 +259,32 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       const names = `SELECT column_name AS name, row_number() OVER () AS pos\nFROM (DESCRIBE SELECT * FROM ${reader})`;
       statements.push(this.failIfAny(headerMismatchSelect(this, body, names)));
     }
+    // Values are checked before any row is written: the files' rows are staged as text, numbered in file order
+    // (row_number() over the scan follows the files' order, and the files' list order), then probed.
+    const probe = stagedSource === undefined ? undefined : this.loadValueProbe(body, STAGE);
+    let from = `FROM (\n${indent(source)}\n) AS ${f}`;
+    if (probe !== undefined) {
+      const cols = body.columns.map((c) => `${f}.${this.ident(c.name)}`);
+      statements.push(
+        [
+          `CREATE OR REPLACE TEMPORARY TABLE ${this.ident(STAGE_TABLE)} AS`,
+          `SELECT row_number() OVER () AS ${STAGE_ROW_COLUMN}, ${f}.${STAGE_FILE_COLUMN}, ${cols.join(", ")}`,
+          `FROM (\n${indent(stagedSource!)}\n) AS ${f}`,
+        ].join("\n"),
+      );
+      statements.push(probe);
+      from = `FROM ${STAGE} AS ${f}`;
+    }
     statements.push(`DELETE FROM ${target}`);
     const insert = [
       `INSERT INTO ${target} ${this.columnList(body.columns)}`,
       "SELECT",
       indent(values.map((v, i) => `${v} AS ${this.ident(body.columns[i]!.name)}`).join(",\n")),
-      `FROM (\n${indent(source)}\n) AS ${f}`,
+      from,
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
     statements.push(...this.loadKeyChecks(def, body, ctx));
+    if (probe !== undefined) statements.push(`DROP TABLE IF EXISTS ${STAGE}`);
     return { statements, transactional: true, resultStatement };
   }
 }

@@ -5,6 +5,7 @@ import { globToRegex, hasGlob, localPath, splitDirectory, uriScheme } from "../b
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { toPostgresTemplate } from "../base/strftime.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
+import { STAGE_FILE_COLUMN, STAGE_ROW_COLUMN } from "../base/load-values.js";
 import { dollarTag, indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
@@ -240,8 +241,13 @@ export class PostgresGenerator extends BaseSqlGenerator {
     const stage = `pg_temp.${this.ident(STAGE_TABLE)}`;
     // Dropped first in case an earlier load ran in the same still-open transaction (ON COMMIT DROP not yet fired).
     statements.push(`DROP TABLE IF EXISTS ${stage}`);
-    statements.push(`CREATE TEMPORARY TABLE ${this.ident(STAGE_TABLE)} (\n${indent(body.columns.map((c) => `${this.ident(c.name)} TEXT`).join(",\n"))}\n) ON COMMIT DROP`);
-    statements.push(this.copyFilesBlock(body, stage, quote, checksHeader(body, def?.cdm === true)));
+    const probe = this.loadValueProbe(body, stage);
+    // With value checks, each staged row records its file and its order (an identity, which COPY fills in file order).
+    const numbering = probe === undefined ? [] : [`${STAGE_ROW_COLUMN} BIGINT GENERATED ALWAYS AS IDENTITY`, `${STAGE_FILE_COLUMN} TEXT`];
+    const stageColumns = [...numbering, ...body.columns.map((c) => `${this.ident(c.name)} TEXT`)];
+    statements.push(`CREATE TEMPORARY TABLE ${this.ident(STAGE_TABLE)} (\n${indent(stageColumns.join(",\n"))}\n) ON COMMIT DROP`);
+    statements.push(this.copyFilesBlock(body, stage, quote, checksHeader(body, def?.cdm === true), probe !== undefined));
+    if (probe !== undefined) statements.push(probe);
 
     const target = this.table(body.target, ctx);
     const f = this.ident(FILE_ALIAS);
@@ -265,7 +271,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
   }
 
   /** The DO block that expands globs, reads headers and COPYs every file into the staging table. */
-  private copyFilesBlock(body: LoadBody, stage: string, quote: string, checkHeader: boolean): string {
+  private copyFilesBlock(body: LoadBody, stage: string, quote: string, checkHeader: boolean, numbered: boolean): string {
     const lit = (s: string): string => this.stringLiteral(s);
     const expand: string[] = [];
     for (const file of body.files) {
@@ -355,6 +361,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
       indent(
         [
           ...perFile,
+          ...(numbered ? [`EXECUTE format('ALTER TABLE ${stage} ALTER COLUMN ${STAGE_FILE_COLUMN} SET DEFAULT %L', f);`] : []),
           `EXECUTE format(`,
           `  'COPY ${stage} (%s) FROM %L WITH (${copyOptions})',`,
           `  (SELECT string_agg(quote_ident(c), ', ') FROM unnest(copy_columns) AS c), f, ${this.charLiteral(body.format.delimiter)}, ${this.charLiteral(quote)}, 'UTF8'`,
