@@ -100,3 +100,35 @@ export function loadFileNotRegular(step: string, file: string, kind: string): Om
     2,
   );
 }
+
+/** A table a run's steps need that neither exists on the target nor is created by one of them. */
+export interface MissingTable {
+  /** Physical `schema.table`. */
+  table: string;
+  /** Logical `schema.table`, as the DML names it. */
+  logical: string;
+  /** The first step of the run that needs it, and its DML file. */
+  step: string;
+  file: string;
+  /** The plan's step that creates it, when there is one (not part of this run). */
+  creator?: string;
+  creatorFile?: string;
+}
+
+/**
+ * TABLE_MISSING: checked on the target before the run's first statement (exit 1, nothing written). Each table is
+ * named with the step that reads it and the step that would create it ("run it first or select it").
+ */
+export function tableMissing(missing: readonly MissingTable[]): OmopetlError {
+  const one = (m: MissingTable) =>
+    `${m.table}${m.logical !== m.table ? ` (${m.logical})` : ""}, needed by step "${m.step}" (${m.file}), does not exist on the target` +
+    (m.creator ? ` and is created by step "${m.creator}" (${m.creatorFile}), which this run does not include` : ": no step of the workflow creates it (declared external?)");
+  const first = missing[0]!;
+  const more = missing.slice(1, 20).map(one);
+  const message = `${one(first)}.${more.length ? ` Also: ${more.join("; ")}${missing.length > 21 ? `; and ${missing.length - 21} more` : ""}.` : ""} Nothing was run.`;
+  const creators = [...new Set(missing.filter((m) => m.creator).map((m) => m.creator!))];
+  const hint = creators.length
+    ? `Run ${creators.length === 1 ? "it" : "them"} first or select ${creators.length === 1 ? "it" : "them"} too (e.g. -s ${creators.map((c) => `${c}`).join(" ")} ... or -s +${first.step}).`
+    : "Create the table before the run (a table listed under external: must exist), or add a step that creates it.";
+  return new OmopetlError({ code: "TABLE_MISSING", severity: "error", message, hint }, 1);
+}

@@ -116,6 +116,11 @@ export interface SqlGenerator {
    */
   renderCount?(table: TableRef, ctx: RenderContext): string;
   /**
+   * A query whose rows `(schema_name, table_name)` are the physical names of those of `tables` that exist on the
+   * target. Optional: the run checks with it that what its steps need is there (TABLE_MISSING) before running.
+   */
+  renderExistingTables?(tables: readonly TableRef[], ctx: RenderContext): string;
+  /**
    * Optional: the id map's `CREATE TABLE IF NOT EXISTS`, which orchestrators run once before the steps: the steps
    * run it too, but on PostgreSQL two of them creating the table at the same moment fail on a unique violation of
    * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.

@@ -22,6 +22,7 @@ import { withFileFingerprints } from "../file-fingerprints.js";
 import { reusableSteps } from "../resume.js";
 import { newRunId } from "../run-id.js";
 import { scheduleDag, type NodeOutcome } from "./dag-scheduler.js";
+import { checkTablesExist } from "./missing-tables.js";
 import { prepareIdMap, prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
 import { connectWaitingForLock, takeRunLock, type HeldRunLock } from "./run-lock.js";
 import { runStep } from "./step-runner.js";
@@ -127,6 +128,8 @@ export const localOrchestrator: Orchestrator = {
           warn,
         });
       }
+      // Before anything is written (the ledger included): what the steps need exists or is created by one of them.
+      if (conn && !options.dryRun) await checkTablesExist(plan, steps, conn, target.provider.generator, ctx);
       const ledger = conn ? new RunLedger(conn, ledgerSchema(plan, target)) : undefined;
       let reused = new Map<string, string>();
       let resumedFrom: string | undefined;

@@ -1092,6 +1092,16 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   }
 
   /** Row count of a table, for the orchestrator's row accounting. */
+  /**
+   * Which of `tables` exist, from information_schema.tables (views included), compared ignoring case. PostgreSQL
+   * overrides it with its catalog, which also lists tables the role has no privilege on.
+   */
+  renderExistingTables(tables: readonly TableRef[], ctx: RenderContext): string {
+    const one = (t: TableRef) =>
+      `(lower(table_schema) = lower(${this.stringLiteral(this.physicalSchema(t.schema, ctx))}) AND lower(table_name) = lower(${this.stringLiteral(t.name)}))`;
+    return `SELECT table_schema AS schema_name, table_name\nFROM information_schema.tables\nWHERE ${tables.map(one).join("\n   OR ") || "FALSE"}`;
+  }
+
   renderCount(table: TableRef, ctx: RenderContext): string {
     return `SELECT count(*) AS n FROM ${this.table(table, ctx)}`;
   }

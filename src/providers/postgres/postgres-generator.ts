@@ -142,6 +142,16 @@ export class PostgresGenerator extends BaseSqlGenerator {
   }
 
   /** Fresh statistics for the planner: a just-loaded table would otherwise be planned as empty. */
+  /** From the catalog: information_schema.tables hides the tables the role has no privilege on. */
+  override renderExistingTables(tables: readonly TableRef[], ctx: RenderContext): string {
+    const one = (t: TableRef) => `(n.nspname = ${this.stringLiteral(this.physicalSchema(t.schema, ctx))} AND c.relname = ${this.stringLiteral(t.name)})`;
+    return [
+      "SELECT n.nspname AS schema_name, c.relname AS table_name",
+      "FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace",
+      `WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (${tables.map(one).join("\n   OR ") || "FALSE"})`,
+    ].join("\n");
+  }
+
   protected override afterBulkWrite(target: TableRef, ctx: RenderContext): string[] {
     return [`ANALYZE ${this.table(target, ctx)}`];
   }
