@@ -45,8 +45,13 @@ function chain(e: unknown): unknown[] {
   return out;
 }
 
-/** Whether a failure of a step may succeed when the step is run again. */
-export function isTransientError(e: unknown): boolean {
+/**
+ * Whether a failure of a step may succeed when the step is run again. The provider's `classifyError`, when given and
+ * when it has a verdict, decides; otherwise the rules above.
+ */
+export function isTransientError(e: unknown, classify?: (error: unknown) => "transient" | "permanent" | undefined): boolean {
+  const verdict = classify?.(e);
+  if (verdict !== undefined) return verdict === "transient";
   for (const x of chain(e)) {
     if (typeof x !== "object" || x === null) continue;
     const o = x as { transient?: unknown; code?: unknown; message?: unknown; permanent?: unknown };

@@ -228,7 +228,17 @@ export interface Provider {
    * schema with `checkTargetOptions` (src/providers/target-options.ts). No issue: the options are valid.
    */
   checkTarget?(options: Record<string, unknown>): TargetOptionIssue[];
+  /**
+   * Whether a failure of a step (the error `Connection` methods threw, usually a {@link SqlExecutionError} wrapping
+   * the driver's) may succeed when the step runs again: "transient" (serialization failure, lost connection, a
+   * warehouse's throttling...) is retried up to the step's `retries`, "permanent" fails the step at once. Undefined
+   * leaves the verdict to omopetl's own rules (SQLSTATEs, socket errors, `error.transient === true`). Optional.
+   */
+  classifyError?(error: unknown): ErrorClass | undefined;
 }
+
+/** The verdict of {@link Provider.classifyError}. */
+export type ErrorClass = "transient" | "permanent";
 
 /** The render context of a plan on a target: the plan's schema names overridden by the target's, its `indexes:`. */
 export function renderContextFromPlan(

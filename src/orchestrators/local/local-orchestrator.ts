@@ -285,6 +285,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     conn: s.conn,
     ledger: s.ledger,
     generator: s.target.provider.generator,
+    ...(s.target.provider.classifyError ? { classifyError: (e: unknown) => s.target.provider.classifyError!(e) } : {}),
     renderContext: s.ctx,
     emit: s.emit,
     signal: s.signal,

@@ -18,6 +18,8 @@ export interface StepRunContext {
   conn: Connection;
   ledger: RunLedger;
   generator: SqlGenerator;
+  /** The provider's error classification (Provider.classifyError), if it has one. */
+  classifyError?: (error: unknown) => "transient" | "permanent" | undefined;
   renderContext: RenderContext;
   emit: (event: RunEvent) => void;
   /** The run's interrupt signal. */
@@ -111,9 +113,9 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
         minTimeout: rc.backoff.minTimeoutMs,
         maxTimeout: rc.backoff.maxTimeoutMs,
         signal: rc.signal,
-        shouldRetry: ({ error }) => !rc.signal.aborted && isTransientError(error),
+        shouldRetry: ({ error }) => !rc.signal.aborted && isTransientError(error, rc.classifyError),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
-          if (retriesLeft > 0 && !rc.signal.aborted && isTransientError(error)) {
+          if (retriesLeft > 0 && !rc.signal.aborted && isTransientError(error, rc.classifyError)) {
             rc.emit({
               type: "step-retry",
               time: now().toISOString(),
@@ -132,7 +134,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
   } catch (e) {
     if (committed) return finish("succeeded", await afterSuccess(step, stepRows(rendered, committed), rc));
     if (rc.signal.aborted) return finish("cancelled", { error: "interrupted" });
-    return finish("failed", { error: errorMessage(e, rc.secrets), transient: isTransientError(e) });
+    return finish("failed", { error: errorMessage(e, rc.secrets), transient: isTransientError(e, rc.classifyError) });
   }
 }
 
