@@ -46,8 +46,8 @@ function validStandard(alias: string, id: Expr): Expr {
 
 /**
  * Expands a lookup into left joins. Each `via` source, in order, gets one left join whose standard target is
- * inner-joined inside it (one row per valid standard target; a code without any keeps one row), and whose ON
- * requires that no earlier source matched: the first source that maps a code wins, and its rows are the only ones.
+ * inner-joined inside it (one row per valid standard target; a code without any keeps one row), and whose join
+ * key is NULL where an earlier source matched: the first source that maps a code wins, and its rows are the only ones.
  *
  * - maps_to: the source concept (CONCEPT by concept_code and vocabulary_id) and its valid 'Maps to' rows.
  * - source_to_concept_map: rows whose source_code is the code and source_vocabulary_id one of the vocabularies,
@@ -72,18 +72,22 @@ export function expandLookup(name: string, code: Expr, vocabularyIds: string[], 
   ];
   const stdAliases: string[] = [];
   for (const source of via) {
-    // The earlier sources' targets: this source applies only where none of them matched.
+    // This source applies only where no earlier source matched: its join key is NULL (so matches nothing) when an
+    // earlier target is there. Kept inside the equality, not as a separate `earlier IS NULL` condition, so the join
+    // stays an equi-join: measured on DuckDB (Synthea x100), that condition alone turned the hash join into a
+    // nested loop of 10 s.
     const unmatchedBefore = stdAliases.map((s) => isNull(col(s, "concept_id", "integer")));
+    const guard = (key: Expr): Expr =>
+      unmatchedBefore.length === 0 ? key : { k: "case", whens: [{ when: and(...unmatchedBefore), then: key }], type: key.type };
     if (source === "maps_to") {
       joins.push({
         type: "left",
         table: LOOKUP_TABLES.conceptRelationship,
         alias: a.map,
         on: and(
-          bin("=", col(a.map, "concept_id_1", "integer"), col(a.src, "concept_id", "integer")),
+          bin("=", col(a.map, "concept_id_1", "integer"), guard(col(a.src, "concept_id", "integer"))),
           bin("=", col(a.map, "relationship_id", "string"), lit("Maps to")),
           isNull(col(a.map, "invalid_reason", "string")),
-          ...unmatchedBefore,
         ),
         role: "lookup",
         nested: [{ table: LOOKUP_TABLES.concept, alias: a.std, on: validStandard(a.std, col(a.map, "concept_id_2", "integer")) }],
@@ -96,12 +100,11 @@ export function expandLookup(name: string, code: Expr, vocabularyIds: string[], 
         table: LOOKUP_TABLES.sourceToConceptMap,
         alias: a.stcm,
         on: and(
-          bin("=", col(a.stcm, "source_code", "string"), code),
+          bin("=", col(a.stcm, "source_code", "string"), guard(code)),
           inList(col(a.stcm, "source_vocabulary_id", "string"), vocabularies),
           isNull(col(a.stcm, "invalid_reason", "string")),
           bin("<=", col(a.stcm, "valid_start_date", "date"), today),
           bin(">=", col(a.stcm, "valid_end_date", "date"), today),
-          ...unmatchedBefore,
         ),
         role: "lookup",
         vocabularies: vocabularyIds,
