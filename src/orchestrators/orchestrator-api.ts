@@ -63,6 +63,11 @@ export interface ExecuteOptions {
   /** Recorded in the ledger as the run's invocation (e.g. the CLI arguments), free of secrets. */
   invocation?: string;
   /**
+   * false: transforms report the rows they read and wrote, but not the rows not written counted per reason (which
+   * costs a counting query per transform). Default true.
+   */
+  rowAccounting?: boolean;
+  /**
    * When another run holds the target's lock: wait up to this many seconds for it (polling), instead of stopping
    * at once with TARGET_LOCKED.
    */
@@ -99,6 +104,22 @@ export interface StepRows {
   filtered?: number;
   /** Why rows read may not be written (from the plan's audit): the step's filters. */
   filters?: string[];
+  /**
+   * Transforms: the rows read and not written, counted per reason, in the order the select applies them (only
+   * reasons that removed rows): inner joins without a match, where, routing by lookup domain, unmapped codes,
+   * group_by, having, qualify, distinct. See {@link RowReason}.
+   */
+  notWritten?: RowReason[];
+  /** Transforms: rows a join or lookup added by matching one row several times (a code with two `Maps to`). */
+  added?: RowReason[];
+}
+
+/** A number of rows and why (row accounting). */
+export interface RowReason {
+  reason: string;
+  rows: number;
+  /** The union branch (1-based) when the transform has several selects. */
+  branch?: number;
 }
 
 /** Metrics of one step in one run. */

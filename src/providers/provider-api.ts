@@ -121,6 +121,12 @@ export interface SqlGenerator {
    */
   renderExistingTables?(tables: readonly TableRef[], ctx: RenderContext): string;
   /**
+   * Optional: one SELECT returning one row of counts that account for every row a transform read and did not write
+   * (or wrote more than once), reason by reason; orchestrators run it after the step. Undefined when the plan has no
+   * accounting for the step (plans of older versions).
+   */
+  renderRowAccounting?(body: TransformBody, ctx: RenderContext, options?: RowAccountingOptions): RowAccountingQuery | undefined;
+  /**
    * Optional: the id map's `CREATE TABLE IF NOT EXISTS`, which orchestrators run once before the steps: the steps
    * run it too, but on PostgreSQL two of them creating the table at the same moment fail on a unique violation of
    * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.
@@ -139,6 +145,35 @@ export interface LookupCoverageQuery {
   select: number;
   lookup: string;
   sql: string;
+}
+
+/** Options of {@link SqlGenerator.renderRowAccounting}. */
+export interface RowAccountingOptions {
+  /**
+   * The rows the (single) select yields are known without counting them (the step's INSERT count): the last
+   * count, when it would evaluate the whole select again, is left out (its `column` is null).
+   */
+  finalCountKnown?: boolean;
+}
+
+/**
+ * One count of a row-accounting query, in order: "read" is the rows a select read (its FROM table); "dropped" rows
+ * removed for `reason`; "after" the rows left after the stage named by `reason` (fewer than before: removed for it;
+ * more: added by it, e.g. a join matching a row several times).
+ */
+export interface RowAccountingCount {
+  /** The union branch (1-based), when the transform has several selects. */
+  branch?: number;
+  /** The result column holding the count; null: the step's own result count. */
+  column: string | null;
+  kind: "read" | "dropped" | "after";
+  reason: string;
+}
+
+/** What {@link SqlGenerator.renderRowAccounting} returns. */
+export interface RowAccountingQuery {
+  sql: string;
+  counts: RowAccountingCount[];
 }
 
 /** One result of {@link Connection.execute}. */

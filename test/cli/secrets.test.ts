@@ -337,7 +337,8 @@ describe("secrets never leave the process (canary)", () => {
         expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["omopetl_run", "omopetl_step_run"]));
         for (const { table_name } of tables) {
           const rows = await conn.query(`SELECT * FROM "${staging}"."${table_name}"`);
-          expect(rows.length).toBeGreaterThan(0);
+          // The run and step tables always have rows; the row accounting's only when a step dropped rows.
+          if (table_name === "omopetl_run" || table_name === "omopetl_step_run") expect(rows.length).toBeGreaterThan(0);
           outputs.push({ what: `ledger ${staging}.${table_name}`, text: JSON.stringify(rows) });
         }
       }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
 import type { LedgerRun, LedgerStepRun } from "../../orchestrators/ledger/run-ledger.js";
-import type { RunResult } from "../../orchestrators/orchestrator-api.js";
+import type { RowReason, RunResult } from "../../orchestrators/orchestrator-api.js";
 import type { LoadedConfig } from "../config.js";
 import type { GlobalOptions } from "../session.js";
 
@@ -24,6 +24,8 @@ export interface RunCommandOptions {
   logFormat: "text" | "json";
   waitForLock?: number;
   strict?: boolean;
+  /** false with --no-row-accounting. */
+  rowAccounting?: boolean;
 }
 
 /** Options of `omopetl status`. */
@@ -68,6 +70,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .addOption(new Option("-p, --param <key=value>", "set a workflow parameter (repeatable)").argParser(collect).default([]))
     .option("--strict", "treat compile warnings as errors (exit 1 before connecting; a compiled plan JSON was checked when compiled)")
     .option("--metrics-out <file>", "write the run's metrics (per step: rows, duration, attempts; totals) as JSON")
+    .option("--no-row-accounting", "do not count, per reason, the rows each transform read and did not write")
     .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
     .action(async (workflow: string, opts: RunCommandOptions) => {
       process.exitCode = await runCommand(workflow, opts, getGlobals());
@@ -209,6 +212,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
       ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
       ...(opts.waitForLock !== undefined ? { waitForLockSeconds: opts.waitForLock } : {}),
       dryRun: opts.dryRun === true,
+      ...(opts.rowAccounting === false ? { rowAccounting: false } : {}),
       signal: controller.signal,
       onEvent: (e) => reporter.onEvent(e),
       invocation: hint.replace(/ --resume$/, ""),
@@ -287,7 +291,7 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
         if (!run) continue;
         const steps = await ledger.stepRuns(runId);
         if (opts.json) out(JSON.stringify({ run: withProcess(run), steps }, null, 2) + "\n");
-        else out(formatRunDetail(run, steps, displayedRunStatus));
+        else out(formatRunDetail(run, steps, displayedRunStatus, (await import("../progress/format.js")).formatReasons));
         return 0;
       }
       throw runNotFound(runId, undefined, `of ${target.description}`);
@@ -348,7 +352,12 @@ function formatRunList(runs: readonly LedgerRun[], target: string, shownStatus: 
   return text;
 }
 
-function formatRunDetail(run: LedgerRun, steps: readonly LedgerStepRun[], shownStatus: (r: LedgerRun) => string): string {
+function formatRunDetail(
+  run: LedgerRun,
+  steps: readonly LedgerStepRun[],
+  shownStatus: (r: LedgerRun) => string,
+  formatReasons: (reasons: readonly RowReason[]) => string,
+): string {
   const lines = [
     `run ${run.runId} · ${run.workflow} · ${shownStatus(run)} · started ${when(run.startedAt)} UTC${run.durationMs !== undefined ? ` · ${duration(run.durationMs)}` : ""}`,
     `target ${run.target} · orchestrator ${run.orchestrator}${run.concurrency ? ` · concurrency ${run.concurrency}` : ""} · plan ${run.planFingerprint.slice(0, 12)}`,
@@ -370,6 +379,16 @@ function formatRunDetail(run: LedgerRun, steps: readonly LedgerStepRun[], shownS
     rows.push([s.step, s.status, s.attempts ? String(s.attempts) : "", duration(s.durationMs), rowText]);
   }
   let text = `${lines.join("\n")}\n\n${table(rows)}`;
+  // The row accounting: per step, the rows read and not written with their reasons (and rows added by joins).
+  const accounted = steps.filter((x) => x.rows.notWritten?.length || x.rows.added?.length);
+  if (accounted.length > 0) {
+    text += "\nrows not written:\n";
+    for (const s of accounted) {
+      const notWritten = (s.rows.notWritten ?? []).reduce((a, r) => a + r.rows, 0);
+      const head = `${s.step}: ${s.rows.read !== undefined ? `${num(s.rows.read)} read, ` : ""}${num(notWritten)} not written`;
+      text += `  ${head}${s.rows.notWritten?.length ? ` (${formatReasons(s.rows.notWritten)})` : ""}${s.rows.added?.length ? `; ${num(s.rows.added.reduce((a, r) => a + r.rows, 0))} added (${formatReasons(s.rows.added)})` : ""}\n`;
+    }
+  }
   for (const s of steps.filter((x) => x.status === "failed" && x.error)) {
     text += `\n${s.step} failed after ${s.attempts} attempt${s.attempts === 1 ? "" : "s"}:\n${s.error!.split("\n").map((l) => `  ${l}`).join("\n")}\n`;
   }

@@ -1,6 +1,6 @@
 import { boundMessage } from "../../core/diagnostics/safe-text.js";
 import { coverageLines } from "./coverage-format.js";
-import type { RunEvent, RunResult, StepRows } from "../../orchestrators/orchestrator-api.js";
+import type { RowReason, RunEvent, RunResult, StepRows } from "../../orchestrators/orchestrator-api.js";
 
 /** ANSI styling, or none. */
 export interface Style {
@@ -35,8 +35,19 @@ export function formatRows(rows: StepRows): string {
   else if (rows.affected !== undefined) parts.push(`${n(rows.affected)} rows`);
   if (rows.verb !== "deleted" && rows.deleted) parts.push(`${n(rows.deleted)} deleted`);
   if (rows.verb !== "updated" && rows.updated) parts.push(`${n(rows.updated)} updated`);
-  if (rows.filtered) parts.push(`${n(rows.filtered)} not written${rows.filters?.length ? ` (${rows.filters.join("; ")})` : ""}`);
+  if (rows.notWritten?.length || rows.added?.length) {
+    // Counted per reason: only reasons that removed (or added) rows are named.
+    if (rows.notWritten?.length) parts.push(`${n(sumRows(rows.notWritten))} not written (${formatReasons(rows.notWritten)})`);
+    if (rows.added?.length) parts.push(`${n(sumRows(rows.added))} added (${formatReasons(rows.added)})`);
+  } else if (rows.filtered) parts.push(`${n(rows.filtered)} not written${rows.filters?.length ? ` (${rows.filters.join("; ")})` : ""}`);
   return parts.join(" · ");
+}
+
+const sumRows = (reasons: readonly RowReason[]) => reasons.reduce((a, r) => a + r.rows, 0);
+
+/** "no match in inner join cdm.person per: 3; where x > 1: 2", union branches named. */
+export function formatReasons(reasons: readonly RowReason[]): string {
+  return reasons.map((r) => `${r.branch !== undefined ? `branch ${r.branch}: ` : ""}${r.reason}: ${n(r.rows)}`).join("; ");
 }
 
 /** First line of a message, and the rest (for indenting below it). */

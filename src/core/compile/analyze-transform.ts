@@ -2,7 +2,7 @@ import type { CastType, Expr, ValueType } from "../expr/ast.js";
 import { containsAggregate, containsWindow, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
 import { isAggregateName } from "../expr/functions.js";
 import type { SelectDml } from "../model/dml-schema.js";
-import type { ColumnDef, IdKey, Join, LookupCoverage, Select, TableRef, TransformBody } from "../model/plan.js";
+import type { AuditSelect, ColumnDef, IdKey, Join, LookupCoverage, Select, TableRef, TransformBody } from "../model/plan.js";
 import { closest, didYouMean } from "../diagnostics/did-you-mean.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import { analyzeAt, scopeTableFor, type AnalysisContext } from "./analysis-context.js";
@@ -57,6 +57,8 @@ interface AnalyzedSelect {
   suggested: Set<string>;
   /** Why a row read by this select may not be written (for the step's row accounting). */
   filters: string[];
+  /** What the row accounting counts for this select. */
+  audit: AuditSelect;
   path: YamlPath;
 }
 
@@ -181,6 +183,7 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
     audit: {
       sources: selects.map((s) => s.from.table),
       filters: [...new Set(analyzed.flatMap((a) => a.filters))],
+      selects: analyzed.map((a) => a.audit),
     },
   };
 }
@@ -258,6 +261,8 @@ function analyzeSelect(
 
   // Lookups: left joins per `via` source (lookup-joins.ts); their columns are rewritten below.
   const lookupFilters: Expr[] = [];
+  // The same filters split into what a row can fail, each with the reason its count is reported under.
+  const auditFilters: AuditSelect["filters"] = [];
   const lookupNames = new Set<string>();
   const expanded = new Map<string, ExpandedLookup>();
   for (const [name, l] of Object.entries(s.lookups ?? {})) {
@@ -282,11 +287,23 @@ function analyzeSelect(
     const e = expandLookup(name, code, vocabularyIds, [...seen] as LookupVia[]);
     expanded.set(name, e);
     joins.push(...e.joins);
+    const mappedFilter = isNull(e.standardId, true);
+    const unmappedReason = `unmapped code in lookup ${name} (keep_unmapped: false)`;
     if (l.domain) {
       const inDomain = bin("=", e.standard("domain_id", "string"), lit(l.domain));
-      lookupFilters.push(l.keep_unmapped === false ? inDomain : or(inDomain, isNull(e.standardId)));
+      const routedReason = `routed to another domain by lookup ${name} (not ${l.domain})`;
+      if (l.keep_unmapped === false) {
+        lookupFilters.push(inDomain);
+        // Unmapped first: an unmapped row is not in the domain either, but it was not routed anywhere.
+        auditFilters.push({ reason: unmappedReason, expr: mappedFilter }, { reason: routedReason, expr: inDomain });
+      } else {
+        const kept = or(inDomain, isNull(e.standardId));
+        lookupFilters.push(kept);
+        auditFilters.push({ reason: routedReason, expr: kept });
+      }
     } else if (l.keep_unmapped === false) {
-      lookupFilters.push(isNull(e.standardId, true));
+      lookupFilters.push(mappedFilter);
+      auditFilters.push({ reason: unmappedReason, expr: mappedFilter });
     }
   }
   const lookupScope: ScopeTable[] = [...lookupNames].map((alias) => ({
@@ -358,6 +375,7 @@ function analyzeSelect(
     const w = analyzeAt(ctx, y, [...path, "where"], s.where, fullScope, { expected: "boolean" });
     if (w) where = expandLookups(w);
   }
+  if (where) auditFilters.unshift({ reason: `where ${String(s.where).trim()}`, expr: where });
   // Coverage is measured over the select's rows before the lookup filters: a domain step sees all of its source's codes.
   const coverage: LookupCoverage[] = [];
   for (const [name, e] of expanded) {
@@ -472,6 +490,11 @@ function analyzeSelect(
       ...(s.qualify !== undefined ? [`qualify ${String(s.qualify).trim()}`] : []),
       ...(s.distinct ? ["distinct (duplicates removed)"] : []),
     ],
+    audit: {
+      filters: auditFilters,
+      ...(s.having !== undefined ? { having: `having ${String(s.having).trim()}` } : {}),
+      ...(s.qualify !== undefined ? { qualify: `qualify ${String(s.qualify).trim()}` } : {}),
+    },
     select: {
       distinct: s.distinct ?? false,
       from: { table: fromRef, alias: fromAlias },

@@ -163,6 +163,19 @@ export const SelectSchema = z.object({
 });
 export type Select = z.infer<typeof SelectSchema>;
 
+/**
+ * The row accounting of one select: its WHERE split into the parts a row can fail, each with the reason reported
+ * with its count (the user's `where`, then each lookup's routing by domain and its unmapped rows). Their AND means
+ * what {@link SelectSchema}'s `where` means; the select's joins, grouping, having, qualify and distinct are read
+ * from the select itself, with `having` and `qualify` as written for their reasons.
+ */
+export const AuditSelectSchema = z.object({
+  filters: z.array(z.object({ reason: z.string(), expr: ExprSchema })),
+  having: z.string().optional(),
+  qualify: z.string().optional(),
+});
+export type AuditSelect = z.infer<typeof AuditSelectSchema>;
+
 export const TransformBodySchema = z.object({
   kind: z.literal("transform"),
   target: TableRefSchema,
@@ -182,7 +195,14 @@ export const TransformBodySchema = z.object({
    * and why a row read may not be written (the select's where, inner joins, lookup domain filters, having, qualify,
    * distinct).
    */
-  audit: z.object({ sources: z.array(TableRefSchema), filters: z.array(z.string()) }).optional(),
+  audit: z
+    .object({
+      sources: z.array(TableRefSchema),
+      filters: z.array(z.string()),
+      /** One per select, in order: what the row accounting counts (absent in plans of older versions). */
+      selects: z.array(AuditSelectSchema).optional(),
+    })
+    .optional(),
 });
 export type TransformBody = z.infer<typeof TransformBodySchema>;
 

@@ -10,6 +10,8 @@ import { createTableSql, isoFromDb, numberFromDb, quoteIdent, quoteString, sqlVa
 export const RUN_TABLE = "omopetl_run";
 /** Table of step runs, one row per step of a run. */
 export const STEP_RUN_TABLE = "omopetl_step_run";
+/** Table of the row accounting: per step of a run, the rows not written (or added) per reason. */
+export const STEP_ROWS_TABLE = "omopetl_step_rows";
 
 /** A run's state in the ledger: a run killed without warning stays "running". */
 export type LedgerRunStatus = RunStatus | "running";
@@ -110,6 +112,17 @@ const STEP_COLUMNS: readonly LedgerColumn[] = [
   { name: "skipped_because", type: "VARCHAR" },
 ];
 
+/** omopetl_step_rows: `effect` is "not_written" or "added"; `position` orders the reasons of a step. */
+const STEP_ROWS_COLUMNS: readonly LedgerColumn[] = [
+  { name: "run_id", type: "VARCHAR", notNull: true },
+  { name: "step_name", type: "VARCHAR", notNull: true },
+  { name: "position", type: "INTEGER", notNull: true },
+  { name: "branch", type: "INTEGER" },
+  { name: "effect", type: "VARCHAR", notNull: true },
+  { name: "reason", type: "VARCHAR", notNull: true },
+  { name: "rows", type: "BIGINT", notNull: true },
+];
+
 /** Longest error message stored (the full text is in the run's output). */
 const MAX_ERROR_CHARS = 4000;
 
@@ -144,6 +157,7 @@ export interface LedgerStepUpdate {
 export class RunLedger {
   readonly runTable: string;
   readonly stepTable: string;
+  readonly stepRowsTable: string;
 
   constructor(
     private readonly conn: Connection,
@@ -152,6 +166,7 @@ export class RunLedger {
   ) {
     this.runTable = `${quoteIdent(schema)}.${quoteIdent(RUN_TABLE)}`;
     this.stepTable = `${quoteIdent(schema)}.${quoteIdent(STEP_RUN_TABLE)}`;
+    this.stepRowsTable = `${quoteIdent(schema)}.${quoteIdent(STEP_ROWS_TABLE)}`;
   }
 
   /** Runs a ledger statement, retrying transient failures a few times. */
@@ -176,6 +191,7 @@ export class RunLedger {
     await this.write(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
     await this.write(createTableSql(this.runTable, RUN_COLUMNS, ["run_id"]));
     await this.write(createTableSql(this.stepTable, STEP_COLUMNS, ["run_id", "step_name"]));
+    await this.write(createTableSql(this.stepRowsTable, STEP_ROWS_COLUMNS, ["run_id", "step_name", "position"]));
     // Ledgers written by an older omopetl lack the columns added since (both engines accept IF NOT EXISTS here).
     for (const c of ["rows_read", "rows_filtered"]) await this.write(`ALTER TABLE ${this.stepTable} ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} BIGINT`);
     for (const c of RUN_COLUMNS.filter((x) => RUN_COLUMNS_ADDED.includes(x.name))) {
@@ -259,6 +275,21 @@ export class RunLedger {
     await this.write(`UPDATE ${this.stepTable} SET ${set.join(", ")}\nWHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
   }
 
+  /**
+   * Records a step's row accounting (the rows not written and added, per reason), replacing what an earlier
+   * attempt recorded. Nothing when the step has none.
+   */
+  async recordRowReasons(runId: string, step: string, rows: StepRows): Promise<void> {
+    const entries = [
+      ...(rows.notWritten ?? []).map((r) => ({ ...r, effect: "not_written" })),
+      ...(rows.added ?? []).map((r) => ({ ...r, effect: "added" })),
+    ];
+    if (entries.length === 0) return;
+    await this.write(`DELETE FROM ${this.stepRowsTable} WHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
+    const values = entries.map((e, i) => `(${[runId, step, i + 1, e.branch, e.effect, e.reason, e.rows].map(sqlValue).join(", ")})`);
+    await this.write(`INSERT INTO ${this.stepRowsTable} ("run_id", "step_name", "position", "branch", "effect", "reason", "rows")\nVALUES\n${values.join(",\n")}`);
+  }
+
   /** Records the end of a run; `error` says why it failed when no step's error does. */
   async finishRun(runId: string, status: RunStatus, endedAt: Date, durationMs: number, totals: RunTotals, error?: string): Promise<void> {
     const set = [
@@ -296,7 +327,25 @@ export class RunLedger {
     const rows = await this.read<Record<string, unknown>>(
       `SELECT * FROM ${this.stepTable} WHERE "run_id" = ${sqlValue(runId)} ORDER BY "step_level", "step_name"`,
     );
-    return rows.map(stepFromRow);
+    const steps = rows.map(stepFromRow);
+    // Ledgers of older versions have no accounting table (and status must not create it).
+    const hasReasons = await this.read<{ n: unknown }>(
+      `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ${quoteString(this.schema)} AND table_name = ${quoteString(STEP_ROWS_TABLE)}`,
+    );
+    if ((numberFromDb(hasReasons[0]?.n) ?? 0) === 0) return steps;
+    const reasons = await this.read<Record<string, unknown>>(
+      `SELECT * FROM ${this.stepRowsTable} WHERE "run_id" = ${sqlValue(runId)} ORDER BY "step_name", "position"`,
+    );
+    const byStep = new Map(steps.map((s) => [s.step, s]));
+    for (const r of reasons) {
+      const s = byStep.get(String(r["step_name"]));
+      if (!s) continue;
+      const branch = numberFromDb(r["branch"]);
+      const entry = { reason: String(r["reason"]), rows: numberFromDb(r["rows"]) ?? 0, ...(branch !== undefined ? { branch } : {}) };
+      const list = String(r["effect"]) === "added" ? (s.rows.added ??= []) : (s.rows.notWritten ??= []);
+      list.push(entry);
+    }
+    return steps;
   }
 
   /**
@@ -359,7 +408,7 @@ function stepFromRow(r: Record<string, unknown>): LedgerStepRun {
   if (affected !== undefined) rows.affected = affected;
   const verb = str("rows_verb");
   if (verb) rows.verb = verb as NonNullable<StepRows["verb"]>;
-  for (const [k, col] of [["inserted", "rows_inserted"], ["updated", "rows_updated"], ["deleted", "rows_deleted"]] as const) {
+  for (const [k, col] of [["inserted", "rows_inserted"], ["updated", "rows_updated"], ["deleted", "rows_deleted"], ["read", "rows_read"], ["filtered", "rows_filtered"]] as const) {
     const n = numberFromDb(r[col]);
     if (n !== undefined) rows[k] = n;
   }

@@ -291,6 +291,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     signal: s.signal,
     backoff: s.backoff,
     secrets: s.secrets,
+    rowAccounting: s.options.rowAccounting !== false,
   };
   await scheduleDag({
     nodes: s.toRun,

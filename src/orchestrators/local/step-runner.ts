@@ -7,6 +7,7 @@ import type { RunLedger } from "../ledger/run-ledger.js";
 import type { LookupCoverageReport } from "../lookup-coverage.js";
 import { measureCoverage } from "./measure-coverage.js";
 import { stepRows } from "../metrics.js";
+import { accountRows } from "../row-accounting.js";
 import type { RetryBackoff, RunEvent, StepMetrics, StepRows } from "../orchestrator-api.js";
 import { maskSecrets } from "../redact.js";
 import { isTransientError } from "../transient.js";
@@ -26,6 +27,8 @@ export interface StepRunContext {
   signal: AbortSignal;
   backoff: Required<RetryBackoff>;
   secrets: readonly string[];
+  /** false: rows read are counted, but not the rows not written per reason (`--no-row-accounting`). */
+  rowAccounting?: boolean;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
     const ended = now();
     const durationMs = Math.round(performance.now() - t0);
     const rows = extra.rows ?? {};
+    if (status === "succeeded") await rc.ledger.recordRowReasons(rc.runId, step.name, rows);
     await rc.ledger.updateStep(rc.runId, step.name, {
       status,
       attempts,
@@ -169,27 +173,13 @@ async function executeAttempt(step: PlanStep, rendered: RenderedStep, rc: StepRu
 }
 
 /**
- * Row accounting for transforms (nothing dropped silently): the rows of the tables the step read, and — where the
- * step's insert count is all it wrote (replace, rebuild) — how many of them it did not write, with the filters that
- * explain why. Counting is a plain count(*) per source table, run after the step commits.
+ * Row accounting for transforms (nothing dropped silently), run after the step committed. A count that fails (e.g. a
+ * source dropped meanwhile) leaves the step's own counts: accounting is a report and must not fail the step.
  */
 async function withAccounting(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<StepRows> {
-  const body = step.body;
-  if (body.kind !== "transform" || !body.audit || !rc.generator.renderCount) return rows;
   try {
-    let read = 0;
-    for (const source of body.audit.sources) {
-      const [r] = await rc.conn.query<{ n: unknown }>(rc.generator.renderCount(source, rc.renderContext));
-      read += Number(r?.n ?? 0);
-    }
-    const out: StepRows = { ...rows, read };
-    if (body.mode !== "merge" && rows.affected !== undefined && read > rows.affected) {
-      out.filtered = read - rows.affected;
-      if (body.audit.filters.length > 0) out.filters = body.audit.filters;
-    }
-    return out;
+    return await accountRows(step, rows, rc.conn, rc.generator, rc.renderContext, { perReason: rc.rowAccounting !== false });
   } catch {
-    // Accounting is a report: a count that fails (e.g. a source dropped meanwhile) must not fail the step.
     return rows;
   }
 }

@@ -12,7 +12,7 @@ import type {
   TableRef,
   TransformBody,
 } from "../../core/model/plan.js";
-import type { LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, SqlGenerator } from "../provider-api.js";
+import type { LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, RowAccountingOptions, RowAccountingQuery, SqlGenerator } from "../provider-api.js";
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
@@ -20,6 +20,7 @@ import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from
 import { badValueSelect, booleanValue, CHECKED_ALIAS, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
+import { renderRowAccounting } from "./row-accounting-sql.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { renderCoverageQueries } from "./coverage-sql.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
@@ -1109,6 +1110,21 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   /** The mapping coverage queries of a transform's lookups ([coverage-sql.ts](coverage-sql.ts)). */
   renderLookupCoverage(body: TransformBody, ctx: RenderContext): LookupCoverageQuery[] {
     return renderCoverageQueries({ expr: (e) => this.expr(e), ident: (n) => this.ident(n), fromClause: (s, j, c) => this.fromClause(s, j, c) }, body, ctx);
+  }
+
+  /** The counting SQL of a transform's row accounting ({@link renderRowAccounting}). */
+  renderRowAccounting(body: TransformBody, ctx: RenderContext, options: RowAccountingOptions = {}): RowAccountingQuery | undefined {
+    return renderRowAccounting(
+      {
+        ident: (n) => this.ident(n),
+        expr: (e) => this.expr(e),
+        from: (s, joins) => this.fromClause(s, joins, ctx),
+        table: (j) => this.table(j.table, ctx),
+        select: (s, columns) => this.renderSelect(s, columns, ctx),
+      },
+      body,
+      options,
+    );
   }
 
   /** `step`: the step's name, which owns the keys it records for id liveness. */

@@ -106,7 +106,7 @@ export async function tableHash(conn: Connection, qualified: string): Promise<{ 
 export async function dumpSchemas(conn: Connection, schemas: readonly string[]): Promise<Record<string, { rows: number; sha256: string }>> {
   const list = schemas.map((s) => `'${s}'`).join(", ");
   const tables = await conn.query<{ table_schema: string; table_name: string }>(
-    `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN (${list}) AND table_name NOT IN ('omopetl_run', 'omopetl_step_run', 'omopetl_lookup_coverage') ORDER BY 1, 2`,
+    `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN (${list}) AND table_name NOT IN ('omopetl_run', 'omopetl_step_run', 'omopetl_lookup_coverage', 'omopetl_step_rows') ORDER BY 1, 2`,
   );
   const out: Record<string, { rows: number; sha256: string }> = {};
   for (const t of tables) out[`${t.table_schema}.${t.table_name}`] = await tableHash(conn, `"${t.table_schema}"."${t.table_name}"`);
