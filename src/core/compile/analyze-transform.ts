@@ -11,6 +11,7 @@ import { castTypeLabel, parseColumnType, valueToCastType } from "./column-types.
 import {
   aggregateWithoutGroup,
   columnTypeMismatch,
+  valueTooLong,
   conceptColumnNotConcept,
   duplicateAlias,
   idAlsoMapped,
@@ -132,6 +133,10 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
       if (!ok.ok) {
         ctx.diagnostics.push(columnTypeMismatch(y.locate(m.path), c.name, `${target.schema}.${target.name}`, m.expr.type, castTypeLabel(c.type), ok.hint));
         continue;
+      }
+      if (c.type.kind === "varchar" && c.type.length !== undefined && m.expr.k === "lit" && typeof m.expr.value === "string") {
+        const chars = [...m.expr.value].length;
+        if (chars > c.type.length) ctx.diagnostics.push(valueTooLong(y.locate(m.path), c.name, `${target.schema}.${target.name}`, c.type.length, chars));
       }
       // Never a cast to varchar(n): an explicit cast truncates silently on every engine, and a value too long for
       // its column must fail the step instead (every provider enforces the length on write, as PostgreSQL does).

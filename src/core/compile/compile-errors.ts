@@ -112,6 +112,13 @@ export const keyRequired = (loc: SourceLocation, table: string, pk: string[]) =>
   error("KEY_REQUIRED", loc, `mode merge needs a key to upsert "${table}" on.`, pk.length ? `Add key: [${pk.join(", ")}] (the table's primary key).` : "Add key: [column, ...].");
 export const columnTypeMismatch = (loc: SourceLocation, column: string, table: string, exprType: string, columnType: string, hint?: string) =>
   error("TYPE_MISMATCH", loc, `column "${column}" of "${table}" is ${columnType}, but the expression is ${exprType}.`, hint ?? `CAST the expression to ${columnType}.`);
+export const valueTooLong = (loc: SourceLocation, column: string, table: string, length: number, chars: number) =>
+  error(
+    "VALUE_TOO_LONG",
+    loc,
+    `column "${column}" of "${table}" is varchar(${length}), but this text has ${chars} characters: every row would fail the step ("value too long").`,
+    `Shorten the text, or write CAST(... AS varchar(${length})) to keep its first ${length} characters.`,
+  );
 export const conceptColumnNotConcept = (loc: SourceLocation, column: string) =>
   warning("CONCEPT_NOT_LOOKED_UP", loc, `"${column}" is a concept column fed by an expression that is neither a concept lookup, a concept table column nor a literal.`, "Use a lookups: entry (or a join on concept) so the value is a real concept id.");
 export const cdmColumnsDeclared = (loc: SourceLocation, table: string) =>
