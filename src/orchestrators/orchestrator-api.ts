@@ -206,13 +206,29 @@ export type RunEvent =
       delayMs: number;
     }
   | { type: "step-success"; time: string; runId: string; step: string; attempts: number; durationMs: number; rows: StepRows; /** Each lookup's mapping coverage (transforms with lookups). */ coverage?: LookupCoverageReport[] }
-  | { type: "step-failure"; time: string; runId: string; step: string; /** The step's DML file, relative to the workflow file, so a failure names where to look. */ file: string; attempts: number; maxAttempts: number; durationMs: number; error: string; transient: boolean }
+  | { type: "step-failure"; time: string; runId: string; step: string; /** The step's DML file, relative to the workflow file, so a failure names where to look. */ file: string; attempts: number; maxAttempts: number; durationMs: number; error: string; transient: boolean; /** Where a transform's value error comes from (its column's file:line:col, union branch, a source row), when found. */ located?: LocatedFailure }
   | { type: "step-skip"; time: string; runId: string; step: string; dependency: string }
   | { type: "step-reuse"; time: string; runId: string; step: string; fromRun: string }
   | { type: "step-cancel"; time: string; runId: string; step: string; started: boolean }
   | { type: "statement"; time: string; runId: string; step: string; index: number; count: number; transactional: boolean; sql: string }
   | { type: "warning"; time: string; runId: string; message: string }
   | { type: "run-end"; time: string; runId: string; status: RunStatus; result: RunResult };
+
+/** Where a failed transform's value error comes from: see `locateFailure`. */
+export interface LocatedFailure {
+  /** The DML file, relative to the workflow. */
+  file: string;
+  line: number;
+  column: number;
+  /** "value": the column's value cannot be computed; "null": NULL for a NOT NULL column; "rows": the where or a join fails. */
+  kind: "value" | "null" | "rows";
+  /** The output column (absent for kind "rows"). */
+  target?: string;
+  /** The union branch (1-based), when the transform has several selects. */
+  branch?: number;
+  /** One source row it fails for: the values the column's expression reads, by `alias.column`. */
+  sample?: { ref: string; value: string }[];
+}
 
 /** A way to run plans. */
 export interface Orchestrator {

@@ -127,6 +127,11 @@ export interface SqlGenerator {
    */
   renderRowAccounting?(body: TransformBody, ctx: RenderContext, options?: RowAccountingOptions): RowAccountingQuery | undefined;
   /**
+   * Optional: read-only queries an orchestrator runs after a transform failed, to find the column (and a source
+   * row) its value error comes from. Undefined when the plan does not say where the columns are written.
+   */
+  renderFailureProbes?(body: TransformBody, ctx: RenderContext): FailureProbes | undefined;
+  /**
    * Optional: the id map's `CREATE TABLE IF NOT EXISTS`, which orchestrators run once before the steps: the steps
    * run it too, but on PostgreSQL two of them creating the table at the same moment fail on a unique violation of
    * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.
@@ -174,6 +179,47 @@ export interface RowAccountingCount {
 export interface RowAccountingQuery {
   sql: string;
   counts: RowAccountingCount[];
+}
+
+/** A place in a DML file: 1-based line and column. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** The probes of one output column of a failed transform (see {@link FailureProbes}). */
+export interface ColumnFailureProbe {
+  column: string;
+  /** Where the column's expression is written. */
+  at: SourcePosition;
+  /** The target column is NOT NULL. */
+  required: boolean;
+  /** A NULL says nothing (an id the step assigns, rolled back with it). */
+  ignoreNulls: boolean;
+  /** Returns `n` (rows) and `v` (non-NULL values); fails when a value cannot be computed. */
+  sql: string;
+  /** For a column computed row by row: the source values its expression reads, numbered in a shared order. */
+  sample?: {
+    /** `alias.column` of each value, in the order `row` returns them. */
+    refs: string[];
+    /** `n` and `v` over the rows numbered lo+1..hi (fails when one of them cannot be computed). */
+    values(lo: number, hi: number): string;
+    /** The values of row k. */
+    row(k: number): string;
+  };
+}
+
+/** What {@link SqlGenerator.renderFailureProbes} returns: per select (union branch), its probes. */
+export interface FailureProbes {
+  branches: {
+    /** 1-based, when the transform has several selects. */
+    branch?: number;
+    /** Where the select's where is written, if it has one. */
+    where?: SourcePosition;
+    /** Returns `n`, the rows of the select's FROM/JOINs/WHERE (fails when the where or a join does). */
+    rows: string;
+    columns: ColumnFailureProbe[];
+  }[];
 }
 
 /** One result of {@link Connection.execute}. */

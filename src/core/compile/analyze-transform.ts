@@ -497,6 +497,10 @@ function analyzeSelect(
     ],
     audit: {
       filters: auditFilters,
+      at: {
+        ...(s.where !== undefined ? { where: position(y.locate([...path, "where"])) } : {}),
+        columns: Object.fromEntries([...mapped].map(([name, m]) => [name, position(y.locate(m.path))])),
+      },
       ...(s.having !== undefined ? { having: `having ${String(s.having).trim()}` } : {}),
       ...(s.qualify !== undefined ? { qualify: `qualify ${String(s.qualify).trim()}` } : {}),
     },
@@ -513,6 +517,11 @@ function analyzeSelect(
       columns: [],
     },
   };
+}
+
+/** A line and column of a located node. */
+function position(at: { line: number; column: number }): { line: number; column: number } {
+  return { line: at.line, column: at.column };
 }
 
 /** Column references outside aggregate calls (those must be grouped). */

@@ -163,6 +163,10 @@ export const SelectSchema = z.object({
 });
 export type Select = z.infer<typeof SelectSchema>;
 
+/** A place in a DML file: 1-based line and column. */
+export const SourcePositionSchema = z.object({ line: z.number().int().positive(), column: z.number().int().positive() });
+export type SourcePosition = z.infer<typeof SourcePositionSchema>;
+
 /**
  * The row accounting of one select: its WHERE split into the parts a row can fail, each with the reason reported
  * with its count (the user's `where`, then each lookup's routing by domain and its unmapped rows). Their AND means
@@ -173,6 +177,16 @@ export const AuditSelectSchema = z.object({
   filters: z.array(z.object({ reason: z.string(), expr: ExprSchema })),
   having: z.string().optional(),
   qualify: z.string().optional(),
+  /**
+   * Where the select's parts are written in the step's DML file (1-based line and column): its where and each
+   * output column's expression, so a value error at run time names the line to fix.
+   */
+  at: z
+    .object({
+      where: SourcePositionSchema.optional(),
+      columns: z.record(z.string(), SourcePositionSchema),
+    })
+    .optional(),
 });
 export type AuditSelect = z.infer<typeof AuditSelectSchema>;
 

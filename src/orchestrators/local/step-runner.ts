@@ -1,14 +1,15 @@
 import pRetry from "p-retry";
 import { OmopetlError } from "../../core/diagnostics/diagnostic.js";
 import type { PlanStep } from "../../core/model/plan.js";
-import { executeRenderedStep, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution } from "../../providers/provider-api.js";
+import { executeRenderedStep, SqlExecutionError, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution } from "../../providers/provider-api.js";
 import { recordCoverage } from "../ledger/coverage-ledger.js";
 import type { RunLedger } from "../ledger/run-ledger.js";
 import type { LookupCoverageReport } from "../lookup-coverage.js";
 import { measureCoverage } from "./measure-coverage.js";
 import { stepRows } from "../metrics.js";
 import { accountRows } from "../row-accounting.js";
-import type { RetryBackoff, RunEvent, StepMetrics, StepRows } from "../orchestrator-api.js";
+import { describeLocatedFailure, locateFailure } from "../locate-failure.js";
+import type { LocatedFailure, RetryBackoff, RunEvent, StepMetrics, StepRows } from "../orchestrator-api.js";
 import { maskSecrets } from "../redact.js";
 import { isTransientError } from "../transient.js";
 import { GuardedConnection, StepStoppedError, StopSwitch } from "./guarded-connection.js";
@@ -59,7 +60,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
   const maxAttempts = step.retries + 1;
   let attempts = 0;
 
-  const finish = async (status: "succeeded" | "failed" | "cancelled", extra: Partial<StepMetrics> & { transient?: boolean } = {}): Promise<StepMetrics> => {
+  const finish = async (status: "succeeded" | "failed" | "cancelled", extra: Partial<StepMetrics> & { transient?: boolean; located?: LocatedFailure } = {}): Promise<StepMetrics> => {
     const ended = now();
     const durationMs = Math.round(performance.now() - t0);
     const rows = extra.rows ?? {};
@@ -75,7 +76,19 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
     const time = ended.toISOString();
     if (status === "succeeded") rc.emit({ type: "step-success", time, runId: rc.runId, step: step.name, attempts, durationMs, rows, ...(extra.coverage ? { coverage: extra.coverage } : {}) });
     else if (status === "failed") {
-      rc.emit({ type: "step-failure", time, runId: rc.runId, step: step.name, file: step.file, attempts, maxAttempts, durationMs, error: extra.error ?? "", transient: extra.transient ?? false });
+      rc.emit({
+        type: "step-failure",
+        time,
+        runId: rc.runId,
+        step: step.name,
+        file: step.file,
+        attempts,
+        maxAttempts,
+        durationMs,
+        error: extra.error ?? "",
+        transient: extra.transient ?? false,
+        ...(extra.located ? { located: extra.located } : {}),
+      });
     } else rc.emit({ type: "step-cancel", time, runId: rc.runId, step: step.name, started: true });
     return {
       name: step.name,
@@ -138,8 +151,35 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
   } catch (e) {
     if (committed) return finish("succeeded", await afterSuccess(step, stepRows(rendered, committed), rc));
     if (rc.signal.aborted) return finish("cancelled", { error: "interrupted" });
-    return finish("failed", { error: errorMessage(e, rc.secrets), transient: isTransientError(e, rc.classifyError) });
+    const located = await locate(step, rendered, e, rc);
+    return finish("failed", {
+      error: withLocation(errorMessage(e, rc.secrets), step, located),
+      transient: isTransientError(e, rc.classifyError),
+      ...(located ? { located } : {}),
+    });
   }
+}
+
+/**
+ * Where a transform's value error comes from (its column, union branch and a source row), when the statement that
+ * failed is the one that computes the rows (not a key check, a timeout or a lost connection). The probes are
+ * read-only and run after the step rolled back; one that cannot run leaves the error as it was.
+ */
+async function locate(step: PlanStep, rendered: RenderedStep, e: unknown, rc: StepRunContext): Promise<LocatedFailure | undefined> {
+  if (step.body.kind !== "transform" || rc.signal.aborted || isTransientError(e, rc.classifyError)) return undefined;
+  if (!(e instanceof SqlExecutionError) || e.statementIndex !== rendered.resultStatement) return undefined;
+  try {
+    return await locateFailure(step, rc.conn, rc.generator, rc.renderContext);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The step's error with the located lines right under its first line (the SQL excerpt follows). */
+function withLocation(message: string, step: PlanStep, located: LocatedFailure | undefined): string {
+  if (!located || step.body.kind !== "transform") return message;
+  const [first, ...rest] = message.split("\n");
+  return [first, ...describeLocatedFailure(located, `${step.body.target.schema}.${step.body.target.name}`), ...rest].join("\n");
 }
 
 /** The reports of a committed step: its row accounting, and its lookups' coverage (recorded in the ledger). */

@@ -12,7 +12,7 @@ import type {
   TableRef,
   TransformBody,
 } from "../../core/model/plan.js";
-import type { LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, RowAccountingOptions, RowAccountingQuery, SqlGenerator } from "../provider-api.js";
+import type { LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, RowAccountingOptions, RowAccountingQuery, SqlGenerator, FailureProbes } from "../provider-api.js";
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
@@ -21,6 +21,7 @@ import { badValueSelect, booleanValue, CHECKED_ALIAS, valueCheck, type CheckedCo
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { renderRowAccounting } from "./row-accounting-sql.js";
+import { renderFailureProbes } from "./failure-probes-sql.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { renderCoverageQueries } from "./coverage-sql.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
@@ -1110,6 +1111,20 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   /** The mapping coverage queries of a transform's lookups ([coverage-sql.ts](coverage-sql.ts)). */
   renderLookupCoverage(body: TransformBody, ctx: RenderContext): LookupCoverageQuery[] {
     return renderCoverageQueries({ expr: (e) => this.expr(e), ident: (n) => this.ident(n), fromClause: (s, j, c) => this.fromClause(s, j, c) }, body, ctx);
+  }
+
+  /** Read-only probes locating a failed transform's value error ({@link renderFailureProbes}). */
+  renderFailureProbes(body: TransformBody, ctx: RenderContext): FailureProbes | undefined {
+    return renderFailureProbes(
+      {
+        ident: (n) => this.ident(n),
+        from: (s, joins) => this.fromClause(s, joins, ctx),
+        outputColumn: (s, c) => this.outputColumn(s, c),
+        select: (s, columns) => this.renderSelect(s, columns, ctx),
+        collate: (x) => this.binaryCollate(x),
+      },
+      body,
+    );
   }
 
   /** The counting SQL of a transform's row accounting ({@link renderRowAccounting}). */
