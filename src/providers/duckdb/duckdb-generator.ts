@@ -205,7 +205,9 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     const def = findTableDef(ctx, body.target);
     if (!def?.cdm) {
       statements.push(this.renderCreateSchema(this.physicalSchema(body.target.schema, ctx)));
-      statements.push(this.createTableIfNotExists(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+      // Recreated at every run, not CREATE TABLE IF NOT EXISTS: a table made by an earlier run with another declaration
+      // (a renamed column, another type) would otherwise stay, and a re-run would differ from a fresh run.
+      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, body.columns), ctx));
     }
     const target = this.table(body.target, ctx);
     const f = this.ident(FILE_ALIAS);
@@ -275,7 +277,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       statements.push(probe);
       from = `FROM ${STAGE} AS ${f}`;
     }
-    statements.push(`DELETE FROM ${target}`);
+    if (def?.cdm) statements.push(`DELETE FROM ${target}`);
     const insert = [
       `INSERT INTO ${target} ${this.columnList(body.columns)}`,
       "SELECT",

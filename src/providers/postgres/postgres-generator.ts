@@ -246,7 +246,9 @@ export class PostgresGenerator extends BaseSqlGenerator {
     const def = findTableDef(ctx, body.target);
     if (!def?.cdm) {
       statements.push(this.renderCreateSchema(this.physicalSchema(body.target.schema, ctx)));
-      statements.push(this.createTableIfNotExists(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+      // Recreated at every run, not CREATE TABLE IF NOT EXISTS: a table made by an earlier run with another declaration
+      // (a renamed column, another type) would otherwise stay, and a re-run would differ from a fresh run.
+      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, body.columns), ctx));
     }
     const stage = `pg_temp.${this.ident(STAGE_TABLE)}`;
     // Dropped first in case an earlier load ran in the same still-open transaction (ON COMMIT DROP not yet fired).
@@ -261,7 +263,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
 
     const target = this.table(body.target, ctx);
     const f = this.ident(FILE_ALIAS);
-    statements.push(`DELETE FROM ${target}`);
+    if (def?.cdm) statements.push(`DELETE FROM ${target}`);
     const insert = [
       `INSERT INTO ${target} ${this.columnList(body.columns)}`,
       "SELECT",
