@@ -123,7 +123,9 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     header: fmt.header ?? true,
     delimiter,
     quote: quoteSetting === "none" ? null : (quoteSetting ?? '"'),
-    nullValues: nulls.map((n) => substituteRaw(n, ctx.params)),
+    // In CDM and vocabulary tables an empty field is NULL, quoted ("") or not: the CDM has no empty-string values,
+    // and Athena's unquoted files already read them as NULL, so the comma-separated vocabulary must too.
+    nullValues: [...new Set([...nulls.map((n) => substituteRaw(n, ctx.params)), ...(cdm && type !== "parquet" ? [""] : [])])],
     ...(dateFormat ? { dateFormat } : {}),
     ...(fmt.datetime_format ? { datetimeFormat: substituteRaw(fmt.datetime_format, ctx.params) } : {}),
   };
