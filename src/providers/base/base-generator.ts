@@ -17,7 +17,7 @@ import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
-import { badValueSelect, booleanValue, CHECKED_ALIAS, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
+import { badValueSelect, booleanValue, CHECKED_ALIAS, INTEGER_PATTERN, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { renderRowAccounting } from "./row-accounting-sql.js";
@@ -246,8 +246,16 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         parts.push("END");
         return parts.join(" ");
       }
-      case "cast":
+      case "cast": {
+        if (e.arg.type === "string" && (e.to.kind === "integer" || e.to.kind === "bigint") && e.arg.k !== "lit") {
+          // Text to an integer by one grammar on every engine: DuckDB alone reads '4.7' as 5 and '0x10' as 16.
+          const x = this.expr(e.arg);
+          const type = this.castTypeName(e.to);
+          const msg = `${this.stringLiteral(`invalid input syntax for type ${e.to.kind}: "`)} || ${x} || '"'`;
+          return `(CASE WHEN ${x} IS NULL OR ${this.regexFullMatch(x, INTEGER_PATTERN)} THEN ${this.renderCast(x, e.to)} ELSE ${this.failValue(msg, type)} END)`;
+        }
         return this.renderCast(e.arg.type === "float" && e.to.kind === "varchar" ? this.floatText(this.expr(e.arg)) : this.expr(e.arg), e.to);
+      }
       case "in": {
         if (e.list.length === 0) return e.negated ? "TRUE" : "FALSE";
         return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT IN" : "IN"} (${e.list.map((x) => this.expr(x)).join(", ")})`;
