@@ -16,6 +16,8 @@ export function writeSyntheticWorkflow(dir, n) {
   );
   writeFileSync(path.join(dir, "dml", "vocab_concept.yaml"), "kind: load\ntarget: vocab.concept\nfiles: ${params.source_dir}/CONCEPT.csv\n");
   writeFileSync(path.join(dir, "dml", "vocab_concept_relationship.yaml"), "kind: load\ntarget: vocab.concept_relationship\nfiles: ${params.source_dir}/CONCEPT_RELATIONSHIP.csv\n");
+  // Lookups check their vocabulary ids against VOCABULARY, so every lookup step reads it.
+  writeFileSync(path.join(dir, "dml", "vocab_vocabulary.yaml"), "kind: load\ntarget: vocab.vocabulary\nfiles: ${params.source_dir}/VOCABULARY.csv\n");
   for (let i = 0; i < loads; i++) {
     writeFileSync(
       path.join(dir, "dml", `load_${i}.yaml`),

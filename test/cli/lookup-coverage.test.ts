@@ -35,8 +35,9 @@ beforeAll(() => {
   mkdirSync(path.join(dir, "dml"));
   const vocabLoad = (t: string, file: string) =>
     `kind: load\ntarget: vocab.${t}\nfiles: ${JSON.stringify(path.join(vocabDir, file))}\nformat: { delimiter: auto, date_format: auto, quote: auto }\n`;
-  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship]\n");
+  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, vocabulary]\n");
   writeFileSync(path.join(dir, "dml/concept.yaml"), vocabLoad("concept", "CONCEPT.csv"));
+  writeFileSync(path.join(dir, "dml/vocabulary.yaml"), vocabLoad("vocabulary", "VOCABULARY.csv"));
   writeFileSync(path.join(dir, "dml/concept_relationship.yaml"), vocabLoad("concept_relationship", "CONCEPT_RELATIONSHIP.csv"));
   writeFileSync(path.join(dir, "dml/supplies.yaml"), load("supplies", path.join(syntheaDir, "supplies.csv"), "date: date, patient: varchar, encounter: varchar, code: varchar, description: varchar, quantity: integer"));
   writeFileSync(
@@ -63,7 +64,7 @@ beforeAll(() => {
       ].join("\n"),
     );
   }
-  const steps = ["cdm_tables", "concept", "concept_relationship", "supplies", "conditions", ...LOOKUPS.map((l) => l.step)];
+  const steps = ["cdm_tables", "concept", "concept_relationship", "vocabulary", "supplies", "conditions", ...LOOKUPS.map((l) => l.step)];
   writeFileSync(path.join(dir, "workflow.yaml"), `name: coverage\ncdm_version: "5.4"\nsteps:\n${steps.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
   writeTwoEngineConfig(dir, prefix);
 });

@@ -54,6 +54,14 @@ const RELATIONSHIPS = [
   "",
 ].join("\n");
 
+/** The loaded vocabularies: what a lookup's `vocabulary:` is checked against. */
+const VOCABULARIES = [
+  "vocabulary_id,vocabulary_name,vocabulary_reference,vocabulary_version,vocabulary_concept_id",
+  "ICD9CM,ICD9CM,ref,v1,5046",
+  "SNOMED,SNOMED,ref,v1,44819097",
+  "",
+].join("\n");
+
 /** Source rows: one per code, plus a code that is not in CONCEPT at all. */
 const DIAGNOSES = ["id,code", "r1,A1", "r2,B2", "r3,C3", "r4,D4", "r5,E5", "r6,ZZ9", "r7,F6", "r8,G7", ""].join("\n");
 
@@ -117,11 +125,12 @@ beforeAll(() => {
   mkdirSync(path.join(dir, "data"));
   writeFileSync(path.join(dir, "data/concept.csv"), CONCEPTS);
   writeFileSync(path.join(dir, "data/concept_relationship.csv"), RELATIONSHIPS);
+  writeFileSync(path.join(dir, "data/vocabulary.csv"), VOCABULARIES);
   writeFileSync(path.join(dir, "data/diagnoses.csv"), DIAGNOSES);
-  const steps = ["cdm_tables", "concept", "concept_relationship", "diagnoses", "condition_occurrence"];
+  const steps = ["cdm_tables", "concept", "concept_relationship", "vocabulary", "diagnoses", "condition_occurrence"];
   writeFileSync(path.join(dir, "workflow.yaml"), `name: lookups\ncdm_version: "5.4"\nsteps:\n${steps.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
-  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, condition_occurrence, procedure_occurrence, observation]\n");
-  const routed = ["cdm_tables", "concept", "concept_relationship", "diagnoses", "routed/condition_occurrence", "routed/procedure_occurrence", "routed/observation"];
+  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, vocabulary, condition_occurrence, procedure_occurrence, observation]\n");
+  const routed = ["cdm_tables", "concept", "concept_relationship", "vocabulary", "diagnoses", "routed/condition_occurrence", "routed/procedure_occurrence", "routed/observation"];
   writeFileSync(path.join(dir, "routed.yaml"), `name: routed\ncdm_version: "5.4"\nsteps:\n${routed.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
   mkdirSync(path.join(dir, "dml/routed"));
   writeFileSync(path.join(dir, "dml/routed/condition_occurrence.yaml"), domainStep("condition_occurrence", "condition", "Condition", "condition_start_date", false));
@@ -129,6 +138,7 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "dml/routed/observation.yaml"), domainStep("observation", "observation", "Observation", "observation_date", true));
   writeFileSync(path.join(dir, "dml/concept.yaml"), "kind: load\ntarget: vocab.concept\nfiles: ../data/concept.csv\n");
   writeFileSync(path.join(dir, "dml/concept_relationship.yaml"), "kind: load\ntarget: vocab.concept_relationship\nfiles: ../data/concept_relationship.csv\n");
+  writeFileSync(path.join(dir, "dml/vocabulary.yaml"), "kind: load\ntarget: vocab.vocabulary\nfiles: ../data/vocabulary.csv\n");
   writeFileSync(path.join(dir, "dml/diagnoses.yaml"), "kind: load\ntarget: source.diagnoses\nfiles: ../data/diagnoses.csv\ncolumns: { id: varchar, code: varchar }\n");
   writeFileSync(
     path.join(dir, "dml/condition_occurrence.yaml"),
@@ -191,7 +201,7 @@ describe("lookups: one row per valid standard mapping, one concept-0 row for a c
   }
 
   for (const engine of engines) {
-    it(`${engine}: a misspelt vocabulary fails the step, listing the vocabularies CONCEPT has`, async () => {
+    it(`${engine}: a misspelt vocabulary fails the step, listing the vocabularies VOCABULARY has`, async () => {
       const file = path.join(dir, "dml/condition_occurrence.yaml");
       const good = readFileSync(file, "utf8");
       writeFileSync(file, good.replace("vocabulary: ICD9CM", "vocabulary: ICD9"));
@@ -203,7 +213,7 @@ describe("lookups: one row per valid standard mapping, one concept-0 row for a c
         const r = runCli(["run", "workflow.yaml", "--target", engine], { cwd: dir });
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(
-          'LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "ICD9" has no concept in the loaded CONCEPT table, so none of its codes could map. Known vocabulary ids: ICD9CM, SNOMED.',
+          'LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "ICD9" is not a vocabulary id of the loaded VOCABULARY table, so none of its codes could map. Known vocabulary ids: ICD9CM, SNOMED. Fix the vocabulary: of the lookup (ids are case-sensitive), or load that vocabulary.',
         );
         expect(await query(engine, `SELECT count(*) AS n FROM ${cdm}.condition_occurrence`)).toEqual(before);
       } finally {

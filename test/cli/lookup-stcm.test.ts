@@ -70,6 +70,15 @@ const STCM = [
   "",
 ].join("\n");
 
+/** The loaded vocabularies (local ones live only in source_to_concept_map). */
+const VOCABULARIES = [
+  "vocabulary_id,vocabulary_name,vocabulary_reference,vocabulary_version,vocabulary_concept_id",
+  "ICD9CM,ICD9CM,ref,v1,5046",
+  "SNOMED,SNOMED,ref,v1,44819097",
+  "UCUM,UCUM,ref,v1,44819107",
+  "",
+].join("\n");
+
 const DIAGNOSES = ["id,code,unit", "r1,A1,kU/L", "r2,B2,U/L", "r3,C3,mg", "r4,D4,", "r5,E5,kU/L", "r6,ZZ9,", "r7,F6,", "r8,G7,", "r9,H8,", ""].join("\n");
 
 /** (source row, concept) per `via`. */
@@ -152,15 +161,17 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "data/concept.csv"), CONCEPTS);
   writeFileSync(path.join(dir, "data/concept_relationship.csv"), RELATIONSHIPS);
   writeFileSync(path.join(dir, "data/stcm.csv"), STCM);
+  writeFileSync(path.join(dir, "data/vocabulary.csv"), VOCABULARIES);
   writeFileSync(path.join(dir, "data/diagnoses.csv"), DIAGNOSES);
-  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, source_to_concept_map, measurement]\n");
+  writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, source_to_concept_map, vocabulary, measurement]\n");
   writeFileSync(path.join(dir, "dml/concept.yaml"), "kind: load\ntarget: vocab.concept\nfiles: ../data/concept.csv\n");
   writeFileSync(path.join(dir, "dml/concept_relationship.yaml"), "kind: load\ntarget: vocab.concept_relationship\nfiles: ../data/concept_relationship.csv\n");
   writeFileSync(path.join(dir, "dml/source_to_concept_map.yaml"), "kind: load\ntarget: vocab.source_to_concept_map\nfiles: ../data/stcm.csv\n");
+  writeFileSync(path.join(dir, "dml/vocabulary.yaml"), "kind: load\ntarget: vocab.vocabulary\nfiles: ../data/vocabulary.csv\n");
   writeFileSync(path.join(dir, "dml/diagnoses.yaml"), "kind: load\ntarget: source.diagnoses\nfiles: ../data/diagnoses.csv\ncolumns: { id: varchar, code: varchar, unit: varchar }\n");
   for (const [name, via] of Object.entries(VIA)) {
     writeFileSync(path.join(dir, `dml/measurement_${name}.yaml`), measurement(via));
-    const steps = ["cdm_tables", "concept", "concept_relationship", "source_to_concept_map", "diagnoses", `measurement_${name}`];
+    const steps = ["cdm_tables", "concept", "concept_relationship", "vocabulary", "source_to_concept_map", "diagnoses", `measurement_${name}`];
     writeFileSync(path.join(dir, `${name}.yaml`), `name: ${name}\ncdm_version: "5.4"\nsteps:\n${steps.map((s) => `  - dml: dml/${s}.yaml\n`).join("")}`);
   }
   writeTwoEngineConfig(dir, prefix);
@@ -224,7 +235,7 @@ describe("lookups via source_to_concept_map: the first source that maps a code w
   });
 
   for (const engine of ENGINES) {
-    it(`${engine}: a misspelt local vocabulary fails the step, listing the ids of CONCEPT and source_to_concept_map`, async () => {
+    it(`${engine}: a misspelt local vocabulary fails the step, listing the ids of VOCABULARY and source_to_concept_map`, async () => {
       const file = path.join(dir, "dml/measurement_stcm_only.yaml");
       const good = readFileSync(file, "utf8");
       writeFileSync(file, good.replace("vocabulary: Local units", "vocabulary: Local unit"));
@@ -237,7 +248,7 @@ describe("lookups via source_to_concept_map: the first source that maps a code w
         const r = runCli(["run", "stcm_only.yaml", "--target", engine], { cwd: dir });
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(
-          'LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "Local unit" has no row in the loaded CONCEPT or SOURCE_TO_CONCEPT_MAP table, so none of its codes could map. Known vocabulary ids: ICD10CM, ICD9CM, Local units, SNOMED, UCUM.',
+          'LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "Local unit" is not a vocabulary id of the loaded SOURCE_TO_CONCEPT_MAP or VOCABULARY table, so none of its codes could map. Known vocabulary ids: ICD10CM, ICD9CM, Local units, SNOMED, UCUM.',
         );
         expect(await query(engine, `SELECT count(*) AS n FROM ${cdm}.measurement`)).toEqual(before);
       } finally {

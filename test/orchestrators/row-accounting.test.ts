@@ -82,8 +82,9 @@ function domainStep(table: string, col: string, domain: string, dateColumn: stri
 }
 
 const FILES: Record<string, string> = {
-  "dml/cdm_tables.yaml": "kind: ddl\npart: tables\ntables: [concept, concept_relationship, condition_occurrence, procedure_occurrence, observation]\n",
+  "dml/cdm_tables.yaml": "kind: ddl\npart: tables\ntables: [concept, concept_relationship, vocabulary, condition_occurrence, procedure_occurrence, observation]\n",
   "dml/concept.yaml": "kind: load\ntarget: vocab.concept\nfiles: ../data/concept.csv\n",
+  "dml/vocabulary.yaml": "kind: load\ntarget: vocab.vocabulary\nfiles: ../data/vocabulary.csv\n",
   "dml/concept_relationship.yaml": "kind: load\ntarget: vocab.concept_relationship\nfiles: ../data/concept_relationship.csv\n",
   "dml/diagnoses.yaml": "kind: load\ntarget: source.diagnoses\nfiles: ../data/diagnoses.csv\ncolumns: { id: varchar, patient: varchar, code: varchar, status: varchar }\n",
   "dml/patients.yaml": "kind: load\ntarget: source.patients\nfiles: ../data/patients.csv\ncolumns: { id: varchar }\n",
@@ -197,6 +198,7 @@ beforeAll(() => {
   mkdirSync(path.join(dir, "data"));
   writeFileSync(path.join(dir, "data/concept.csv"), CONCEPTS);
   writeFileSync(path.join(dir, "data/concept_relationship.csv"), RELATIONSHIPS);
+  writeFileSync(path.join(dir, "data/vocabulary.csv"), "vocabulary_id,vocabulary_name,vocabulary_reference,vocabulary_version,vocabulary_concept_id\nICD9CM,ICD9CM,ref,v1,5046\n");
   writeFileSync(path.join(dir, "data/diagnoses.csv"), DIAGNOSES);
   writeFileSync(path.join(dir, "data/patients.csv"), PATIENTS);
   writeFileSync(path.join(dir, "data/statuses.csv"), STATUSES);

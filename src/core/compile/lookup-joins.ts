@@ -10,6 +10,7 @@ export const LOOKUP_TABLES = {
   concept: { schema: "vocab", name: "concept" },
   conceptRelationship: { schema: "vocab", name: "concept_relationship" },
   sourceToConceptMap: { schema: "vocab", name: "source_to_concept_map" },
+  vocabulary: { schema: "vocab", name: "vocabulary" },
 } as const satisfies Record<string, TableRef>;
 
 /** The default `via`: 'Maps to' only (what a lookup did before `via` existed). */
@@ -68,6 +69,9 @@ export function expandLookup(name: string, code: Expr, vocabularyIds: string[], 
       on: and(bin("=", col(a.src, "concept_code", "string"), code), inList(col(a.src, "vocabulary_id", "string"), vocabularies)),
       role: "lookup",
       vocabularies: vocabularyIds,
+      // Known ids are VOCABULARY's (issue 13): a vocabulary loaded without concepts in CONCEPT (a shard, a
+      // licensed vocabulary not yet expanded) leaves its codes unmapped, which the coverage report shows.
+      vocabularyTable: LOOKUP_TABLES.vocabulary,
     },
   ];
   const stdAliases: string[] = [];

@@ -108,6 +108,8 @@ export function stepIo(step: LoadedStep, schemas: ReadonlySet<string>, spec: Cdm
         if (select.lookups && Object.keys(select.lookups).length > 0) {
           const loc = y.locate([...path, "lookups"], "key");
           io.reads.push({ ref: { schema: "vocab", name: "concept" }, location: loc });
+          // VOCABULARY: the run checks each lookup's vocabulary ids against it before writing.
+          io.reads.push({ ref: { schema: "vocab", name: "vocabulary" }, location: loc });
           // The relationship table for 'Maps to' (the default via), source_to_concept_map where a lookup names it.
           const vias = Object.values(select.lookups).flatMap((l) => (l.via === undefined ? ["maps_to"] : Array.isArray(l.via) ? l.via : [l.via]));
           if (vias.includes("maps_to")) io.reads.push({ ref: { schema: "vocab", name: "concept_relationship" }, location: loc });

@@ -100,13 +100,18 @@ export const JoinSchema = z.object({
    */
   nested: z.array(NestedJoinSchema).optional(),
   /**
-   * For a lookup's source-concept join: the vocabulary ids its codes are looked up in. The step fails when one of
-   * them has no concept at all in CONCEPT (a misspelt `vocabulary:` would otherwise silently map nothing).
+   * For a lookup's joins: the vocabulary ids its codes are looked up in. The step fails when one of them is known
+   * to none of the places listing it (a misspelt `vocabulary:` would otherwise silently map nothing).
    */
   vocabularies: z.array(z.string()).optional(),
   /**
-   * The column of `table` holding those vocabulary ids; absent: vocabulary_id (CONCEPT). A source_to_concept_map
-   * join names source_vocabulary_id. An id is known when any join of the transform listing it finds it.
+   * The table whose `vocabularyColumn` holds the known ids; absent: `table`. The source-concept join names
+   * VOCABULARY (a vocabulary loaded but with no concept in CONCEPT is known: its codes are simply unmapped).
+   */
+  vocabularyTable: TableRefSchema.optional(),
+  /**
+   * The column holding those vocabulary ids; absent: vocabulary_id. A source_to_concept_map join names
+   * source_vocabulary_id. An id is known when any join of the transform listing it finds it.
    */
   vocabularyColumn: z.string().optional(),
 });

@@ -9,21 +9,24 @@ export interface VocabularyCheckGenerator {
 }
 
 /**
- * A statement failing a transform whose lookups read codes of a vocabulary that no table could match: a misspelt
- * `vocabulary: ICD9` (for ICD9CM) silently mapped nothing, every row becoming concept 0. An id is known when a table
- * of a join listing it has it (CONCEPT's vocabulary_id; for a lookup via source_to_concept_map, also that table's
- * source_vocabulary_id, where local vocabularies live). The message lists the ids those tables do have (computed
- * only when the check fails). Nothing when the transform has no lookup, or for a dialect without `failIfAny`.
+ * A statement failing a transform whose lookups read codes of a vocabulary that no table knows: a misspelt
+ * `vocabulary: ICD9` (for ICD9CM) silently mapped nothing, every row becoming concept 0. An id is known when a place
+ * of a join listing it has it: VOCABULARY's vocabulary_id (the loaded vocabularies, issue 13: one loaded without any
+ * concept in CONCEPT is known, its codes simply unmapped) and, for a lookup via source_to_concept_map, that table's
+ * source_vocabulary_id, where local vocabularies live. The message lists the ids those tables do have (computed only
+ * when the check fails); an empty VOCABULARY gets its own fix, since then every vocabulary is refused. Nothing when
+ * the transform has no lookup, or for a dialect without `failIfAny`.
  */
 export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: TransformBody, ctx: RenderContext): string[] {
   // id -> the (table, column) places that may hold it, deduplicated and sorted so the SQL is deterministic.
   const wanted = new Map<string, Map<string, { table: TableRef; column: string }>>();
   for (const s of body.selects) {
     for (const j of s.joins) {
+      const table = j.vocabularyTable ?? j.table;
       const column = j.vocabularyColumn ?? "vocabulary_id";
       for (const v of j.vocabularies ?? []) {
         const places = wanted.get(v) ?? new Map<string, { table: TableRef; column: string }>();
-        places.set(`${j.table.schema}.${j.table.name}.${column}`, { table: j.table, column });
+        places.set(`${table.schema}.${table.name}.${column}`, { table, column });
         wanted.set(v, places);
       }
     }
@@ -35,17 +38,21 @@ export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: Transf
   const placeIndex = new Map(sortedPlaces.map(([k], i) => [k, i]));
   const ids = [...wanted.keys()].sort();
   const known = sortedPlaces.map(([, p]) => `SELECT DISTINCT x.${p.column} AS v FROM ${g.table(p.table, ctx)} AS x`).join(" UNION ");
-  const tableNames = sortedPlaces.map(([, p]) => (p.table.name === "concept" ? "CONCEPT" : p.table.name.toUpperCase())).filter((n, i, a) => a.indexOf(n) === i);
+  const tableNames = sortedPlaces.map(([, p]) => p.table.name.toUpperCase()).filter((n, i, a) => a.indexOf(n) === i);
+  // VOCABULARY empty (loaded from the wrong file, or a load step missing) refuses every vocabulary: say so.
+  const vocabularyPlace = sortedPlaces.find(([, p]) => p.table.name === "vocabulary");
+  const fix = g.stringLiteral(". Fix the vocabulary: of the lookup (ids are case-sensitive), or load that vocabulary.");
+  const emptyFix = g.stringLiteral(
+    ". The VOCABULARY table is empty: load VOCABULARY.csv of the vocabulary download into vocab.vocabulary (a load step), as the CONCEPT table's vocabularies.",
+  );
   const msg = [
     g.stringLiteral("LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "),
     `'"' || w.id || '"'`,
-    g.stringLiteral(
-      tableNames.length === 1 && tableNames[0] === "CONCEPT"
-        ? " has no concept in the loaded CONCEPT table, so none of its codes could map. Known vocabulary ids: "
-        : ` has no row in the loaded ${tableNames.join(" or ")} table, so none of its codes could map. Known vocabulary ids: `,
-    ),
+    g.stringLiteral(` is not a vocabulary id of the loaded ${tableNames.join(" or ")} table, so none of its codes could map. Known vocabulary ids: `),
     `coalesce((SELECT string_agg(k.v, ', ' ORDER BY k.v) FROM (${known}) AS k), '(none: ${tableNames.join(" and ")} ${tableNames.length === 1 ? "is" : "are"} empty)')`,
-    g.stringLiteral(". Fix the vocabulary: of the lookup (ids are case-sensitive), or load that vocabulary."),
+    vocabularyPlace
+      ? `CASE WHEN EXISTS (SELECT 1 FROM ${g.table(vocabularyPlace[1].table, ctx)} AS x) THEN ${fix} ELSE ${emptyFix} END`
+      : fix,
   ].join(" || ");
   // One VALUES row per id, with a flag per place: the id must be found in at least one of its flagged places.
   const flags = sortedPlaces.map((_, i) => `p${i}`);
