@@ -143,6 +143,81 @@ export interface SqlGenerator {
    * `(code, n, targets)`: per distinct code, the rows read and how many standard concepts it mapped to (0: unmapped).
    */
   renderLookupCoverage?(body: TransformBody, ctx: RenderContext): LookupCoverageQuery[];
+  /**
+   * Optional: the statements of omopetl's own tables (the run ledger `omopetl_run`/`omopetl_step_run`, the row
+   * accounting `omopetl_step_rows`, the coverage reports `omopetl_lookup_coverage`), which the orchestrator writes
+   * and `omopetl status` reads. {@link BaseSqlGenerator} renders them with its `ident` and `stringLiteral`
+   * ([base/ledger-sql.ts](base/ledger-sql.ts)); a dialect whose DDL or DML differs extends `BaseLedgerSql`.
+   * Absent: omopetl renders them in ANSI SQL (double-quoted identifiers, `TIMESTAMP '...'` literals).
+   */
+  ledgerSql?: LedgerSql;
+  /**
+   * Optional: schema statements and catalog queries omopetl issues outside any step (schemas created before a run,
+   * the ledgers `status` finds, the conformance suite's clean-up) ([base/catalog-sql.ts](base/catalog-sql.ts)).
+   * Absent: ANSI SQL over `information_schema`.
+   */
+  catalogSql?: CatalogSql;
+}
+
+/** A table of omopetl's own (run ledger, row accounting, coverage), by its physical schema and name. */
+export interface LedgerTable {
+  schema: string;
+  name: string;
+}
+
+/** A column of a ledger table. */
+export interface LedgerColumn {
+  name: string;
+  type: "VARCHAR" | "INTEGER" | "BIGINT" | "TIMESTAMP";
+  notNull?: boolean;
+}
+
+/**
+ * A value written to (or compared with) a ledger column: text, an integer (truncated; non-finite is NULL), a
+ * timestamp (a Date, stored in UTC without a time zone), or NULL (null or undefined).
+ */
+export type LedgerValue = string | number | Date | null | undefined;
+
+/** Column -> value, in the order the statement lists them; in a WHERE, the conditions are ANDed (NULL: IS NULL). */
+export type LedgerValues = Readonly<Record<string, LedgerValue>>;
+
+/** What {@link LedgerSql.select} reads: every column of the rows matching `where`, ordered, at most `limit`. */
+export interface LedgerQuery {
+  where?: LedgerValues;
+  orderBy?: readonly { column: string; descending?: boolean }[];
+  limit?: number;
+}
+
+/**
+ * The statements of omopetl's own tables. Each returns one statement, run on its own (autocommit); identifiers
+ * are physical names, to quote as the dialect does.
+ */
+export interface LedgerSql {
+  /** Creates the table when missing (`CREATE TABLE IF NOT EXISTS`), with its primary key. */
+  createTable(table: LedgerTable, columns: readonly LedgerColumn[], primaryKey: readonly string[]): string;
+  /** Adds a column when missing (a ledger written by an older omopetl): `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`. */
+  addColumn(table: LedgerTable, column: LedgerColumn): string;
+  /** One INSERT of `rows` (each in the order of `columns`). */
+  insert(table: LedgerTable, columns: readonly string[], rows: readonly (readonly LedgerValue[])[]): string;
+  /** An UPDATE setting `set` on the rows matching `where`. */
+  update(table: LedgerTable, set: LedgerValues, where: LedgerValues): string;
+  /** A DELETE of the rows matching `where`. */
+  delete(table: LedgerTable, where: LedgerValues): string;
+  /** A SELECT of every column (rows as the {@link Connection} returns them). */
+  select(table: LedgerTable, query?: LedgerQuery): string;
+}
+
+/** Schema statements and catalog queries omopetl issues outside any step. */
+export interface CatalogSql {
+  /** Creates a schema when missing (the statement steps use, so an up-front creation cannot race with them). */
+  createSchema(schema: string): string;
+  /** Drops a schema and everything in it, when it exists (the conformance suite's clean-up). */
+  dropSchema(schema: string): string;
+  /**
+   * A query whose rows `(table_schema, table_name)` are the tables called `name` (exactly), in `schema` when given,
+   * else in every schema, ordered by schema: how `status` finds the run ledgers of a database.
+   */
+  findTables(name: string, schema?: string): string;
 }
 
 /** A coverage query of one lookup: `select` is the index of the select in the transform (0 unless a union). */
@@ -382,6 +457,9 @@ export async function executeRenderedStep(conn: Connection, stepName: string, re
  * too and override only the hooks where its SQL differs.
  */
 export { BaseSqlGenerator, ID_MAP_COLUMNS } from "./base/base-generator.js";
+/** The base renderings of omopetl's own statements (to extend), and the ones used for a generator without them. */
+export { BaseLedgerSql, ledgerSqlOf } from "./base/ledger-sql.js";
+export { BaseCatalogSql, catalogSqlOf } from "./base/catalog-sql.js";
 /** The header check of loads (LOAD_HEADER_MISMATCH), for providers that render their own loads. */
 export { checksHeader, headerMismatchSelect } from "./base/load-header-check.js";
 /**

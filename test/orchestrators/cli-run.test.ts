@@ -218,7 +218,7 @@ describe("omopetl run / status", () => {
     const end = events.at(-1) as unknown as { type: string; status: string; runId: string };
     expect(end).toMatchObject({ type: "run-end", status: "interrupted" });
     await withDuck(path.join(dir, "omop.duckdb"), async (c) => {
-      const ledger = new RunLedger(c, "staging");
+      const ledger = new RunLedger(c, "staging", duckdbProvider.generator);
       expect((await ledger.getRun(end.runId))!.status).toBe("interrupted");
       const steps = Object.fromEntries((await ledger.stepRuns(end.runId)).map((s) => [s.step, s.status]));
       expect(steps).toMatchObject({ visit_occurrence: "succeeded", slow_stats: "cancelled", person_summary: "cancelled" });
@@ -241,7 +241,7 @@ describe("omopetl run / status", () => {
     expect(killed.signal).toBe("SIGKILL");
     const runId = (JSON.parse(started) as { runId: string }).runId;
     await withDuck(path.join(dir, "killed.duckdb"), async (c) => {
-      const ledger = new RunLedger(c, "staging");
+      const ledger = new RunLedger(c, "staging", duckdbProvider.generator);
       expect((await ledger.getRun(runId))!.status).toBe("running");
       const steps = Object.fromEntries((await ledger.stepRuns(runId)).map((s) => [s.step, s.status]));
       expect(steps).toMatchObject({ person: "succeeded", visit_occurrence: "succeeded", slow_stats: "running", person_summary: "pending" });
@@ -287,7 +287,7 @@ describe("omopetl run / status", () => {
       expect(runId).toBeDefined();
       cli.child.kill("SIGKILL");
       expect((await cli.exited).signal).toBe("SIGKILL");
-      const ledger = new RunLedger(conn, `${killedP}_staging`);
+      const ledger = new RunLedger(conn, `${killedP}_staging`, postgresProvider.generator);
       expect((await ledger.getRun(runId!))!.status).toBe("running");
 
       const resumed = runCli([...args, "--target", "killed", "--resume"], { cwd: dir });

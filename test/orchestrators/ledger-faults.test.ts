@@ -37,7 +37,7 @@ function faulty(target: RunTarget, failAfter: number, failing: RegExp): RunTarge
           return typeof v === "function" ? v.bind(obj) : v;
         }
         return async (sql: string) => {
-          if (/"omopetl_(step_)?run"/.test(sql) && /^(INSERT|UPDATE)/.test(sql)) {
+          if (/\bomopetl_(step_)?run\b/.test(sql) && /^(INSERT|UPDATE)/.test(sql)) {
             writes += 1;
             if (writes > failAfter && failing.test(sql)) throw new Error(DISK_FULL);
           }
@@ -57,7 +57,7 @@ const engines: Array<{ name: string; target: () => RunTarget; staging: string }>
 async function runRow(target: RunTarget, staging: string, runId: string) {
   const conn = await connect(target);
   try {
-    return await new RunLedger(conn, staging).getRun(runId);
+    return await new RunLedger(conn, staging, target.provider.generator).getRun(runId);
   } finally {
     await conn.close();
   }
@@ -70,7 +70,7 @@ describe("ledger write failures", () => {
       const target = e.target();
       const runId = `ledger-fault-${e.name}-1`;
       // Run start and the first step's marks go through; then every step write fails; the run's own row still can.
-      const err = await localOrchestrator.execute(plan, faulty(target, 3, /"omopetl_step_run"/), { runId }).then(
+      const err = await localOrchestrator.execute(plan, faulty(target, 3, /\bomopetl_step_run\b/), { runId }).then(
         () => undefined,
         (x: unknown) => x,
       );
@@ -141,7 +141,7 @@ describe("an older ledger is migrated in place", () => {
       expect(r.status).toBe("succeeded");
       const check = await connect(target);
       try {
-        const runs = await new RunLedger(check, e.staging).listRuns({ limit: 5 });
+        const runs = await new RunLedger(check, e.staging, target.provider.generator).listRuns({ limit: 5 });
         expect(runs.map((x) => [x.runId, x.status, x.host, x.pid])).toEqual([
           [r.runId, "succeeded", os.hostname(), process.pid],
           ["20200101T000000000Z-old", "succeeded", undefined, undefined],

@@ -6,6 +6,7 @@ import { RunLedger } from "../../src/orchestrators/ledger/run-ledger.js";
 import { localOrchestrator } from "../../src/orchestrators/local/local-orchestrator.js";
 import type { RunEvent, RunResult, RunTarget } from "../../src/orchestrators/orchestrator-api.js";
 import { selectSteps } from "../../src/orchestrators/selection.js";
+import { duckdbProvider } from "../../src/providers/duckdb/index.js";
 import { compilePlan, connect, dumpSchemas, duckTarget, eventLog, FAST_RETRY, tempDir, writeSyntheticSource } from "./helpers/harness.js";
 
 /** Every step started only after each of its dependencies succeeded (by event order). */
@@ -20,7 +21,7 @@ function expectDagOrder(plan: CompiledWorkflowPlan, events: readonly RunEvent[])
 
 async function ledgerOf(target: RunTarget, schema = "staging") {
   const conn = await connect(target);
-  const ledger = new RunLedger(conn, schema);
+  const ledger = new RunLedger(conn, schema, duckdbProvider.generator);
   return { conn, ledger, close: () => conn.close() };
 }
 
@@ -162,7 +163,7 @@ describe("local orchestrator on DuckDB", () => {
       expect(rows["visit_occurrence"]).toMatchObject({ affected: n, verb: "merged" });
       first = await dumpSchemas(conn, ["source", "staging", "cdm"]);
       expect(first["cdm.person"]!.rows).toBe(60);
-      const ledger = new RunLedger(conn, "staging");
+      const ledger = new RunLedger(conn, "staging", duckdbProvider.generator);
       const ls = await ledger.stepRuns(r1.runId);
       expect(ls.find((s) => s.step === "patients")!.rows).toMatchObject({ affected: 60, verb: "inserted", inserted: 60 });
       expect((await ledger.getRun(r1.runId))!.totals.rowsAffected).toBe(r1.totals.rowsAffected);

@@ -55,7 +55,7 @@ describe("local orchestrator on PostgreSQL", () => {
     // The ledger lives in the target's staging schema.
     const conn = await connect(pgTarget(parallel));
     try {
-      const ledger = new RunLedger(conn, `${parallel}_staging`);
+      const ledger = new RunLedger(conn, `${parallel}_staging`, postgresProvider.generator);
       expect((await ledger.getRun(r4.runId))!).toMatchObject({ status: "succeeded", concurrency: 4, totals: { succeeded: plan.steps.length } });
       const steps = await ledger.stepRuns(r4.runId);
       expect(steps.find((s) => s.step === "patients")!.rows).toMatchObject({ affected: 80, inserted: 80 });
@@ -81,7 +81,7 @@ describe("local orchestrator on PostgreSQL", () => {
     const conn = await connect(pgTarget(p));
     try {
       expect(await conn.query(`SELECT n FROM "${p}_staging".after_flaky`)).toEqual([{ n: "3" }]);
-      const steps = await new RunLedger(conn, `${p}_staging`).stepRuns(r.runId);
+      const steps = await new RunLedger(conn, `${p}_staging`, postgresProvider.generator).stepRuns(r.runId);
       expect(steps.find((s) => s.step === "flaky")).toMatchObject({ status: "succeeded", attempts: 3 });
       expect(steps.find((s) => s.step === "after_flaky")).toMatchObject({ status: "succeeded", attempts: 1 });
     } finally {

@@ -2,7 +2,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OmopetlError } from "../../src/core/diagnostics/diagnostic.js";
-import { quoteIdent, quoteString, isoFromDb, timestampLiteral } from "../../src/orchestrators/ledger/ledger-sql.js";
+import { isoFromDb } from "../../src/orchestrators/ledger/ledger-values.js";
+import { BaseLedgerSql } from "../../src/providers/base/ledger-sql.js";
+import { ANSI_QUOTING } from "../../src/providers/base/sql-quoting.js";
 import type { LedgerStepRun } from "../../src/orchestrators/ledger/run-ledger.js";
 import { scheduleDag, type DagNode } from "../../src/orchestrators/local/dag-scheduler.js";
 import { stepRows } from "../../src/orchestrators/metrics.js";
@@ -92,9 +94,10 @@ describe("run ids, SQL literals, secrets", () => {
     expect(isValidRunId("x'; DROP TABLE t; --")).toBe(false);
   });
   it("quotes identifiers and strings portably", () => {
-    expect(quoteIdent('we"ird')).toBe('"we""ird"');
-    expect(quoteString("it's\u0000")).toBe("'it''s\uFFFD'");
-    expect(timestampLiteral(new Date("2025-01-02T03:04:05.006Z"))).toBe("TIMESTAMP '2025-01-02 03:04:05.006'");
+    const sql = new BaseLedgerSql(ANSI_QUOTING);
+    expect(sql.insert({ schema: "s", name: 'we"ird' }, ["a", "b", "c"], [["it's\u0000", new Date("2025-01-02T03:04:05.006Z"), null]])).toBe(
+      `INSERT INTO "s"."we""ird" ("a", "b", "c")\nVALUES\n('it''s\uFFFD', TIMESTAMP '2025-01-02 03:04:05.006', NULL)`,
+    );
     expect(isoFromDb("2025-01-02 03:04:05.006789")).toBe("2025-01-02T03:04:05.006Z");
     expect(isoFromDb("2025-01-02 03:04:05")).toBe("2025-01-02T03:04:05.000Z");
   });

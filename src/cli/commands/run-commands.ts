@@ -277,14 +277,14 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
     const { displayedRunStatus, runProcessState } = await import("../../orchestrators/ledger/run-liveness.js");
     // For --json: a "running" run whose process is gone says so.
     const withProcess = (run: LedgerRun) => (runProcessState(run) === "gone" ? { ...run, processGone: true } : run);
-    const found = await findLedgerSchemas(conn);
+    const found = await findLedgerSchemas(conn, target.provider.generator);
     if (found.length === 0) return nothing("no run ledger (omopetl_run) in any schema");
     // Which ledgers: the workflow's (its staging schema as the target maps it), the target's own staging schema, or
     // with --all (or when nothing says which) every ledger of the database.
     const scope = opts.all ? undefined : await statusScope(opts.workflow, target.config.schemas);
     const schemas = scope ? found.filter((s) => s === scope.schema) : found;
     if (scope && schemas.length === 0) return nothing(`no run ledger in schema "${scope.schema}" (${scope.why}); see every ledger with --all`);
-    const ledgers = schemas.map((s) => new RunLedger(conn, s));
+    const ledgers = schemas.map((s) => new RunLedger(conn, s, target.provider.generator));
     if (runId) {
       for (const ledger of ledgers) {
         const run = await ledger.getRun(runId);

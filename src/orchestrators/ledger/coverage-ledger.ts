@@ -1,7 +1,7 @@
-import type { Connection } from "../../providers/provider-api.js";
+import type { Connection, LedgerColumn, LedgerTable, SqlGenerator } from "../../providers/provider-api.js";
+import { ledgerSqlOf } from "../../providers/provider-api.js";
 import type { LookupCoverageReport } from "../lookup-coverage.js";
 import { ledgerFailed } from "../orchestrator-errors.js";
-import { createTableSql, quoteIdent, sqlValue, type LedgerColumn } from "./ledger-sql.js";
 
 /** Ledger table of mapping coverage reports: one row per lookup of a step of a run. */
 export const LOOKUP_COVERAGE_TABLE = "omopetl_lookup_coverage";
@@ -21,15 +21,15 @@ const COLUMNS: readonly LedgerColumn[] = [
   { name: "top_unmapped", type: "VARCHAR" },
 ];
 
-const tableName = (schema: string) => `${quoteIdent(schema)}.${quoteIdent(LOOKUP_COVERAGE_TABLE)}`;
+const tableOf = (schema: string): LedgerTable => ({ schema, name: LOOKUP_COVERAGE_TABLE });
 
 /**
  * Creates the coverage table when missing. Run once before the steps (not by each step as it ends: on PostgreSQL two
  * sessions creating one table at the same moment fail on the catalog's unique index).
  */
-export async function ensureCoverageTable(conn: Connection, schema: string): Promise<void> {
+export async function ensureCoverageTable(conn: Connection, generator: Pick<SqlGenerator, "ledgerSql">, schema: string): Promise<void> {
   try {
-    await conn.execute(createTableSql(tableName(schema), COLUMNS, ["run_id", "step_name", "select_index", "lookup_name"]));
+    await conn.execute(ledgerSqlOf(generator).createTable(tableOf(schema), COLUMNS, ["run_id", "step_name", "select_index", "lookup_name"]));
   } catch (e) {
     throw ledgerFailed(schema, e);
   }
@@ -40,16 +40,21 @@ export async function ensureCoverageTable(conn: Connection, schema: string): Pro
  * the step's earlier rows of this run replaced ({@link ensureCoverageTable} created the table). A failed write fails the run (LEDGER_FAILED),
  * as every ledger write does.
  */
-export async function recordCoverage(conn: Connection, schema: string, runId: string, step: string, reports: readonly LookupCoverageReport[]): Promise<void> {
-  const table = tableName(schema);
+export async function recordCoverage(
+  conn: Connection,
+  generator: Pick<SqlGenerator, "ledgerSql">,
+  schema: string,
+  runId: string,
+  step: string,
+  reports: readonly LookupCoverageReport[],
+): Promise<void> {
+  const table = tableOf(schema);
+  const sql = ledgerSqlOf(generator);
   try {
-    await conn.execute(`DELETE FROM ${table} WHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
+    await conn.execute(sql.delete(table, { run_id: runId, step_name: step }));
     if (reports.length === 0) return;
-    const values = reports.map(
-      (r) =>
-        `(${[runId, step, r.select ?? 1, r.lookup, r.codes, r.codesMapped, r.rows, r.rowsMapped, r.rowsWithoutCode, JSON.stringify(r.topUnmapped)].map(sqlValue).join(", ")})`,
-    );
-    await conn.execute(`INSERT INTO ${table} (${COLUMNS.map((c) => quoteIdent(c.name)).join(", ")})\nVALUES\n${values.join(",\n")}`);
+    const values = reports.map((r) => [runId, step, r.select ?? 1, r.lookup, r.codes, r.codesMapped, r.rows, r.rowsMapped, r.rowsWithoutCode, JSON.stringify(r.topUnmapped)]);
+    await conn.execute(sql.insert(table, COLUMNS.map((c) => c.name), values));
   } catch (e) {
     throw ledgerFailed(schema, e);
   }

@@ -1,10 +1,11 @@
 import os from "node:os";
 import pRetry from "p-retry";
-import type { Connection } from "../../providers/provider-api.js";
+import type { CatalogSql, Connection, LedgerColumn, LedgerValue, LedgerSql, LedgerTable, SqlGenerator } from "../../providers/provider-api.js";
+import { catalogSqlOf, ledgerSqlOf } from "../../providers/provider-api.js";
 import type { RunStatus, RunTotals, StepRows, StepStatus } from "../orchestrator-api.js";
 import { ledgerFailed } from "../orchestrator-errors.js";
 import { isTransientError } from "../transient.js";
-import { createTableSql, isoFromDb, numberFromDb, quoteIdent, quoteString, sqlValue, type LedgerColumn } from "./ledger-sql.js";
+import { isoFromDb, numberFromDb } from "./ledger-values.js";
 
 /** Table of runs, one row per run. */
 export const RUN_TABLE = "omopetl_run";
@@ -89,6 +90,9 @@ const RUN_COLUMNS: readonly LedgerColumn[] = [
 /** Columns added to omopetl_run since its first version: an older ledger gets them in place by {@link RunLedger.ensure}. */
 const RUN_COLUMNS_ADDED = ["host", "pid", "error_message"];
 
+/** Columns added to omopetl_step_run since its first version. */
+const STEP_COLUMNS_ADDED = ["rows_read", "rows_filtered"];
+
 const STEP_COLUMNS: readonly LedgerColumn[] = [
   { name: "run_id", type: "VARCHAR", notNull: true },
   { name: "step_name", type: "VARCHAR", notNull: true },
@@ -123,6 +127,9 @@ const STEP_ROWS_COLUMNS: readonly LedgerColumn[] = [
   { name: "rows", type: "BIGINT", notNull: true },
 ];
 
+/** A row's values being assembled (column -> value, in statement order). */
+type LedgerValuesMutable = Record<string, LedgerValue>;
+
 /** Longest error message stored (the full text is in the run's output). */
 const MAX_ERROR_CHARS = 4000;
 
@@ -155,18 +162,25 @@ export interface LedgerStepUpdate {
  * bookkeeping with it. Transient failures of ledger writes (a lost connection) are retried.
  */
 export class RunLedger {
-  readonly runTable: string;
-  readonly stepTable: string;
-  readonly stepRowsTable: string;
+  readonly runTable: LedgerTable;
+  readonly stepTable: LedgerTable;
+  readonly stepRowsTable: LedgerTable;
+  /** The provider's statements of the ledger tables and of the catalog. */
+  private readonly sql: LedgerSql;
+  private readonly catalog: CatalogSql;
 
   constructor(
     private readonly conn: Connection,
     /** Physical name of the staging schema. */
     readonly schema: string,
+    /** The target's generator: every statement of the ledger is rendered by its hooks. */
+    generator: Pick<SqlGenerator, "ledgerSql" | "catalogSql">,
   ) {
-    this.runTable = `${quoteIdent(schema)}.${quoteIdent(RUN_TABLE)}`;
-    this.stepTable = `${quoteIdent(schema)}.${quoteIdent(STEP_RUN_TABLE)}`;
-    this.stepRowsTable = `${quoteIdent(schema)}.${quoteIdent(STEP_ROWS_TABLE)}`;
+    this.runTable = { schema, name: RUN_TABLE };
+    this.stepTable = { schema, name: STEP_RUN_TABLE };
+    this.stepRowsTable = { schema, name: STEP_ROWS_TABLE };
+    this.sql = ledgerSqlOf(generator);
+    this.catalog = catalogSqlOf(generator);
   }
 
   /** Runs a ledger statement, retrying transient failures a few times. */
@@ -188,23 +202,23 @@ export class RunLedger {
 
   /** Creates the schema and tables when missing. */
   async ensure(): Promise<void> {
-    await this.write(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
-    await this.write(createTableSql(this.runTable, RUN_COLUMNS, ["run_id"]));
-    await this.write(createTableSql(this.stepTable, STEP_COLUMNS, ["run_id", "step_name"]));
-    await this.write(createTableSql(this.stepRowsTable, STEP_ROWS_COLUMNS, ["run_id", "step_name", "position"]));
-    // Ledgers written by an older omopetl lack the columns added since (both engines accept IF NOT EXISTS here).
-    for (const c of ["rows_read", "rows_filtered"]) await this.write(`ALTER TABLE ${this.stepTable} ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} BIGINT`);
-    for (const c of RUN_COLUMNS.filter((x) => RUN_COLUMNS_ADDED.includes(x.name))) {
-      await this.write(`ALTER TABLE ${this.runTable} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${c.type}`);
-    }
+    await this.write(this.catalog.createSchema(this.schema));
+    await this.write(this.sql.createTable(this.runTable, RUN_COLUMNS, ["run_id"]));
+    await this.write(this.sql.createTable(this.stepTable, STEP_COLUMNS, ["run_id", "step_name"]));
+    await this.write(this.sql.createTable(this.stepRowsTable, STEP_ROWS_COLUMNS, ["run_id", "step_name", "position"]));
+    // Ledgers written by an older omopetl lack the columns added since.
+    for (const c of STEP_COLUMNS.filter((x) => STEP_COLUMNS_ADDED.includes(x.name))) await this.write(this.sql.addColumn(this.stepTable, c));
+    for (const c of RUN_COLUMNS.filter((x) => RUN_COLUMNS_ADDED.includes(x.name))) await this.write(this.sql.addColumn(this.runTable, c));
+  }
+
+  /** Whether the ledger table `name` exists in this schema. */
+  private async tableExists(name: string): Promise<boolean> {
+    return (await this.read<Record<string, unknown>>(this.catalog.findTables(name, this.schema))).length > 0;
   }
 
   /** Whether the ledger tables exist (status must not create them). */
   async exists(): Promise<boolean> {
-    const rows = await this.read<{ n: unknown }>(
-      `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ${quoteString(this.schema)} AND table_name = ${quoteString(RUN_TABLE)}`,
-    );
-    return (numberFromDb(rows[0]?.n) ?? 0) > 0;
+    return this.tableExists(RUN_TABLE);
   }
 
   /** Records a new run (status running) and its steps. */
@@ -221,58 +235,58 @@ export class RunLedger {
     steps: readonly LedgerStepInit[];
   }): Promise<void> {
     const reused = run.steps.filter((s) => s.status === "reused").length;
-    await this.write(
-      `INSERT INTO ${this.runTable} ("run_id", "workflow_name", "plan_fingerprint", "status", "started_at", "target", "orchestrator", "resumed_from", "concurrency", "invocation", "steps_total", "steps_succeeded", "steps_failed", "steps_skipped", "steps_reused", "steps_cancelled", "attempts", "rows_affected", "host", "pid")\nVALUES (${[
-        run.runId,
-        run.workflow,
-        run.planFingerprint,
-        "running",
-        run.startedAt,
-        run.target,
-        run.orchestrator,
-        run.resumedFrom,
-        run.concurrency,
-        run.invocation,
-        run.steps.length,
-        0,
-        0,
-        0,
-        reused,
-        0,
-        0,
-        0,
-        os.hostname(),
-        process.pid,
-      ]
-        .map(sqlValue)
-        .join(", ")})`,
-    );
+    const runRow = {
+      run_id: run.runId,
+      workflow_name: run.workflow,
+      plan_fingerprint: run.planFingerprint,
+      status: "running",
+      started_at: run.startedAt,
+      target: run.target,
+      orchestrator: run.orchestrator,
+      resumed_from: run.resumedFrom,
+      concurrency: run.concurrency,
+      invocation: run.invocation,
+      steps_total: run.steps.length,
+      steps_succeeded: 0,
+      steps_failed: 0,
+      steps_skipped: 0,
+      steps_reused: reused,
+      steps_cancelled: 0,
+      attempts: 0,
+      rows_affected: 0,
+      host: os.hostname(),
+      pid: process.pid,
+    };
+    await this.write(this.sql.insert(this.runTable, Object.keys(runRow), [Object.values(runRow)]));
     // In chunks: one statement per few hundred steps keeps statements small for any engine.
+    const stepColumns = ["run_id", "step_name", "step_fingerprint", "step_kind", "step_level", "status", "attempts", "reused_from"];
     for (let i = 0; i < run.steps.length; i += 200) {
-      const values = run.steps
-        .slice(i, i + 200)
-        .map((s) => `(${[run.runId, s.step, s.fingerprint, s.kind, s.level, s.status, 0, s.reusedFrom].map(sqlValue).join(", ")})`);
-      await this.write(
-        `INSERT INTO ${this.stepTable} ("run_id", "step_name", "step_fingerprint", "step_kind", "step_level", "status", "attempts", "reused_from")\nVALUES\n${values.join(",\n")}`,
-      );
+      const rows = run.steps.slice(i, i + 200).map((s) => [run.runId, s.step, s.fingerprint, s.kind, s.level, s.status, 0, s.reusedFrom]);
+      await this.write(this.sql.insert(this.stepTable, stepColumns, rows));
     }
   }
 
   /** Updates one step of a run. */
   async updateStep(runId: string, step: string, u: LedgerStepUpdate): Promise<void> {
-    const set: string[] = [`"status" = ${sqlValue(u.status)}`];
-    if (u.attempts !== undefined) set.push(`"attempts" = ${sqlValue(u.attempts)}`);
-    if (u.startedAt) set.push(`"started_at" = ${sqlValue(u.startedAt)}`);
-    if (u.endedAt) set.push(`"ended_at" = ${sqlValue(u.endedAt)}`);
-    if (u.durationMs !== undefined) set.push(`"duration_ms" = ${sqlValue(u.durationMs)}`);
+    const set: LedgerValuesMutable = { status: u.status };
+    if (u.attempts !== undefined) set["attempts"] = u.attempts;
+    if (u.startedAt) set["started_at"] = u.startedAt;
+    if (u.endedAt) set["ended_at"] = u.endedAt;
+    if (u.durationMs !== undefined) set["duration_ms"] = u.durationMs;
     if (u.rows) {
-      set.push(`"rows_affected" = ${sqlValue(u.rows.affected)}`, `"rows_verb" = ${sqlValue(u.rows.verb)}`);
-      set.push(`"rows_inserted" = ${sqlValue(u.rows.inserted)}`, `"rows_updated" = ${sqlValue(u.rows.updated)}`, `"rows_deleted" = ${sqlValue(u.rows.deleted)}`);
-      set.push(`"rows_read" = ${sqlValue(u.rows.read)}`, `"rows_filtered" = ${sqlValue(u.rows.filtered)}`);
+      Object.assign(set, {
+        rows_affected: u.rows.affected,
+        rows_verb: u.rows.verb,
+        rows_inserted: u.rows.inserted,
+        rows_updated: u.rows.updated,
+        rows_deleted: u.rows.deleted,
+        rows_read: u.rows.read,
+        rows_filtered: u.rows.filtered,
+      });
     }
-    if (u.error !== undefined) set.push(`"error_message" = ${sqlValue(u.error.slice(0, MAX_ERROR_CHARS))}`);
-    if (u.skippedBecause !== undefined) set.push(`"skipped_because" = ${sqlValue(u.skippedBecause)}`);
-    await this.write(`UPDATE ${this.stepTable} SET ${set.join(", ")}\nWHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
+    if (u.error !== undefined) set["error_message"] = u.error.slice(0, MAX_ERROR_CHARS);
+    if (u.skippedBecause !== undefined) set["skipped_because"] = u.skippedBecause;
+    await this.write(this.sql.update(this.stepTable, set, { run_id: runId, step_name: step }));
   }
 
   /**
@@ -285,56 +299,53 @@ export class RunLedger {
       ...(rows.added ?? []).map((r) => ({ ...r, effect: "added" })),
     ];
     if (entries.length === 0) return;
-    await this.write(`DELETE FROM ${this.stepRowsTable} WHERE "run_id" = ${sqlValue(runId)} AND "step_name" = ${sqlValue(step)}`);
-    const values = entries.map((e, i) => `(${[runId, step, i + 1, e.branch, e.effect, e.reason, e.rows].map(sqlValue).join(", ")})`);
-    await this.write(`INSERT INTO ${this.stepRowsTable} ("run_id", "step_name", "position", "branch", "effect", "reason", "rows")\nVALUES\n${values.join(",\n")}`);
+    await this.write(this.sql.delete(this.stepRowsTable, { run_id: runId, step_name: step }));
+    const values = entries.map((e, i) => [runId, step, i + 1, e.branch, e.effect, e.reason, e.rows]);
+    await this.write(this.sql.insert(this.stepRowsTable, ["run_id", "step_name", "position", "branch", "effect", "reason", "rows"], values));
   }
 
   /** Records the end of a run; `error` says why it failed when no step's error does. */
   async finishRun(runId: string, status: RunStatus, endedAt: Date, durationMs: number, totals: RunTotals, error?: string): Promise<void> {
-    const set = [
-      ...(error !== undefined ? [`"error_message" = ${sqlValue(error.slice(0, MAX_ERROR_CHARS))}`] : []),
-      `"status" = ${sqlValue(status)}`,
-      `"ended_at" = ${sqlValue(endedAt)}`,
-      `"duration_ms" = ${sqlValue(durationMs)}`,
-      `"steps_succeeded" = ${sqlValue(totals.succeeded)}`,
-      `"steps_failed" = ${sqlValue(totals.failed)}`,
-      `"steps_skipped" = ${sqlValue(totals.skipped)}`,
-      `"steps_reused" = ${sqlValue(totals.reused)}`,
-      `"steps_cancelled" = ${sqlValue(totals.cancelled)}`,
-      `"attempts" = ${sqlValue(totals.attempts)}`,
-      `"rows_affected" = ${sqlValue(totals.rowsAffected)}`,
-    ];
-    await this.write(`UPDATE ${this.runTable} SET ${set.join(", ")}\nWHERE "run_id" = ${sqlValue(runId)}`);
+    const set: LedgerValuesMutable = {
+      ...(error !== undefined ? { error_message: error.slice(0, MAX_ERROR_CHARS) } : {}),
+      status,
+      ended_at: endedAt,
+      duration_ms: durationMs,
+      steps_succeeded: totals.succeeded,
+      steps_failed: totals.failed,
+      steps_skipped: totals.skipped,
+      steps_reused: totals.reused,
+      steps_cancelled: totals.cancelled,
+      attempts: totals.attempts,
+      rows_affected: totals.rowsAffected,
+    };
+    await this.write(this.sql.update(this.runTable, set, { run_id: runId }));
   }
 
   /** The most recent runs, newest first, optionally of one workflow. */
   async listRuns(options: { workflow?: string; limit?: number } = {}): Promise<LedgerRun[]> {
-    const where = options.workflow !== undefined ? `WHERE "workflow_name" = ${sqlValue(options.workflow)}` : "";
     const limit = Math.max(1, Math.trunc(options.limit ?? 10));
-    const rows = await this.read<Record<string, unknown>>(`SELECT * FROM ${this.runTable} ${where} ORDER BY "run_id" DESC LIMIT ${limit}`);
+    const where = options.workflow !== undefined ? { workflow_name: options.workflow } : {};
+    const rows = await this.read<Record<string, unknown>>(this.sql.select(this.runTable, { where, orderBy: [{ column: "run_id", descending: true }], limit }));
     return rows.map((r) => this.runFromRow(r));
   }
 
   /** One run, or undefined. */
   async getRun(runId: string): Promise<LedgerRun | undefined> {
-    const rows = await this.read<Record<string, unknown>>(`SELECT * FROM ${this.runTable} WHERE "run_id" = ${sqlValue(runId)}`);
+    const rows = await this.read<Record<string, unknown>>(this.sql.select(this.runTable, { where: { run_id: runId } }));
     return rows[0] ? this.runFromRow(rows[0]) : undefined;
   }
 
   /** The steps of a run, in plan order (level, then name). */
   async stepRuns(runId: string): Promise<LedgerStepRun[]> {
     const rows = await this.read<Record<string, unknown>>(
-      `SELECT * FROM ${this.stepTable} WHERE "run_id" = ${sqlValue(runId)} ORDER BY "step_level", "step_name"`,
+      this.sql.select(this.stepTable, { where: { run_id: runId }, orderBy: [{ column: "step_level" }, { column: "step_name" }] }),
     );
     const steps = rows.map(stepFromRow);
     // Ledgers of older versions have no accounting table (and status must not create it).
-    const hasReasons = await this.read<{ n: unknown }>(
-      `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ${quoteString(this.schema)} AND table_name = ${quoteString(STEP_ROWS_TABLE)}`,
-    );
-    if ((numberFromDb(hasReasons[0]?.n) ?? 0) === 0) return steps;
+    if (!(await this.tableExists(STEP_ROWS_TABLE))) return steps;
     const reasons = await this.read<Record<string, unknown>>(
-      `SELECT * FROM ${this.stepRowsTable} WHERE "run_id" = ${sqlValue(runId)} ORDER BY "step_name", "position"`,
+      this.sql.select(this.stepRowsTable, { where: { run_id: runId }, orderBy: [{ column: "step_name" }, { column: "position" }] }),
     );
     const byStep = new Map(steps.map((s) => [s.step, s]));
     for (const r of reasons) {
@@ -438,9 +449,7 @@ function stepFromRow(r: Record<string, unknown>): LedgerStepRun {
 }
 
 /** Finds the ledgers on a connection: the staging schemas that hold an omopetl_run table. */
-export async function findLedgerSchemas(conn: Connection): Promise<string[]> {
-  const rows = await conn.query<{ table_schema: unknown }>(
-    `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = ${quoteString(RUN_TABLE)} ORDER BY table_schema`,
-  );
-  return rows.map((r) => String(r.table_schema));
+export async function findLedgerSchemas(conn: Connection, generator: Pick<SqlGenerator, "catalogSql">): Promise<string[]> {
+  const rows = await conn.query<{ table_schema: unknown }>(catalogSqlOf(generator).findTables(RUN_TABLE));
+  return [...new Set(rows.map((r) => String(r.table_schema)))];
 }

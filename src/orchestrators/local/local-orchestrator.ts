@@ -130,7 +130,7 @@ export const localOrchestrator: Orchestrator = {
       }
       // Before anything is written (the ledger included): what the steps need exists or is created by one of them.
       if (conn && !options.dryRun) await checkTablesExist(plan, steps, conn, target.provider.generator, ctx);
-      const ledger = conn ? new RunLedger(conn, ledgerSchema(plan, target)) : undefined;
+      const ledger = conn ? new RunLedger(conn, ledgerSchema(plan, target), target.provider.generator) : undefined;
       let reused = new Map<string, string>();
       let resumedFrom: string | undefined;
       if (ledger && options.resume !== undefined) {
@@ -254,7 +254,7 @@ interface RunState {
 async function runSteps(s: RunState): Promise<RunStatus> {
   await s.ledger.ensure();
   // The lookups' coverage reports have their own ledger table, created only for runs that have lookups.
-  if (s.toRun.some((st) => st.body.kind === "transform" && st.body.selects.some((sel) => sel.lookups?.length))) await ensureCoverageTable(s.conn, s.ledger.schema);
+  if (s.toRun.some((st) => st.body.kind === "transform" && st.body.selects.some((sel) => sel.lookups?.length))) await ensureCoverageTable(s.conn, s.target.provider.generator, s.ledger.schema);
   await s.ledger.startRun({
     runId: s.runId,
     workflow: s.plan.name,
@@ -271,7 +271,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     }),
   });
 
-  const warnings = await prepareSchemas(s.conn, schemasCreatedBySteps(s.plan, s.toRun, s.ctx));
+  const warnings = await prepareSchemas(s.conn, s.target.provider.generator, schemasCreatedBySteps(s.plan, s.toRun, s.ctx));
   warnings.push(...(await prepareIdMap(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
   for (const w of warnings) {
     s.emit({ type: "warning", time: new Date().toISOString(), runId: s.runId, message: maskSecrets(w, s.secrets) });

@@ -1,6 +1,6 @@
 import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
 import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
-import { quoteIdent } from "../ledger/ledger-sql.js";
+import { catalogSqlOf } from "../../providers/provider-api.js";
 
 /**
  * The physical schemas that steps create on first use: those of non-CDM tables written by `steps` (staging and
@@ -16,14 +16,15 @@ export function schemasCreatedBySteps(plan: CompiledWorkflowPlan, steps: Compile
 /**
  * Creates those schemas one after the other before any step runs. PostgreSQL's `CREATE SCHEMA IF NOT EXISTS` is
  * not safe against itself: two concurrent steps creating the same schema can fail with a unique violation on
- * pg_namespace. Doing it up front, serially, with the very statement the steps run anyway, removes that race.
+ * pg_namespace. Doing it up front, serially, with the very statement the steps run anyway (the generator's), removes that race.
  * A failure (no CREATE privilege) is returned as a warning: the steps report it themselves if it matters.
  */
-export async function prepareSchemas(conn: Connection, schemas: readonly string[]): Promise<string[]> {
+export async function prepareSchemas(conn: Connection, generator: Pick<SqlGenerator, "catalogSql">, schemas: readonly string[]): Promise<string[]> {
   const warnings: string[] = [];
+  const catalog = catalogSqlOf(generator);
   for (const s of schemas) {
     try {
-      await conn.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`);
+      await conn.execute(catalog.createSchema(s));
     } catch (e) {
       warnings.push(`could not create schema ${s} before the run: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
     }

@@ -187,7 +187,7 @@ async function afterSuccess(step: PlanStep, rows: StepRows, rc: StepRunContext):
   const accounted = await withAccounting(step, rows, rc);
   const coverage = await measureCoverage(step, rc.conn, rc.generator, rc.renderContext);
   if (!coverage) return { rows: accounted };
-  await recordCoverage(rc.conn, rc.ledger.schema, rc.runId, step.name, coverage);
+  await recordCoverage(rc.conn, rc.generator, rc.ledger.schema, rc.runId, step.name, coverage);
   return { rows: accounted, coverage };
 }
 

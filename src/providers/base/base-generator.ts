@@ -12,7 +12,7 @@ import type {
   TableRef,
   TransformBody,
 } from "../../core/model/plan.js";
-import type { LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, RowAccountingOptions, RowAccountingQuery, SqlGenerator, FailureProbes } from "../provider-api.js";
+import type { CatalogSql, LedgerSql, LookupCoverageQuery, ProviderCapabilities, RenderContext, RenderedStep, RowAccountingOptions, RowAccountingQuery, SqlGenerator, FailureProbes } from "../provider-api.js";
 import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError, unknownSchema } from "../provider-errors.js";
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
@@ -24,6 +24,8 @@ import { renderRowAccounting } from "./row-accounting-sql.js";
 import { renderFailureProbes } from "./failure-probes-sql.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { renderCoverageQueries } from "./coverage-sql.js";
+import { BaseCatalogSql } from "./catalog-sql.js";
+import { BaseLedgerSql } from "./ledger-sql.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
@@ -729,6 +731,11 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
 
   /** `CREATE SCHEMA` for a physical schema, idempotent. */
   protected abstract renderCreateSchema(physical: string): string;
+
+  /** omopetl's own tables (run ledger, row accounting, coverage), quoted by this generator ([ledger-sql.ts](ledger-sql.ts)). */
+  readonly ledgerSql: LedgerSql = new BaseLedgerSql(this);
+  /** Schemas created outside steps (with {@link renderCreateSchema}), dropped, found ([catalog-sql.ts](catalog-sql.ts)). */
+  readonly catalogSql: CatalogSql = new BaseCatalogSql(this, (schema) => this.renderCreateSchema(schema));
 
   /** Schema creation statements for the schemas of `refs`, each once, in first-seen order. */
   protected createSchemas(refs: readonly TableRef[], ctx: RenderContext): string[] {

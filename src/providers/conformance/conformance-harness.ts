@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlanStep, TableDef } from "../../core/model/plan.js";
 import type { Connection, Provider, RenderContext } from "../provider-api.js";
-import { executeRenderedStep } from "../provider-api.js";
+import { catalogSqlOf, executeRenderedStep } from "../provider-api.js";
 import { ID_MAP } from "./plan-builders.js";
 import { dump } from "./table-dump.js";
 
@@ -142,7 +142,7 @@ export class ConformanceHarness {
     let error: unknown;
     for (const s of this.dropSchemas) {
       try {
-        await this.conn.execute(`DROP SCHEMA IF EXISTS ${this.ident(s)} CASCADE`);
+        await this.conn.execute(catalogSqlOf(this.provider.generator).dropSchema(s));
       } catch (e) {
         error ??= e;
       }
