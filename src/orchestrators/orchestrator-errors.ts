@@ -62,6 +62,15 @@ export function invalidConcurrency(value: unknown): OmopetlError {
   return usage("INVALID_CONCURRENCY", `--concurrency must be a positive integer of at most ${MAX_CONCURRENCY}, got ${JSON.stringify(value)}.`);
 }
 
+/** `--concurrency` above the target provider's `maxConcurrency` capability. */
+export function concurrencyOverProviderLimit(value: number, provider: string, max: number): OmopetlError {
+  return usage(
+    "INVALID_CONCURRENCY",
+    `--concurrency ${value} is more than the ${provider} provider allows: at most ${max} step${max === 1 ? "" : "s"} at once on one target.`,
+    `Use --concurrency ${max} or less.`,
+  );
+}
+
 /** The provider of the target cannot connect (a generate-only provider). */
 export function providerCannotConnect(provider: string): OmopetlError {
   return usage("PROVIDER_CANNOT_CONNECT", `provider "${provider}" only generates SQL; it cannot run a plan.`, "Use --dry-run to print the statements, or a target whose provider can connect.");

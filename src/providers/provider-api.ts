@@ -23,12 +23,34 @@ export {
   connectionFailed,
 } from "./provider-errors.js";
 
-/** Bumped on any incompatible change of this file; third-party providers declare the version they implement. */
-export const PROVIDER_API_VERSION = 1 as const;
+/**
+ * Bumped on any incompatible change of this file; third-party providers declare the version they implement.
+ * Version 2 added the capabilities `transactions`, `singleWriter` and `maxConcurrency` (and the optional hooks
+ * `classifyError`, several statements from `renderMerge`). A version 1 provider still loads: the capabilities it
+ * cannot declare take the values every version 1 provider was assumed to have ({@link V1_CAPABILITY_DEFAULTS}).
+ */
+export const PROVIDER_API_VERSION = 2 as const;
+
+/** The provider API versions this omopetl loads. */
+export type ProviderApiVersion = 1 | typeof PROVIDER_API_VERSION;
+
+/**
+ * How much of a step's work the engine can make atomic: "multi-statement" (a transaction spans the statements of a
+ * step, so a failing step changes nothing), "statement" (each statement is atomic on its own, as in Spark/Delta or
+ * BigQuery without sessions: a step failing at its third statement keeps the first two's effects until it is
+ * re-run), "none" (not even one statement is: a failed INSERT may have written some rows).
+ */
+export type TransactionSupport = "none" | "statement" | "multi-statement";
 
 /** What a dialect can do. Generators consult their own flags; orchestrators and the CLI use them to explain limits. */
 export interface ProviderCapabilities {
-  /** `MERGE INTO ... WHEN MATCHED ... WHEN NOT MATCHED` (used for transform mode "merge" when true). */
+  /**
+   * The generator renders transform mode "merge" (by `MERGE INTO`, the base class's default, or by the engine's own
+   * statements). A merge upserts the step's rows by the step's key: a new key is inserted, a row whose other values
+   * differ (compared as stored, NULLs equal) is updated and no other row is (a re-run with nothing changed writes 0
+   * rows), and the target's other rows are left alone; the result count is the rows inserted or updated. False:
+   * a merge step raises UNSUPPORTED_FEATURE while rendering.
+   */
   merge: boolean;
   /** `INSERT ... ON CONFLICT (key) DO UPDATE` (needs a unique constraint on the key). */
   onConflict: boolean;
@@ -62,7 +84,36 @@ export interface ProviderCapabilities {
    * through its ART indexes (only point lookups), yet maintains and persists them.
    */
   standardIndexes?: boolean;
+  /**
+   * What the engine's transactions cover (see {@link TransactionSupport}). With anything less than
+   * "multi-statement", a step whose `RenderedStep.transactional` is true runs statement by statement on one session
+   * (there is no transaction to open), the orchestrator says once per run that a failed step may have left partial
+   * writes, and the conformance suite skips its all-or-nothing tests (saying why). Every step omopetl renders is
+   * idempotent, so re-running a failed step repairs what it left; a provider with less than multi-statement
+   * transactions must keep that true of its own statements.
+   */
+  transactions: TransactionSupport;
+  /**
+   * The database takes one writer at a time (an embedded file engine such as DuckDB or SQLite: one connection, its
+   * statements serialised). The local orchestrator then runs one step at a time unless `--concurrency` asks for more.
+   */
+  singleWriter: boolean;
+  /**
+   * The most steps that may run at once on one target (a warehouse's session or slot limit; 1 where the driver cannot
+   * share its connection). A larger `--concurrency` is refused with INVALID_CONCURRENCY naming the limit. Absent: no
+   * limit of the provider's own.
+   */
+  maxConcurrency?: number;
 }
+
+/**
+ * The capabilities a version 1 provider is taken to have for what version 2 added: what omopetl assumed of every
+ * provider before it could be said (multi-statement transactions, several writers, no limit).
+ */
+export const V1_CAPABILITY_DEFAULTS: Pick<ProviderCapabilities, "transactions" | "singleWriter"> = {
+  transactions: "multi-statement",
+  singleWriter: false,
+};
 
 /** What a generator needs besides the step: the plan's tables and the target's physical names. */
 export interface RenderContext {
@@ -371,7 +422,8 @@ export interface TargetConfig {
 export interface Provider {
   /** Unique name, used in target configs (`provider: duckdb`). */
   name: string;
-  apiVersion: typeof PROVIDER_API_VERSION;
+  /** The version of this API the provider implements: {@link PROVIDER_API_VERSION}, or 1 for an older package. */
+  apiVersion: ProviderApiVersion;
   /** The SQL dialect generated (several providers may share one). */
   dialect: string;
   capabilities: ProviderCapabilities;
@@ -427,10 +479,16 @@ export interface StepExecution {
 }
 
 /**
- * Executes a rendered step: in one transaction when `rendered.transactional`, else statement by statement on one
- * session. A failing statement becomes a {@link SqlExecutionError} naming the step and the statement.
+ * Executes a rendered step: in one transaction when `rendered.transactional` and the engine has multi-statement
+ * transactions (`transactions`, default "multi-statement"), else statement by statement on one session. A failing
+ * statement becomes a {@link SqlExecutionError} naming the step and the statement.
  */
-export async function executeRenderedStep(conn: Connection, stepName: string, rendered: RenderedStep): Promise<StepExecution> {
+export async function executeRenderedStep(
+  conn: Connection,
+  stepName: string,
+  rendered: RenderedStep,
+  transactions: TransactionSupport = "multi-statement",
+): Promise<StepExecution> {
   const run = async (c: Connection): Promise<(number | undefined)[]> => {
     const counts: (number | undefined)[] = [];
     for (const [i, sql] of rendered.statements.entries()) {
@@ -443,7 +501,7 @@ export async function executeRenderedStep(conn: Connection, stepName: string, re
     }
     return counts;
   };
-  const rowCounts = rendered.transactional ? await conn.transaction(run) : await conn.session(run);
+  const rowCounts = rendered.transactional && transactions === "multi-statement" ? await conn.transaction(run) : await conn.session(run);
   const out: StepExecution = { rowCounts };
   if (rendered.resultStatement !== undefined) {
     const n = rowCounts[rendered.resultStatement];

@@ -169,7 +169,7 @@ export function providerInvalid(spec: string, problems: readonly string[]): Omop
       code: "PROVIDER_INVALID",
       severity: "error",
       message: `provider "${spec}" does not export a valid provider: ${problems.join("; ")}.`,
-      hint: 'Export (default or as "provider") an object { name, apiVersion: 1, dialect, capabilities, generator: { renderStep, renderDdl }, connect? } — see omopetl/provider.',
+      hint: 'Export (default or as "provider") an object { name, apiVersion: 2, dialect, capabilities, generator: { renderStep, renderDdl }, connect? } — see omopetl/provider.',
     },
     2,
   );

@@ -8,7 +8,7 @@ import { importPluginModule, pickPluginExport, pluginPackageCandidates } from ".
 import { duckdbProvider } from "./duckdb/index.js";
 import { postgresProvider } from "./postgres/index.js";
 import type { Provider, ProviderCapabilities } from "./provider-api.js";
-import { PROVIDER_API_VERSION } from "./provider-api.js";
+import { PROVIDER_API_VERSION, V1_CAPABILITY_DEFAULTS } from "./provider-api.js";
 import { providerDuplicate, providerInvalid, providerNotFound } from "./provider-errors.js";
 
 /** Package-name prefix of third-party providers. */
@@ -95,7 +95,7 @@ export async function importProvider(spec: string, projectDir: string): Promise<
   return { provider: validateProvider(exported, spec), source };
 }
 
-type CapabilityType = "boolean" | "number" | "string[]";
+type CapabilityType = "boolean" | "number" | "string[]" | "transactions";
 /** Every capability's type; optional ones end in "?" (absent is fine, a wrong type is not). */
 const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, CapabilityType | `${CapabilityType}?`> = {
   merge: "boolean",
@@ -113,10 +113,38 @@ const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, CapabilityType | `${C
   tempTables: "boolean",
   maxIdentifierLength: "number",
   standardIndexes: "boolean?",
+  transactions: "transactions",
+  singleWriter: "boolean",
+  maxConcurrency: "number?",
 };
 
+const TRANSACTION_SUPPORT = ["none", "statement", "multi-statement"];
+
+/** Is `v` of the capability type `type`? */
+function hasCapabilityType(v: unknown, type: string): boolean {
+  switch (type) {
+    case "string[]":
+      return Array.isArray(v) && v.every((x) => typeof x === "string");
+    case "transactions":
+      return typeof v === "string" && TRANSACTION_SUPPORT.includes(v);
+    case "number":
+      return typeof v === "number" && Number.isInteger(v) && v > 0;
+    default:
+      return typeof v === type;
+  }
+}
+
+/** How a capability's expected type reads in a PROVIDER_INVALID message. */
+function describeCapabilityType(type: string): string {
+  if (type === "transactions") return `one of ${TRANSACTION_SUPPORT.map((t) => JSON.stringify(t)).join(", ")}`;
+  if (type === "number") return "a positive integer";
+  return `a ${type}`;
+}
+
 /**
- * Checks that `value` is a Provider of this API version. @throws PROVIDER_INVALID listing every problem.
+ * Checks that `value` is a Provider of an API version this omopetl loads (1 or {@link PROVIDER_API_VERSION}). A
+ * version 1 provider is returned as a copy whose capabilities add {@link V1_CAPABILITY_DEFAULTS} (it cannot declare
+ * them); everything else is returned as is. @throws PROVIDER_INVALID listing every problem.
  */
 export function validateProvider(value: unknown, spec: string): Provider {
   const problems: string[] = [];
@@ -127,20 +155,30 @@ export function validateProvider(value: unknown, spec: string): Provider {
   if (typeof p["name"] !== "string" || !/^[a-z][a-z0-9_-]*$/.test(p["name"])) {
     problems.push(`"name" must be a lower-case name such as "snowflake" (got ${JSON.stringify(p["name"])})`);
   }
-  if (p["apiVersion"] !== PROVIDER_API_VERSION) {
-    problems.push(`"apiVersion" is ${JSON.stringify(p["apiVersion"])}; this omopetl implements provider API version ${PROVIDER_API_VERSION}`);
+  const v1 = p["apiVersion"] === 1;
+  if (!v1 && p["apiVersion"] !== PROVIDER_API_VERSION) {
+    problems.push(
+      `"apiVersion" is ${JSON.stringify(p["apiVersion"])}; this omopetl implements provider API version ${PROVIDER_API_VERSION} (and still loads version 1)`,
+    );
   }
   if (typeof p["dialect"] !== "string" || p["dialect"] === "") problems.push(`"dialect" must be a non-empty string`);
-  const caps = p["capabilities"];
+  const declared = p["capabilities"];
+  const caps = v1 && declared !== null && typeof declared === "object" ? { ...V1_CAPABILITY_DEFAULTS, ...declared } : declared;
   if (caps === null || typeof caps !== "object") problems.push(`"capabilities" must be an object`);
   else {
-    for (const [key, declared] of Object.entries(CAPABILITY_TYPES)) {
+    // Grouped by expected type, so a provider missing many capabilities gets a message that stays readable.
+    const wrong = new Map<string, string[]>();
+    const missingV2: string[] = [];
+    for (const [key, expected] of Object.entries(CAPABILITY_TYPES)) {
       const v = (caps as Record<string, unknown>)[key];
-      const type = declared.replace("?", "");
-      if (declared.endsWith("?") && v === undefined) continue;
-      const ok = type === "string[]" ? Array.isArray(v) && v.every((x) => typeof x === "string") : typeof v === type;
-      if (!ok) problems.push(`capabilities.${key} must be a ${type}`);
+      const type = expected.replace("?", "");
+      if (expected.endsWith("?") && v === undefined) continue;
+      if (hasCapabilityType(v, type)) continue;
+      (wrong.get(type) ?? wrong.set(type, []).get(type)!).push(`capabilities.${key}`);
+      if (!v1 && v === undefined && key in V1_CAPABILITY_DEFAULTS) missingV2.push(key);
     }
+    for (const [type, keys] of wrong) problems.push(`${keys.join(", ")} must ${keys.length === 1 ? "be" : "each be"} ${describeCapabilityType(type)}`);
+    if (missingV2.length > 0) problems.push(`${missingV2.join(" and ")} ${missingV2.length === 1 ? "is" : "are"} new in provider API version 2 (see docs/writing-a-provider.md)`);
   }
   const gen = p["generator"];
   if (gen === null || typeof gen !== "object") problems.push(`"generator" must be an object with renderStep and renderDdl`);
@@ -150,6 +188,8 @@ export function validateProvider(value: unknown, spec: string): Provider {
     }
   }
   if (p["connect"] !== undefined && typeof p["connect"] !== "function") problems.push(`"connect" must be a function when present`);
+  if (p["classifyError"] !== undefined && typeof p["classifyError"] !== "function") problems.push(`"classifyError" must be a function when present`);
   if (problems.length > 0) throw providerInvalid(spec, problems);
-  return value as Provider;
+  // A copy keeps the module's own object untouched (its generator may read its own capabilities).
+  return v1 ? ({ ...p, capabilities: caps } as unknown as Provider) : (value as Provider);
 }

@@ -32,7 +32,7 @@ describe("provider registry", () => {
     await pkg(project, "omopetl-provider-fake", { "index.js": `export default ${body("fake")};` }, { type: "module", exports: { ".": { import: "./index.js" } } });
     // CommonJS, scoped, exporting { provider }
     await pkg(project, "@acme/omopetl-provider-acme", { "main.cjs": `module.exports = { provider: ${body("acme")} };` }, { main: "main.cjs" });
-    await pkg(project, "omopetl-provider-bad", { "index.mjs": `export default { name: "Bad Name", apiVersion: 2, capabilities: {}, generator: {} };` }, { exports: "./index.mjs" });
+    await pkg(project, "omopetl-provider-bad", { "index.mjs": `export default { name: "Bad Name", apiVersion: 7, capabilities: {}, generator: {} };` }, { exports: "./index.mjs" });
     await pkg(project, "omopetl-provider-dup", { "index.mjs": `export const provider = ${body("duckdb")};` }, { exports: "./index.mjs" });
     await pkg(project, "omopetl-provider-throws", { "index.mjs": `throw new Error("boom at import");` }, { exports: "./index.mjs" });
     await mkdir(join(project, "providers"), { recursive: true });
@@ -83,8 +83,8 @@ describe("provider registry", () => {
     expect(code(e)).toBe("PROVIDER_INVALID");
     const msg = (e as Error).message;
     expect(msg).toMatch(/"name" must be a lower-case name/);
-    expect(msg).toMatch(/"apiVersion" is 2/);
-    expect(msg).toMatch(/capabilities\.merge must be a boolean/);
+    expect(msg).toMatch(/"apiVersion" is 7; this omopetl implements provider API version 2 \(and still loads version 1\)/);
+    expect(msg).toMatch(/capabilities\.merge, capabilities\.onConflict, .* must each be a boolean/);
     expect(msg).toMatch(/generator\.renderStep must be a function/);
     expect(() => validateProvider(undefined, "x")).toThrow(/not a provider object/);
   });

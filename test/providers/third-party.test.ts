@@ -78,7 +78,7 @@ describe("a third-party provider installed in a project", () => {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: project, encoding: "utf8" });
     expect(r.stderr).toBe("");
     const [entries, builtins] = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown);
-    expect(entries).toEqual({ base: "function", version: 1, suite: "function", extendsBase: true, dialect: "example", helpers: [] });
+    expect(entries).toEqual({ base: "function", version: 2, suite: "function", extendsBase: true, dialect: "example", helpers: [] });
     expect(builtins).toEqual({ duck: "duckdb", pg: "postgres", extend: true });
   });
 
@@ -181,8 +181,8 @@ describe("a third-party provider installed in a project", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PROVIDER_INVALID: provider "broken" does not export a valid provider/);
     expect(r.stderr).toMatch(/"name" must be a lower-case name such as "snowflake" \(got "Broken Provider"\)/);
-    expect(r.stderr).toMatch(/"apiVersion" is 99; this omopetl implements provider API version 1/);
-    expect(r.stderr).toMatch(/capabilities\.merge must be a boolean/);
+    expect(r.stderr).toMatch(/"apiVersion" is 99; this omopetl implements provider API version 2/);
+    expect(r.stderr).toMatch(/capabilities\.merge, capabilities\.onConflict, .* must each be a boolean/);
     expect(r.stderr).toMatch(/generator\.renderDdl must be a function/);
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect(r.stdout).toBe("");

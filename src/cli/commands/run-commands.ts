@@ -56,7 +56,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .argument("<workflow>", "workflow YAML file, or a plan JSON written by `omopetl compile`")
     .option("--orchestrator <name>", "orchestrator: local, or omopetl-orchestrator-<name> / a module path", "local")
     .option("--target <name>", 'target from the configuration\'s "targets:" (default: "default"; without targets, ./omop.duckdb)')
-    .option("--concurrency <n>", "most steps running at once (default: 1 on DuckDB, 4 on PostgreSQL)", positiveInt("--concurrency", MAX_CONCURRENCY))
+    .option("--concurrency <n>", "most steps running at once (default: the provider's: 1 where the database takes one writer, as DuckDB does; else 4, e.g. PostgreSQL)", positiveInt("--concurrency", MAX_CONCURRENCY))
     .option("--resume [run-id]", "skip the steps an earlier run did whose DML is unchanged (default: the latest run of this workflow)")
     .option("--dry-run", "print every statement in execution order; run nothing")
     .addOption(

@@ -1,5 +1,5 @@
 import type { CompiledWorkflowPlan, PlanStep } from "../../core/model/plan.js";
-import type { Connection } from "../../providers/provider-api.js";
+import type { Connection, ProviderCapabilities } from "../../providers/provider-api.js";
 import { ensureCoverageTable } from "../ledger/coverage-ledger.js";
 import { RunLedger } from "../ledger/run-ledger.js";
 import { totalsOf } from "../metrics.js";
@@ -16,7 +16,7 @@ import {
   type RunTarget,
   type StepMetrics,
 } from "../orchestrator-api.js";
-import { invalidConcurrency, MAX_CONCURRENCY, providerCannotConnect, resumeWrongWorkflow, runNotFound } from "../orchestrator-errors.js";
+import { concurrencyOverProviderLimit, invalidConcurrency, MAX_CONCURRENCY, providerCannotConnect, resumeWrongWorkflow, runNotFound } from "../orchestrator-errors.js";
 import { maskSecrets } from "../redact.js";
 import { withFileFingerprints } from "../file-fingerprints.js";
 import { reusableSteps } from "../resume.js";
@@ -33,11 +33,13 @@ export const LOCAL_ORCHESTRATOR = "local";
 const DEFAULT_BACKOFF: Required<RetryBackoff> = { minTimeoutMs: 1000, factor: 2, maxTimeoutMs: 30_000 };
 
 /**
- * Default worker count for a dialect: DuckDB serialises writers on one file (concurrent transactions would only
- * abort each other), so one; server databases run independent steps side by side.
+ * Default worker count for a provider: one where the database takes one writer at a time (an embedded file engine
+ * serialises its statements: concurrent steps would only interleave, or abort each other); otherwise four
+ * independent steps side by side, within the provider's `maxConcurrency`.
  */
-export function defaultConcurrency(dialect: string): number {
-  return dialect === "duckdb" ? 1 : 4;
+export function defaultConcurrency(capabilities: Pick<ProviderCapabilities, "singleWriter" | "maxConcurrency">): number {
+  if (capabilities.singleWriter) return 1;
+  return Math.min(4, capabilities.maxConcurrency ?? 4);
 }
 
 /** The staging schema's physical name on the target: where the run ledger lives. */
@@ -99,8 +101,10 @@ export const localOrchestrator: Orchestrator = {
         // ignored
       }
     };
-    const concurrency = options.concurrency ?? defaultConcurrency(target.provider.dialect);
+    const caps = target.provider.capabilities;
+    const concurrency = options.concurrency ?? defaultConcurrency(caps);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) throw invalidConcurrency(concurrency);
+    if (caps.maxConcurrency !== undefined && concurrency > caps.maxConcurrency) throw concurrencyOverProviderLimit(concurrency, target.provider.name, caps.maxConcurrency);
     const backoff = { ...DEFAULT_BACKOFF, ...stripUndefined(options.retryBackoff ?? {}) };
     const ctx = targetRenderContext(plan, target);
     const steps = stepsInExecutionOrder(plan, options.selection);
@@ -114,6 +118,12 @@ export const localOrchestrator: Orchestrator = {
     const conn: Connection | undefined = needsConnection
       ? await connectWaitingForLock(() => target.provider.connect!(target.config), options.dryRun ? undefined : options.waitForLockSeconds, signal, warn)
       : undefined;
+    if (conn && !options.dryRun && caps.transactions !== "multi-statement") {
+      warn(
+        `the ${target.provider.name} provider has ${caps.transactions === "none" ? "no transactions" : "no transaction spanning several statements"}: ` +
+          "a step that fails midway may leave part of its writes behind until it is re-run (omopetl run --resume re-runs it; steps are idempotent)",
+      );
+    }
     let lock: HeldRunLock | undefined;
     try {
       // One writer per target: taken before anything is read or written (a dry run writes nothing).
@@ -285,6 +295,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     conn: s.conn,
     ledger: s.ledger,
     generator: s.target.provider.generator,
+    transactions: s.target.provider.capabilities.transactions ?? "multi-statement",
     ...(s.target.provider.classifyError ? { classifyError: (e: unknown) => s.target.provider.classifyError!(e) } : {}),
     renderContext: s.ctx,
     emit: s.emit,

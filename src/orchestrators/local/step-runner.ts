@@ -1,7 +1,7 @@
 import pRetry from "p-retry";
 import { OmopetlError } from "../../core/diagnostics/diagnostic.js";
 import type { PlanStep } from "../../core/model/plan.js";
-import { executeRenderedStep, SqlExecutionError, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution } from "../../providers/provider-api.js";
+import { executeRenderedStep, SqlExecutionError, type Connection, type RenderContext, type RenderedStep, type SqlGenerator, type StepExecution, type TransactionSupport } from "../../providers/provider-api.js";
 import { recordCoverage } from "../ledger/coverage-ledger.js";
 import type { RunLedger } from "../ledger/run-ledger.js";
 import type { LookupCoverageReport } from "../lookup-coverage.js";
@@ -22,6 +22,8 @@ export interface StepRunContext {
   generator: SqlGenerator;
   /** The provider's error classification (Provider.classifyError), if it has one. */
   classifyError?: (error: unknown) => "transient" | "permanent" | undefined;
+  /** What the engine's transactions cover (ProviderCapabilities.transactions); default "multi-statement". */
+  transactions?: TransactionSupport;
   renderContext: RenderContext;
   emit: (event: RunEvent) => void;
   /** The run's interrupt signal. */
@@ -202,7 +204,7 @@ async function executeAttempt(step: PlanStep, rendered: RenderedStep, rc: StepRu
       ? setTimeout(() => stop.stop(new StepStoppedError("timeout", `timed out after ${step.timeoutSeconds}s (timeout_seconds)`)), step.timeoutSeconds * 1000)
       : undefined;
   try {
-    return await executeRenderedStep(new GuardedConnection(rc.conn, stop), step.name, rendered);
+    return await executeRenderedStep(new GuardedConnection(rc.conn, stop), step.name, rendered, rc.transactions);
   } catch (e) {
     // A stop surfaces as whatever the provider made of it; report the stop itself.
     throw stop.stopped ?? e;

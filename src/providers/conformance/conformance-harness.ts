@@ -108,12 +108,12 @@ export class ConformanceHarness {
   /** Renders and runs one step as an orchestrator would; returns the step's row count. */
   async run(step: PlanStep, ctx: RenderContext): Promise<number | undefined> {
     const rendered = this.provider.generator.renderStep(step, ctx);
-    return (await executeRenderedStep(this.conn, step.name, rendered)).rowCount;
+    return (await executeRenderedStep(this.conn, step.name, rendered, this.provider.capabilities.transactions)).rowCount;
   }
 
   /** Runs DDL statements (renderDdl's output) in one transaction. */
   async ddl(statements: string[], name = "ddl"): Promise<void> {
-    await executeRenderedStep(this.conn, name, { statements, transactional: true });
+    await executeRenderedStep(this.conn, name, { statements, transactional: true }, this.provider.capabilities.transactions);
   }
 
   query(sql: string): Promise<Record<string, unknown>[]> {

@@ -31,6 +31,9 @@ export const DUCKDB_CAPABILITIES: ProviderCapabilities = {
   // every insert and writes them at every checkpoint (measured: 7 s of the 49 s x1000 Synthea run). OHDSI's
   // analytics scan and join, where zone maps do the pruning. `indexes: true` on the target creates them.
   standardIndexes: false,
+  transactions: "multi-statement",
+  // One native connection per database, its statements serialised (duckdb-connection.ts).
+  singleWriter: true,
   nullsOrdering: true,
   tempTables: true,
   maxIdentifierLength: 1024,

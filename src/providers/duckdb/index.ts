@@ -1,4 +1,4 @@
-import type { Provider } from "../provider-api.js";
+import { PROVIDER_API_VERSION, type Provider } from "../provider-api.js";
 import { checkTargetOptions, DuckDbTargetSchema } from "../target-options.js";
 import { connectDuckDb } from "./duckdb-connection.js";
 import { DUCKDB_CAPABILITIES, DuckDbGenerator } from "./duckdb-generator.js";
@@ -10,7 +10,7 @@ export type { DuckDbTarget } from "./duckdb-connection.js";
 /** The built-in DuckDB provider (DuckDB >= 1.5 through @duckdb/node-api, loaded on connect). */
 export const duckdbProvider: Provider = {
   name: "duckdb",
-  apiVersion: 1,
+  apiVersion: PROVIDER_API_VERSION,
   dialect: "duckdb",
   capabilities: DUCKDB_CAPABILITIES,
   generator: new DuckDbGenerator(),

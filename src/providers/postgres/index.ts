@@ -1,4 +1,4 @@
-import type { Provider } from "../provider-api.js";
+import { PROVIDER_API_VERSION, type Provider } from "../provider-api.js";
 import { checkTargetOptions, PostgresTargetSchema } from "../target-options.js";
 import { connectPostgres } from "./postgres-connection.js";
 import { POSTGRES_CAPABILITIES, PostgresGenerator } from "./postgres-generator.js";
@@ -10,7 +10,7 @@ export type { PostgresTarget } from "./postgres-connection.js";
 /** The built-in PostgreSQL provider (PostgreSQL >= 15 through pg, loaded on connect). */
 export const postgresProvider: Provider = {
   name: "postgres",
-  apiVersion: 1,
+  apiVersion: PROVIDER_API_VERSION,
   dialect: "postgres",
   capabilities: POSTGRES_CAPABILITIES,
   generator: new PostgresGenerator(),

@@ -28,6 +28,8 @@ export const POSTGRES_CAPABILITIES: ProviderCapabilities = {
   tempTables: true,
   // NAMEDATALEN - 1: longer names are silently truncated by the server, so they are rejected instead.
   maxIdentifierLength: 63,
+  transactions: "multi-statement",
+  singleWriter: false,
 };
 
 /** The session-local staging table of loads (dropped at commit). */
