@@ -29,6 +29,7 @@ import { BaseLedgerSql } from "./ledger-sql.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
+import { comparesTextOrder, inTextOrder, ordersArgument } from "./text-order.js";
 
 /** Column names of the surrogate-id map table (plan.idMap). */
 export const ID_MAP_COLUMNS = { domain: "domain", sourceKey: "source_key", id: "id", live: ID_LIVE_COLUMN } as const;
@@ -262,8 +263,12 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         if (e.list.length === 0) return e.negated ? "TRUE" : "FALSE";
         return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT IN" : "IN"} (${e.list.map((x) => this.expr(x)).join(", ")})`;
       }
-      case "between":
-        return `${this.wrap(e.arg, Prec.Concat)} ${e.negated ? "NOT BETWEEN" : "BETWEEN"} ${this.wrap(e.low, Prec.Concat)} AND ${this.wrap(e.high, Prec.Concat)}`;
+      case "between": {
+        // Text in byte order: the argument's explicit collation decides both comparisons (text-order.ts).
+        const text = e.arg.type === "string" && e.low.type === "string" && e.high.type === "string";
+        const arg = text ? inTextOrder(this.byteOrder, e.arg, this.expr(e.arg)) : this.wrap(e.arg, Prec.Concat);
+        return `${arg} ${e.negated ? "NOT BETWEEN" : "BETWEEN"} ${this.wrap(e.low, Prec.Concat)} AND ${this.wrap(e.high, Prec.Concat)}`;
+      }
       case "isnull":
         return `${this.wrap(e.arg, Prec.Concat)} IS ${e.negated ? "NOT " : ""}NULL`;
       case "like":
@@ -305,6 +310,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
 
   protected renderBinary(e: Extract<Expr, { k: "bin" }>): string {
     const p = BIN_PREC[e.op] ?? Prec.Compare;
+    if (comparesTextOrder(e.op, e.left, e.right)) {
+      // Text compared by size: byte order on every engine, whatever the database's collation (text-order.ts).
+      return `${inTextOrder(this.byteOrder, e.left, this.expr(e.left))} ${e.op} ${inTextOrder(this.byteOrder, e.right, this.expr(e.right))}`;
+    }
     const left = this.wrap(e.left, p === Prec.Compare ? p + 1 : p);
     const sameAssoc = e.right.k === "bin" && e.right.op === e.op && ASSOCIATIVE.has(e.op);
     const right = this.wrap(e.right, sameAssoc ? p : p + 1);
@@ -431,6 +440,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       case "to_timestamp":
         this.arity(e, 2);
         return this.renderParseTimestamp(this.expr(e.args[0]!), this.formatArg(e, 1));
+      case "greatest":
+      case "least":
+        // Text arguments in byte order, so greatest('B', 'a') is 'a' on every engine (text-order.ts).
+        return this.call(name, e.type === "string" ? e.args.map((a) => inTextOrder(this.byteOrder, a, this.expr(a))) : args());
       default:
         if (PLAIN_FUNCTIONS.has(name)) return this.call(name, args());
         throw new UnsupportedFeatureError(this.dialect, `the function ${name}()`);
@@ -447,7 +460,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   protected renderAggregate(e: Extract<Expr, { k: "fn" }>): string {
     if (e.name === "count" && e.args.length === 0) return "count(*)";
     this.arity(e, 1);
-    const inner = `${e.distinct ? "DISTINCT " : ""}${this.expr(e.args[0]!)}`;
+    const arg = e.args[0]!;
+    // min/max of text: byte order on every engine (text-order.ts).
+    const value = ordersArgument(e.name) ? inTextOrder(this.byteOrder, arg, this.expr(arg)) : this.expr(arg);
+    const inner = `${e.distinct ? "DISTINCT " : ""}${value}`;
     const sql = `${e.name}(${inner})`;
     // sum of integers: bigint by the catalogue; engines return numeric (PostgreSQL) or hugeint (DuckDB).
     return e.name === "sum" ? this.castToNodeType(sql, e) : sql;
@@ -909,6 +925,18 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
 
   /** `x COLLATE <byte order>`: the ordering every dialect shares, so ids come out equal across engines. */
   protected abstract binaryCollate(x: string): string;
+
+  /**
+   * A text operand of an ordering comparison, min/max or greatest/least, in byte order (see text-order.ts). The
+   * default states the byte collation explicitly ({@link binaryCollate}), so an engine whose default collation
+   * follows a locale still agrees; a dialect that cannot put a collation on an operand overrides it.
+   */
+  protected textOrder(x: string): string {
+    return this.binaryCollate(x);
+  }
+
+  /** {@link textOrder} as a function, for text-order.ts. */
+  private readonly byteOrder = (x: string): string => this.textOrder(x);
 
   /** The key as text (keys are string-typed; anything else is cast so ids depend on the same text everywhere). */
   protected keyText(key: Expr): string {

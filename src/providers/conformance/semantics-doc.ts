@@ -8,7 +8,7 @@ function code(s: string): string {
 
 function result(c: SemanticsCase): string {
   const e = c.expected;
-  if (e !== null && typeof e === "object" && !Array.isArray(e)) return "**error**";
+  if (e !== null && typeof e === "object" && !Array.isArray(e)) return "error" in e ? "**error**" : "*not promised*";
   const one = (v: unknown): string => (v === null ? "NULL" : typeof v === "string" ? `'${v}'` : String(v));
   return code(Array.isArray(e) ? e.map(one).join(", ") : one(e));
 }
@@ -31,8 +31,16 @@ export function renderSemanticsMarkdown(): string {
     "",
     `Cases read one table \`v\` of ${SEMANTICS_ROWS.length} rows (x, g, y): ${SEMANTICS_ROWS.map((r) => `(${r.x}, '${r.g}', ${r.y ?? "NULL"})`).join(" ")};`,
     "scalar cases read the row x = 1, window cases list one value per row in x order. **error** means every engine",
-    "must fail the step (nothing is written). Casts of text are written `CAST(concat('...') AS t)` because the compiler",
+    "must fail the step (nothing is written); *not promised* means engines compute different values (the note says which).",
+    "Casts of text are written `CAST(concat('...') AS t)` because the compiler",
     "checks a cast of a literal itself (`CAST('Y' AS integer)` is a compile error); concat() makes it a run-time value.",
+    "",
+    "Text orders by the bytes of its UTF-8 encoding (which is Unicode code point order) on every engine, whatever the",
+    "database's collation: `<`, `<=`, `>`, `>=`, BETWEEN, min/max (also over a window), greatest/least and the ORDER BY",
+    "of a window, so `'B' < 'a'` and `'Z' < 'a' < 'é'` where an en_US or ICU collation says otherwise (PostgreSQL's",
+    "generator adds `COLLATE \"C\"` to each text operand, the `textOrder` and `binaryCollate` hooks). Equality (`=`, IN,",
+    "CASE, DISTINCT, GROUP BY) is byte equality. In a window's ORDER BY, NULLs come last ascending and first descending",
+    "unless NULLS FIRST/LAST says otherwise.",
     "",
     "| construct | promise |",
     "| --- | --- |",
