@@ -62,6 +62,7 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "data/concept_relationship.csv"), RELATIONSHIPS);
   writeFileSync(path.join(dir, "data/vocabulary.csv"), VOCABULARIES);
   writeFileSync(path.join(dir, "data/vocabulary_empty.csv"), `${VOCABULARY_HEADER}\n`);
+  writeFileSync(path.join(dir, "data/vocabulary_no_cvx.csv"), [VOCABULARY_HEADER, "RxNorm,RxNorm,ref,v1,44819104", ""].join("\n"));
   writeFileSync(path.join(dir, "data/immunizations.csv"), IMMUNIZATIONS);
   writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship, vocabulary]\n");
   writeFileSync(path.join(dir, "dml/tables_without_vocabulary.yaml"), "kind: ddl\npart: tables\ntables: [concept, concept_relationship]\n");
@@ -70,11 +71,18 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "dml/vocabulary.yaml"), "kind: load\ntarget: vocab.vocabulary\nfiles: ../data/vocabulary.csv\n");
   writeFileSync(path.join(dir, "dml/vocabulary_empty.yaml"), "kind: load\ntarget: vocab.vocabulary\nfiles: ../data/vocabulary_empty.csv\n");
   writeFileSync(path.join(dir, "dml/immunizations.yaml"), "kind: load\ntarget: source.immunizations\nfiles: ../data/immunizations.csv\ncolumns: { id: varchar, code: varchar }\n");
+  writeFileSync(path.join(dir, "dml/vocabulary_no_cvx.yaml"), "kind: load\ntarget: vocab.vocabulary\nfiles: ../data/vocabulary_no_cvx.csv\n");
   writeFileSync(path.join(dir, "dml/immunization_codes.yaml"), TRANSFORM);
+  writeFileSync(
+    path.join(dir, "dml/optional_codes.yaml"),
+    TRANSFORM.replace("target: staging.immunization_codes", "target: staging.optional_codes").replace("vocabulary: CVX }", "vocabulary: CVX, missing_vocabulary: unmapped }"),
+  );
   writeFileSync(path.join(dir, "dml/misspelt.yaml"), TRANSFORM.replace("target: staging.immunization_codes", "target: staging.misspelt").replace("vocabulary: CVX", "vocabulary: CVS"));
   writeFileSync(path.join(dir, "loaded.yaml"), workflow("loaded", ["cdm_tables", "concept", "concept_relationship", "vocabulary", "immunizations", "immunization_codes"]));
   writeFileSync(path.join(dir, "misspelt.yaml"), workflow("misspelt", ["cdm_tables", "concept", "concept_relationship", "vocabulary", "immunizations", "misspelt"]));
   writeFileSync(path.join(dir, "empty.yaml"), workflow("empty", ["cdm_tables", "concept", "concept_relationship", "vocabulary_empty", "immunizations", "immunization_codes"]));
+  writeFileSync(path.join(dir, "no_cvx.yaml"), workflow("no_cvx", ["cdm_tables", "concept", "concept_relationship", "vocabulary_no_cvx", "immunizations", "immunization_codes"]));
+  writeFileSync(path.join(dir, "no_cvx_optional.yaml"), workflow("no_cvx_optional", ["cdm_tables", "concept", "concept_relationship", "vocabulary_no_cvx", "immunizations", "optional_codes"]));
   writeFileSync(path.join(dir, "not_loaded.yaml"), workflow("not_loaded", ["tables_without_vocabulary", "concept", "concept_relationship", "immunizations", "immunization_codes"]));
   writeTwoEngineConfig(dir, prefix);
 });
@@ -145,6 +153,19 @@ describe("a lookup's vocabulary is checked against the loaded VOCABULARY table",
       );
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(await query(engine, `SELECT * FROM ${staging}.immunization_codes ORDER BY id`)).toEqual(before);
+    });
+  }
+
+  for (const engine of ENGINES) {
+    it(`${engine}: missing_vocabulary: unmapped leaves the codes of a vocabulary VOCABULARY lacks unmapped instead of failing`, async () => {
+      const failing = runCli(["run", "no_cvx.yaml", "--target", engine], { cwd: dir });
+      expect(failing.code).toBe(1);
+      expect(failing.stderr).toContain('LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "CVX" is not a vocabulary id of the loaded VOCABULARY table');
+      const r = runCli(["run", "no_cvx_optional.yaml", "--target", engine], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/lookup vx: 0 of 2 codes mapped \(0 of 5 rows, 0\.0%\) · unmapped: 08 3, 140 2/);
+      const rows = await query(engine, `SELECT id, concept_id FROM ${schemasOf(engine).staging}.optional_codes ORDER BY id`);
+      expect(rows).toEqual(["i1", "i2", "i3", "i4", "i5", "i6"].map((id) => ({ id, concept_id: 0 })));
     });
   }
 

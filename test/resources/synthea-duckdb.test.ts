@@ -5,6 +5,8 @@ import type { Connection } from "../../src/providers/provider-api.js";
 import {
   acceptanceChecks,
   cdmRowCounts,
+  clinicalCoverage,
+  CLINICAL_LOOKUPS,
   CLINICAL_SOURCES,
   connect,
   count,
@@ -19,6 +21,7 @@ import {
   tableHash,
   tempDir,
 } from "./synthea-harness.js";
+import { syntheaDir } from "../helpers/paths.js";
 
 /** The standard Synthea workflow run end to end on DuckDB through the local orchestrator. */
 describe("synthea-cdm54 on DuckDB", () => {
@@ -111,7 +114,7 @@ describe("synthea-cdm54 on DuckDB", () => {
     );
     expect(unmappedUnits).toEqual([{ u: "{#}" }]);
     // The run's coverage report of that lookup says the same, with counts a direct count confirms.
-    const coverage = run.steps.find((s) => s.name === "clinical_events")!.coverage!;
+    const coverage = run.steps.find((s) => s.name === "clinical_events")!.coverage!.filter((c) => c.lookup === "ucum");
     const obs = q("source", "observations");
     expect(coverage).toEqual([
       {
@@ -128,6 +131,24 @@ describe("synthea-cdm54 on DuckDB", () => {
       },
     ]);
     expect(coverage[0]!.rowsUnmapped).toBe(20);
+  });
+
+  it("reports the coverage of every clinical code (CVX immunizations and supplies unmapped), confirmed by direct counts", async () => {
+    const { reports, expected } = await clinicalCoverage(conn, plan, target, run);
+    for (const l of CLINICAL_LOOKUPS) expect(reports[l.lookup], l.lookup).toMatchObject(expected[l.lookup]!);
+    // The shard has no CVX concept and no supply code mapping: every such row is listed unmapped, with its count.
+    for (const [lookup, source] of [["vaccine", "immunizations"], ["supply", "supplies"]] as const) {
+      expect(reports[lookup]!.rowsUnmapped, lookup).toBe(await countRows(conn, q("source", source)));
+      expect(reports[lookup]!.rowsUnmapped, lookup).toBeGreaterThan(0);
+      expect(reports[lookup]!.topUnmapped.length, lookup).toBeGreaterThan(0);
+      // ...and the CSV itself, read apart from the workflow's load, has that many rows.
+      const csv = path.join(syntheaDir, `${source}.csv`).replaceAll("'", "''");
+      expect(reports[lookup]!.rows + reports[lookup]!.rowsWithoutCode, lookup).toBe(await count(conn, `SELECT count(*) AS n FROM read_csv('${csv}', header = true, all_varchar = true)`));
+    }
+    // One report per lookup of the step, in union order (the unit lookup shares the observations branch).
+    expect(run.steps.find((s) => s.name === "clinical_events")!.coverage!.map((c) => `${c.lookup}@${c.select}`)).toEqual([
+      "condition@1", "procedure@2", "observation@3", "ucum@3", "drug@4", "vaccine@5", "device@7", "supply@8",
+    ]);
   });
 
   it("reports per step the rows read, the rows written, and why the others were not written", async () => {

@@ -10,7 +10,7 @@ import path from "node:path";
 import type { CompileResult } from "../../src/core/compile/compile-workflow.js";
 import type { CompiledWorkflowPlan, TableDef } from "../../src/core/model/plan.js";
 import { localOrchestrator } from "../../src/orchestrators/local/local-orchestrator.js";
-import type { RunResult, RunTarget } from "../../src/orchestrators/orchestrator-api.js";
+import type { LookupCoverageReport, RunResult, RunTarget } from "../../src/orchestrators/orchestrator-api.js";
 import { duckdbProvider } from "../../src/providers/duckdb/index.js";
 import { postgresProvider } from "../../src/providers/postgres/index.js";
 import type { Connection } from "../../src/providers/provider-api.js";
@@ -270,4 +270,75 @@ export async function failedChecks(conn: Connection, plan: CompiledWorkflowPlan,
     if (n !== 0) out[name] = n;
   }
   return out;
+}
+
+/**
+ * The clinical-code lookups of staging.clinical_events: lookup name, the Synthea source table its branch reads, and
+ * the vocabulary of its codes (allergies, whose vocabulary depends on the row, keep the staging maps).
+ */
+export const CLINICAL_LOOKUPS: readonly { lookup: string; source: string; vocabulary: string }[] = [
+  { lookup: "condition", source: "conditions", vocabulary: "SNOMED" },
+  { lookup: "procedure", source: "procedures", vocabulary: "SNOMED" },
+  { lookup: "observation", source: "observations", vocabulary: "LOINC" },
+  { lookup: "drug", source: "medications", vocabulary: "RxNorm" },
+  { lookup: "vaccine", source: "immunizations", vocabulary: "CVX" },
+  { lookup: "device", source: "devices", vocabulary: "SNOMED" },
+  { lookup: "supply", source: "supplies", vocabulary: "SNOMED" },
+];
+
+/**
+ * The coverage a direct count over a loaded source table gives, written independently of the lookup's joins: per
+ * code, whether CONCEPT has it in `vocabulary` with a valid 'Maps to' to a valid standard concept; the unmapped
+ * codes by rows (descending), ties in byte order of the code.
+ */
+export async function directCoverage(
+  conn: Connection,
+  plan: CompiledWorkflowPlan,
+  target: RunTarget,
+  source: string,
+  vocabulary: string,
+): Promise<Omit<LookupCoverageReport, "lookup" | "select">> {
+  const v = (t: string) => qualify(plan, target, "vocab", t);
+  const src = qualify(plan, target, "source", source);
+  const hasMapping = `EXISTS (SELECT 1 FROM ${v("concept")} c
+    JOIN ${v("concept_relationship")} r ON r.concept_id_1 = c.concept_id AND r.relationship_id = 'Maps to' AND r.invalid_reason IS NULL
+    JOIN ${v("concept")} t ON t.concept_id = r.concept_id_2 AND t.standard_concept = 'S' AND t.invalid_reason IS NULL
+    WHERE c.concept_code = x.code AND c.vocabulary_id = '${vocabulary}')`;
+  const perCode = await conn.query<{ code: unknown; n: unknown; mapped: unknown }>(
+    `SELECT x.code AS code, count(*) AS n, CASE WHEN ${hasMapping} THEN 1 ELSE 0 END AS mapped FROM ${src} AS x WHERE x.code IS NOT NULL GROUP BY x.code`,
+  );
+  const rows = perCode.map((r) => ({ code: String(r.code), n: Number(r.n), mapped: Number(r.mapped) === 1 }));
+  const unmapped = rows.filter((r) => !r.mapped).sort((a, b) => b.n - a.n || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const sum = (xs: typeof rows) => xs.reduce((t, r) => t + r.n, 0);
+  return {
+    codes: rows.length,
+    codesMapped: rows.length - unmapped.length,
+    codesUnmapped: unmapped.length,
+    rows: sum(rows),
+    rowsMapped: sum(rows) - sum(unmapped),
+    rowsUnmapped: sum(unmapped),
+    rowsWithoutCode: await count(conn, `SELECT count(*) AS n FROM ${src} WHERE code IS NULL`),
+    topUnmapped: unmapped.slice(0, 10).map((r) => ({ code: r.code, rows: r.n })),
+  };
+}
+
+/**
+ * Checks the run's coverage report of every clinical-code lookup against {@link directCoverage}; returns the
+ * reports by lookup name. (The source tables hold the CSVs' rows as loaded: the loads check every value.)
+ */
+export async function clinicalCoverage(
+  conn: Connection,
+  plan: CompiledWorkflowPlan,
+  target: RunTarget,
+  run: RunResult,
+): Promise<{ reports: Record<string, LookupCoverageReport>; expected: Record<string, Omit<LookupCoverageReport, "lookup" | "select">> }> {
+  const coverage = run.steps.find((s) => s.name === "clinical_events")?.coverage ?? [];
+  const reports: Record<string, LookupCoverageReport> = {};
+  const expected: Record<string, Omit<LookupCoverageReport, "lookup" | "select">> = {};
+  for (const l of CLINICAL_LOOKUPS) {
+    const report = coverage.find((c) => c.lookup === l.lookup);
+    if (report) reports[l.lookup] = report;
+    expected[l.lookup] = await directCoverage(conn, plan, target, l.source, l.vocabulary);
+  }
+  return { reports, expected };
 }

@@ -4,6 +4,8 @@ import type { CompiledWorkflowPlan } from "../../src/core/model/plan.js";
 import type { Connection } from "../../src/providers/provider-api.js";
 import {
   cdmRowCounts,
+  clinicalCoverage,
+  CLINICAL_LOOKUPS,
   connect,
   countRows,
   dropPgSchemas,
@@ -36,11 +38,12 @@ describe("synthea-cdm54 on PostgreSQL", () => {
   let plan: CompiledWorkflowPlan;
   const target = pgTarget(PREFIX);
   let conn: Connection;
+  let run: Awaited<ReturnType<typeof runPlan>>;
 
   beforeAll(async () => {
     await dropPgSchemas(PREFIX);
     plan = await syntheaPlan("athena");
-    await runPlan(plan, target);
+    run = await runPlan(plan, target);
     conn = await connect(target);
   }, 300_000);
   afterAll(async () => {
@@ -56,6 +59,15 @@ describe("synthea-cdm54 on PostgreSQL", () => {
 
   it("passes the acceptance checks: keys, required columns, references, plausible dates", async () => {
     expect(await failedChecks(conn, plan, target)).toEqual({});
+  });
+
+  it("reports the coverage of every clinical code (CVX immunizations and supplies unmapped), confirmed by direct counts", async () => {
+    const { reports, expected } = await clinicalCoverage(conn, plan, target, run);
+    for (const l of CLINICAL_LOOKUPS) expect(reports[l.lookup], l.lookup).toMatchObject(expected[l.lookup]!);
+    for (const [lookup, source] of [["vaccine", "immunizations"], ["supply", "supplies"]] as const) {
+      expect(reports[lookup]!.rowsUnmapped, lookup).toBe(await countRows(conn, qualify(plan, target, "source", source)));
+      expect(reports[lookup]!.rowsUnmapped, lookup).toBeGreaterThan(0);
+    }
   });
 
   it("assigns the same ids as DuckDB", async () => {

@@ -291,7 +291,8 @@ function analyzeSelect(
     }
     const e = expandLookup(name, code, vocabularyIds, [...seen] as LookupVia[]);
     expanded.set(name, e);
-    joins.push(...e.joins);
+    // missing_vocabulary: unmapped: no join lists the ids, so the run's vocabulary check leaves them out.
+    joins.push(...(l.missing_vocabulary === "unmapped" ? e.joins.map(({ vocabularies: _v, vocabularyTable: _t, vocabularyColumn: _c, ...j }) => j) : e.joins));
     const mappedFilter = isNull(e.standardId, true);
     const unmappedReason = `unmapped code in lookup ${name} (keep_unmapped: false)`;
     if (l.domain) {

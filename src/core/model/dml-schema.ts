@@ -86,6 +86,13 @@ export const LookupDmlSchema = z.strictObject({
    * source_vocabulary_id is one of `vocabulary`. Default: [maps_to].
    */
   via: z.union([LookupViaSchema, z.array(LookupViaSchema).min(1)]).optional(),
+  /**
+   * What the run does when a `vocabulary` id is not in the loaded VOCABULARY (nor, via source_to_concept_map, in
+   * its source_vocabulary_id): `fail` the step (the default: a misspelt id would map nothing, silently), or leave
+   * the codes `unmapped` (concept 0, counted by the coverage report), for a vocabulary a download may lack (CVX in
+   * a vocabulary shard). The compiler's UNKNOWN_VOCABULARY warning still catches ids no OHDSI vocabulary has.
+   */
+  missing_vocabulary: z.enum(["fail", "unmapped"]).optional(),
 });
 
 export const IdDmlSchema = z.strictObject({
