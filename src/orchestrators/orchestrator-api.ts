@@ -112,6 +112,11 @@ export interface StepRows {
   notWritten?: RowReason[];
   /** Transforms: rows a join or lookup added by matching one row several times (a code with two `Maps to`). */
   added?: RowReason[];
+  /**
+   * Loads with `on_error: reject`: the file rows diverted to the rejects table (also counted in `notWritten` with
+   * the reason "rejected"), the bad values it holds (a row may hold several), and its physical `schema.table`.
+   */
+  rejected?: { rows: number; values: number; table: string };
 }
 
 /** A number of rows and why (row accounting). */

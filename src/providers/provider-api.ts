@@ -6,7 +6,7 @@
  * any I/O, and a {@link Connection} executes them. Orchestrators run a step with {@link executeRenderedStep}
  * without knowing the dialect: whether the statements need one transaction is part of what the generator returns.
  */
-import type { CompiledWorkflowPlan, DdlBody, PlanStep, TableDef, TableRef, TransformBody } from "../core/model/plan.js";
+import type { CompiledWorkflowPlan, DdlBody, LoadBody, PlanStep, TableDef, TableRef, TransformBody } from "../core/model/plan.js";
 import { SqlExecutionError } from "./provider-errors.js";
 import type { TargetOptionIssue } from "./target-options.js";
 
@@ -182,6 +182,12 @@ export interface SqlGenerator {
    * row) its value error comes from. Undefined when the plan does not say where the columns are written.
    */
   renderFailureProbes?(body: TransformBody, ctx: RenderContext): FailureProbes | undefined;
+  /**
+   * Optional: for a load with `on_error: reject` (`body.rejects`), a query returning one row with `rows_rejected`
+   * (file rows diverted) and `values_rejected` (rows of the rejects table), which orchestrators run after the load
+   * committed, and the rejects table's physical name (`schema.table`) to show. Undefined for other loads.
+   */
+  renderLoadRejects?(body: LoadBody, ctx: RenderContext): { sql: string; table: string } | undefined;
   /**
    * Optional: the id map's `CREATE TABLE IF NOT EXISTS`, which orchestrators run once before the steps: the steps
    * run it too, but on PostgreSQL two of them creating the table at the same moment fail on a unique violation of

@@ -43,6 +43,14 @@ export function formatRows(rows: StepRows): string {
   return parts.join(" · ");
 }
 
+/** A load with `on_error: reject`: "  3 rows rejected -> src.claims_rejects (4 values)", every run, 0 included. */
+export function rejectedLines(rows: StepRows, style: Style): string[] {
+  const r = rows.rejected;
+  if (!r) return [];
+  const text = `  ${n(r.rows)} row${r.rows === 1 ? "" : "s"} rejected -> ${r.table}${r.values !== r.rows ? ` (${n(r.values)} values)` : ""}`;
+  return [r.rows > 0 ? style.yellow(text) : style.dim(text)];
+}
+
 const sumRows = (reasons: readonly RowReason[]) => reasons.reduce((a, r) => a + r.rows, 0);
 
 /** "no match in inner join cdm.person per: 3; where x > 1: 2", union branches named. */
@@ -76,7 +84,7 @@ export function eventLines(e: RunEvent, style: Style, options: { resumeCommand?:
     case "step-success": {
       const rows = formatRows(e.rows);
       const attempts = e.attempts > 1 ? `  ${style.dim(`(attempt ${e.attempts})`)}` : "";
-      return [`${style.green("✔")} ${e.step}${rows ? `  ${rows}` : ""}  ${style.dim(formatDuration(e.durationMs))}${attempts}`, ...coverageLines(e.coverage, style)];
+      return [`${style.green("✔")} ${e.step}${rows ? `  ${rows}` : ""}  ${style.dim(formatDuration(e.durationMs))}${attempts}`, ...rejectedLines(e.rows, style), ...coverageLines(e.coverage, style)];
     }
     case "step-failure": {
       const { first, rest } = splitMessage(e.error);

@@ -12,6 +12,7 @@ import {
   formatNotDetected,
   loadHeaderMismatch,
   parquetOptions,
+  rejectsNeedText,
   unknownKeyColumn,
   unknownParam,
   unknownPlaceholder,
@@ -129,10 +130,17 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     ...(dateFormat ? { dateFormat } : {}),
     ...(fmt.datetime_format ? { datetimeFormat: substituteRaw(fmt.datetime_format, ctx.params) } : {}),
   };
+  const reject = l.on_error === "reject";
+  if (reject && format.type === "parquet") {
+    ctx.diagnostics.push(rejectsNeedText(y.locate(["on_error"])));
+    ok = false;
+  }
   if (!ok) return undefined;
+  // Beside the target, named after it: one rejects table per load, replaced with the load's rows at every run.
+  const rejects = reject ? { rejects: { schema: target.schema, name: `${target.name}_rejects` } } : {};
   const missingNull = l.missing_columns === "null";
   if (!cdm && !missingNull && format.type === "csv" && format.header && l.columns) checkHeaders(step, files, format, Object.keys(l.columns), ctx);
-  return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}) };
+  return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };
 }
 
 /**

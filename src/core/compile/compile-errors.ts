@@ -161,6 +161,13 @@ export const badDelimiter = (loc: SourceLocation, delimiter: string, quote: stri
   error("INVALID_FORMAT", loc, `invalid load format: delimiter ${JSON.stringify(delimiter)}${quote !== undefined ? ` and quote ${JSON.stringify(quote)}` : ""} must each be one character.`, 'Use e.g. delimiter: ",", "\\t" or "auto"; quote: \'"\', "none" or "auto".');
 export const dataFileNotFound = (loc: SourceLocation, file: string) =>
   warning("DATA_FILE_NOT_FOUND", loc, `"${file}" does not exist (yet): this load will fail unless it is there when the plan runs.`, "Check the path and the parameters it is built from.");
+export const rejectsNeedText = (loc: SourceLocation) =>
+  error(
+    "INVALID_FORMAT",
+    loc,
+    "on_error: reject applies to csv and tsv files, whose values the load checks as text; parquet values are typed by their file.",
+    "Remove on_error (a parquet value that does not convert fails the load), or convert the files to csv.",
+  );
 export const loadHeaderMismatch = (loc: SourceLocation, column: string, files: string, header: readonly string[], suggestion: string | undefined) =>
   error(
     "LOAD_HEADER_MISMATCH",

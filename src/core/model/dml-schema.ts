@@ -48,6 +48,11 @@ export const LoadDmlSchema = z.strictObject({
    */
   missing_columns: z.enum(["error", "null"]).optional(),
   /**
+   * What a value that does not convert to its column's type does: `fail` (the default: LOAD_BAD_VALUE, nothing
+   * written) or `reject` (its row goes to the rejects table `<target>_rejects` beside the target, the other rows load).
+   */
+  on_error: z.enum(["fail", "reject"]).optional(),
+  /**
    * The columns that identify a row of the files: the load fails when two rows share a key, and windows over the
    * table use it as their tie-breaker (deterministic results on every engine).
    */

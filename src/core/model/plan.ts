@@ -75,6 +75,12 @@ export const LoadBodySchema = z.object({
   missingColumns: z.literal("null").optional(),
   /** Declared key: the load fails its transaction when two rows of the files share it. Absent when none is declared. */
   key: z.array(z.string()).optional(),
+  /**
+   * `on_error: reject`: the table (recreated at every run of the load) that receives one row per value that does not
+   * convert (file, data row, column, value, reason) instead of failing the load; the rows holding them are not
+   * loaded. Absent (the default, `on_error: fail`): such a value fails the load (LOAD_BAD_VALUE).
+   */
+  rejects: TableRefSchema.optional(),
   /** Loads always replace the target's contents in one transaction: re-running is idempotent. */
   mode: z.literal("replace"),
 });

@@ -8,6 +8,7 @@ import type { LookupCoverageReport } from "../lookup-coverage.js";
 import { measureCoverage } from "./measure-coverage.js";
 import { stepRows } from "../metrics.js";
 import { accountRows } from "../row-accounting.js";
+import { countRejects } from "../load-rejects.js";
 import { describeLocatedFailure, locateFailure } from "../locate-failure.js";
 import type { LocatedFailure, RetryBackoff, RunEvent, StepMetrics, StepRows } from "../orchestrator-api.js";
 import { maskSecrets } from "../redact.js";
@@ -186,7 +187,7 @@ function withLocation(message: string, step: PlanStep, located: LocatedFailure |
 
 /** The reports of a committed step: its row accounting, and its lookups' coverage (recorded in the ledger). */
 async function afterSuccess(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<{ rows: StepRows; coverage?: LookupCoverageReport[] }> {
-  const accounted = await withAccounting(step, rows, rc);
+  const accounted = await withRejects(step, await withAccounting(step, rows, rc), rc);
   const coverage = await measureCoverage(step, rc.conn, rc.generator, rc.renderContext);
   if (!coverage) return { rows: accounted };
   await recordCoverage(rc.conn, rc.generator, rc.ledger.schema, rc.runId, step.name, coverage);
@@ -221,6 +222,18 @@ async function executeAttempt(step: PlanStep, rendered: RenderedStep, rc: StepRu
 async function withAccounting(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<StepRows> {
   try {
     return await accountRows(step, rows, rc.conn, rc.generator, rc.renderContext, { perReason: rc.rowAccounting !== false });
+  } catch {
+    return rows;
+  }
+}
+
+/**
+ * What a load with `on_error: reject` diverted, counted after it committed. The rejects table holds the rows
+ * whatever happens here; a count that fails leaves the step's own counts, as row accounting does.
+ */
+async function withRejects(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<StepRows> {
+  try {
+    return await countRejects(step, rows, rc.conn, rc.generator, rc.renderContext);
   } catch {
     return rows;
   }

@@ -20,6 +20,7 @@ import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from
 import { badValueSelect, booleanValue, CHECKED_ALIAS, INTEGER_PATTERN, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
+import { BAD_VALUES_TABLE, badValuesSelect, insertRejects, keepRow, rejectsCountSelect, rejectsTableDef, type LoadRejects } from "./load-rejects.js";
 import { renderRowAccounting } from "./row-accounting-sql.js";
 import { renderFailureProbes } from "./failure-probes-sql.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
@@ -727,9 +728,52 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
    * convert to its column's type; undefined when no column needs a check or the dialect has no `failIfAny`.
    */
   protected loadValueProbe(body: LoadBody, stage: string): string | undefined {
+    if (body.rejects) return undefined; // on_error: reject diverts the rows instead (loadRejects)
     const checks = this.loadChecks(body);
     if (checks.length === 0) return undefined;
-    return this.failIfAny(badValueSelect(this.loadValueDialect(), stage, checks, ""));
+    return this.failIfAny(badValueSelect(this.loadValueDialect(), stage, checks, ", or set on_error: reject on the load to divert bad rows to a rejects table"));
+  }
+
+  /**
+   * `on_error: reject` (load-rejects.ts): the statements recreating the load's rejects table and filling it from
+   * the staged rows `stage`, the condition keeping a staged row (alias `alias`) without a bad value, and the
+   * statements dropping what they staged; `staged` says whether they read `stage` (not when no column needs a
+   * check). Undefined for `on_error: fail`.
+   */
+  protected loadRejects(body: LoadBody, stage: string, alias: string, ctx: RenderContext): LoadRejects | undefined {
+    if (!body.rejects) return undefined;
+    const def = rejectsTableDef(body.rejects);
+    const statements = [this.renderCreateSchema(this.physicalSchema(def.schema, ctx)), ...this.renderRebuildTable(def, ctx)];
+    const checks = this.loadChecks(body);
+    if (checks.length === 0) return { statements, cleanup: [], staged: false };
+    const bad = this.tempTable(BAD_VALUES_TABLE);
+    statements.push(...this.createTempTableAs(BAD_VALUES_TABLE, badValuesSelect(this, stage, checks)));
+    statements.push(insertRejects(this, this.table(def, ctx), bad));
+    return { statements, keep: keepRow(bad, alias), cleanup: this.dropTempTable(BAD_VALUES_TABLE), staged: true };
+  }
+
+  /** The query counting a load's rejects after it committed (see {@link SqlGenerator.renderLoadRejects}). */
+  renderLoadRejects(body: LoadBody, ctx: RenderContext): { sql: string; table: string } | undefined {
+    if (!body.rejects) return undefined;
+    return {
+      sql: rejectsCountSelect(this, this.table(body.rejects, ctx)),
+      table: `${this.physicalSchema(body.rejects.schema, ctx)}.${body.rejects.name}`,
+    };
+  }
+
+  /** A connection-local table `name` (unqualified) as a qualified name. */
+  protected tempTable(name: string): string {
+    return this.ident(name);
+  }
+
+  /** Statements creating the connection-local table `name` with the rows of `select` (replacing one left over). */
+  protected createTempTableAs(name: string, select: string): string[] {
+    return [`DROP TABLE IF EXISTS ${this.tempTable(name)}`, `CREATE TEMPORARY TABLE ${this.ident(name)} AS\n${select}`];
+  }
+
+  /** Statements dropping the connection-local table `name` at the end of a step. */
+  protected dropTempTable(name: string): string[] {
+    return [`DROP TABLE IF EXISTS ${this.tempTable(name)}`];
   }
 
   /** True when the whole of `x` matches the POSIX regular expression `pattern` (PostgreSQL's `~`, anchored). */

@@ -156,6 +156,14 @@ export class DuckDbGenerator extends BaseSqlGenerator {
   }
 
 
+  protected override tempTable(name: string): string {
+    return `temp.main.${this.ident(name)}`;
+  }
+
+  protected override createTempTableAs(name: string, select: string): string[] {
+    return [`CREATE OR REPLACE TEMPORARY TABLE ${this.ident(name)} AS\n${select}`];
+  }
+
   protected override failValue(message: string, type: string): string {
     return `CAST(error(${message}) AS ${type})`;
   }
@@ -219,6 +227,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     let reader: string;
     let stagedSource: string | undefined;
     if (format.type === "parquet") {
+      if (body.rejects) throw new UnsupportedFeatureError(this.dialect, "on_error: reject for Parquet files", undefined, "Parquet values are typed by their file; remove on_error.");
       reader = `read_parquet(${fileList}, union_by_name = true)`;
       // Parquet is typed: the empty row carries the target types so union by name keeps them; values are cast.
       const empty = body.columns.map((c) => `CAST(NULL AS ${this.castTypeName(c.type)}) AS ${this.ident(c.name)}`);
@@ -265,10 +274,13 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       statements.push(this.failIfAny(headerMismatchSelect(this, body, names)));
     }
     // Values are checked before any row is written: the files' rows are staged as text, numbered in file order
-    // (row_number() over the scan follows the files' order, and the files' list order), then probed.
+    // (row_number() over the scan follows the files' order, and the files' list order), then probed (or, with
+    // on_error: reject, the rows holding a bad value are diverted to the rejects table).
     const probe = stagedSource === undefined ? undefined : this.loadValueProbe(body, STAGE);
+    const rejects = stagedSource === undefined ? undefined : this.loadRejects(body, STAGE, f, ctx);
+    const staged = probe !== undefined || rejects?.staged === true;
     let from = `FROM (\n${indent(source)}\n) AS ${f}`;
-    if (probe !== undefined) {
+    if (staged) {
       const cols = body.columns.map((c) => `${f}.${this.ident(c.name)}`);
       statements.push(
         [
@@ -277,9 +289,11 @@ export class DuckDbGenerator extends BaseSqlGenerator {
           `FROM (\n${indent(stagedSource!)}\n) AS ${f}`,
         ].join("\n"),
       );
-      statements.push(probe);
+      if (probe !== undefined) statements.push(probe);
       from = `FROM ${STAGE} AS ${f}`;
     }
+    if (rejects) statements.push(...rejects.statements);
+    if (rejects?.keep) from += `\nWHERE ${rejects.keep}`;
     if (def?.cdm) statements.push(`DELETE FROM ${target}`);
     const insert = [
       `INSERT INTO ${target} ${this.columnList(body.columns)}`,
@@ -289,7 +303,8 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
     statements.push(...this.loadKeyChecks(def, body, ctx));
-    if (probe !== undefined) statements.push(`DROP TABLE IF EXISTS ${STAGE}`);
+    if (staged) statements.push(`DROP TABLE IF EXISTS ${STAGE}`);
+    if (rejects) statements.push(...rejects.cleanup);
     return { statements, transactional: true, resultStatement };
   }
 }

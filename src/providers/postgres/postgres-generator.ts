@@ -221,6 +221,20 @@ export class PostgresGenerator extends BaseSqlGenerator {
     return value;
   }
 
+  protected override tempTable(name: string): string {
+    return `pg_temp.${this.ident(name)}`;
+  }
+
+  /** Dropped at commit; dropped first in case an earlier step left one in the same still-open transaction. */
+  protected override createTempTableAs(name: string, select: string): string[] {
+    return [`DROP TABLE IF EXISTS ${this.tempTable(name)}`, `CREATE TEMPORARY TABLE ${this.ident(name)} ON COMMIT DROP AS\n${select}`];
+  }
+
+  /** ON COMMIT DROP does it. */
+  protected override dropTempTable(_name: string): string[] {
+    return [];
+  }
+
   protected override lockIdMap(ctx: RenderContext): string[] {
     // Ids are MAX(id)+n: two steps assigning at once would compute the same ids. This lock serialises assigners
     // (it conflicts with itself and with writers) but not readers; it is held to the end of the step's transaction.
@@ -256,25 +270,30 @@ export class PostgresGenerator extends BaseSqlGenerator {
     // Dropped first in case an earlier load ran in the same still-open transaction (ON COMMIT DROP not yet fired).
     statements.push(`DROP TABLE IF EXISTS ${stage}`);
     const probe = this.loadValueProbe(body, stage);
+    const f = this.ident(FILE_ALIAS);
+    const rejects = this.loadRejects(body, stage, f, ctx);
+    const numbered = probe !== undefined || rejects?.staged === true;
     // With value checks, each staged row records its file and its order (an identity, which COPY fills in file order).
-    const numbering = probe === undefined ? [] : [`${STAGE_ROW_COLUMN} BIGINT GENERATED ALWAYS AS IDENTITY`, `${STAGE_FILE_COLUMN} TEXT`];
+    const numbering = !numbered ? [] : [`${STAGE_ROW_COLUMN} BIGINT GENERATED ALWAYS AS IDENTITY`, `${STAGE_FILE_COLUMN} TEXT`];
     const stageColumns = [...numbering, ...body.columns.map((c) => `${this.ident(c.name)} TEXT`)];
     statements.push(`CREATE TEMPORARY TABLE ${this.ident(STAGE_TABLE)} (\n${indent(stageColumns.join(",\n"))}\n) ON COMMIT DROP`);
-    statements.push(this.copyFilesBlock(body, stage, quote, checksHeader(body, def?.cdm === true), probe !== undefined));
+    statements.push(this.copyFilesBlock(body, stage, quote, checksHeader(body, def?.cdm === true), numbered));
     if (probe !== undefined) statements.push(probe);
+    if (rejects) statements.push(...rejects.statements);
 
     const target = this.table(body.target, ctx);
-    const f = this.ident(FILE_ALIAS);
     if (def?.cdm) statements.push(`DELETE FROM ${target}`);
     const insert = [
       `INSERT INTO ${target} ${this.columnList(body.columns)}`,
       "SELECT",
       indent(body.columns.map((c) => `${this.loadValue(`${f}.${this.ident(c.name)}`, c, format)} AS ${this.ident(c.name)}`).join(",\n")),
       `FROM ${stage} AS ${f}`,
+      ...(rejects?.keep ? [`WHERE ${rejects.keep}`] : []),
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;
     statements.push(...this.loadKeyChecks(def, body, ctx));
     statements.push(...this.afterBulkWrite(body.target, ctx));
+    if (rejects) statements.push(...rejects.cleanup);
     return { statements, transactional: true, resultStatement };
   }
 
