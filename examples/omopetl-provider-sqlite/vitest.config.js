@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.js"],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+});
