@@ -328,24 +328,28 @@ function dateAdd(s, n, unit, kind) {
   return kind === "date" ? dateText(p) : timestampText(p);
 }
 
-/** Whole units from a to b (the catalogue's age-like months and years; days ignore the time of day). */
+/** Whole units from a to b, as a BigInt (the catalogue's age-like months and years; days ignore the time of day). */
 function dateDiff(unit, a, b) {
   if (a === null || b === null) return null;
   const pa = parse(a, "timestamp");
   const pb = parse(b, "timestamp");
-  if (unit === "day") return epochDay(pb) - epochDay(pa);
+  if (unit === "day") return BigInt(epochDay(pb) - epochDay(pa));
   const ma = pa.y * 12 + pa.m;
   const mb = pb.y * 12 + pb.m;
   const clock = (p) => ((p.d * 24 + p.hh) * 60 + p.mi) * 60e6 + p.ss * 1e6 + p.us;
   let diff = mb - ma;
   if (mb > ma && clock(pb) < clock(pa)) diff -= 1;
   else if (mb < ma && clock(pb) > clock(pa)) diff += 1;
-  return unit === "month" ? diff : Math.trunc(diff / 12);
+  return BigInt(unit === "month" ? diff : Math.trunc(diff / 12));
 }
 
+/** Integers are returned as BigInt: better-sqlite3 would store a JavaScript number as a REAL. */
 function datePart(part, s) {
   if (s === null) return null;
-  const p = parse(s, "timestamp");
+  return BigInt(datePartNumber(part, parse(s, "timestamp")));
+}
+
+function datePartNumber(part, p) {
   switch (part) {
     case "year":
       return p.y;

@@ -139,7 +139,7 @@ export class SqliteConnection {
       this.db.exec("BEGIN");
       this.pendingBegin = false;
     }
-    const text = withoutTypedLiterals(sql);
+    const text = forSqlite(sql);
     let stmt;
     try {
       stmt = this.db.prepare(text);
@@ -165,7 +165,7 @@ export class SqliteConnection {
       this.db.exec("BEGIN");
       this.pendingBegin = false;
     }
-    const stmt = this.db.prepare(withoutTypedLiterals(sql));
+    const stmt = this.db.prepare(forSqlite(sql));
     if (!stmt.reader) {
       stmt.run();
       return [];
@@ -269,6 +269,21 @@ export class SqliteConnection {
       if (this.db.open) this.db.close();
     });
   }
+}
+
+/** information_schema (the run ledger's queries) over SQLite's catalog of every attached database. */
+const INFORMATION_SCHEMA = {
+  tables: "(SELECT schema AS table_schema, name AS table_name, CASE type WHEN 'view' THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type FROM pragma_table_list WHERE name NOT LIKE 'sqlite!_%' ESCAPE '!')",
+  columns:
+    "(SELECT l.schema AS table_schema, l.name AS table_name, c.name AS column_name, lower(c.type) AS data_type, c.cid + 1 AS ordinal_position FROM pragma_table_list AS l JOIN pragma_table_info(l.name, l.schema) AS c WHERE l.name NOT LIKE 'sqlite!_%' ESCAPE '!')",
+};
+const INFORMATION_SCHEMA_REF = /\binformation_schema\.(tables|columns)\b(\s+AS\b)?/gi;
+
+/** Statement text SQLite can run: typed literals and information_schema rewritten (strings are left alone). */
+function forSqlite(sql) {
+  let out = withoutTypedLiterals(sql);
+  if (/information_schema\./i.test(out)) out = out.replace(INFORMATION_SCHEMA_REF, (_, t, as) => `${INFORMATION_SCHEMA[t.toLowerCase()]}${as ?? ` AS ${t.toLowerCase()}`}`);
+  return out;
 }
 
 /** `DATE '2020-01-01'` and `TIMESTAMP '...'` as plain ISO text (SQLite has no typed literals); strings untouched. */

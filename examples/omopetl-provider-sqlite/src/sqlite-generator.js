@@ -337,7 +337,7 @@ export class SqliteGenerator extends BaseSqlGenerator {
     const spec = this.csvSpec(body, files);
     if (checksHeader(body, def?.cdm === true)) {
       const names = `SELECT name, pos FROM omopetl_csv_header(${spec})`;
-      statements.push(this.failIfAny(valuesWithoutColumnAliases(headerMismatchSelect(this, body, names))));
+      statements.push(this.failIfAny(headerMismatchSelect(this, body, names)));
     }
     const f = this.ident(FILE_ALIAS);
     const staged = body.columns.map((c, i) => `json_extract(${f}.v, '$[${i}]') AS ${this.ident(c.name)}`);
@@ -379,7 +379,8 @@ export class SqliteGenerator extends BaseSqlGenerator {
    * cannot ATTACH inside a transaction, so they must come before the step's first other statement (which begins it).
    */
   renderStep(step, ctx) {
-    const r = super.renderStep(step, ctx);
+    const rendered = super.renderStep(step, ctx);
+    const r = { ...rendered, statements: rendered.statements.map(valuesWithoutColumnAliases) };
     const order = r.statements.map((s, i) => [s, i]);
     const first = order.filter(([s]) => CREATE_SCHEMA.test(s));
     if (first.length === 0) return r;
@@ -491,14 +492,38 @@ export class SqliteGenerator extends BaseSqlGenerator {
 }
 
 /**
- * omopetl's header check writes `FROM (VALUES ...) AS w(pos, name)`; SQLite names VALUES columns column1, column2
- * and takes no column aliases on a subquery. (Gap in omopetl/provider: the shared header check is not a hook.)
+ * `(VALUES ...) AS w(a, b)` rewritten as `(SELECT column1 AS a, column2 AS b FROM (VALUES ...)) AS w`: omopetl's
+ * shared SQL (the load header check, the lookup vocabulary check) names VALUES columns with a column alias list,
+ * which SQLite cannot parse (it names them column1, column2, ...). Gap in omopetl/provider: no hook renders a
+ * VALUES list. String literals are skipped while scanning.
  */
-function valuesWithoutColumnAliases(sql) {
-  const start = sql.indexOf("FROM (VALUES ");
-  const endMarker = ") AS w(pos, name)";
-  const end = sql.indexOf(endMarker, start);
-  if (start < 0 || end < 0) throw invalidPlan("the header check's VALUES list was not found (omopetl changed its shape)");
-  const values = sql.slice(start + "FROM (".length, end);
-  return `${sql.slice(0, start)}FROM (SELECT column1 AS pos, column2 AS name FROM (${values})) AS w${sql.slice(end + endMarker.length)}`;
+export function valuesWithoutColumnAliases(sql) {
+  let out = "";
+  let i = 0;
+  for (;;) {
+    const at = sql.indexOf("(VALUES ", i);
+    if (at < 0) return out + sql.slice(i);
+    // the closing parenthesis of "(VALUES": skip strings, count nesting
+    let depth = 0;
+    let j = at;
+    for (; j < sql.length; j++) {
+      const c = sql[j];
+      if (c === "'") {
+        j = sql.indexOf("'", j + 1);
+        while (sql[j + 1] === "'") j = sql.indexOf("'", j + 2);
+        if (j < 0) return out + sql.slice(i);
+      } else if (c === "(") depth++;
+      else if (c === ")" && --depth === 0) break;
+    }
+    const alias = /^\) AS ([A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")*")\(([^()]*)\)/.exec(sql.slice(j));
+    if (!alias) {
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const names = alias[2].split(",").map((n) => n.trim());
+    const values = sql.slice(at + 1, j);
+    out += `${sql.slice(i, at)}(SELECT ${names.map((n, k) => `column${k + 1} AS ${n}`).join(", ")} FROM (${values})) AS ${alias[1]}`;
+    i = j + alias[0].length;
+  }
 }
