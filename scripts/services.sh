@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Brings up, stops and reports the services omopetl's test suite needs, on a machine where nothing is pre-started.
 #
-#   scripts/services.sh [--dry-run] up|down|status [postgres ...]
+#   scripts/services.sh [--dry-run] up|down|status [postgres] [spark]
+#
+# Without names, the services CI needs (postgres). Spark is asked for by name.
 #
 # postgres: PostgreSQL from Debian's packages (installed when missing), in a cluster of this script's own (its data
 # folder under OMOPETL_SERVICES_DIR), listening on 127.0.0.1:5432 only, role `postgres` trusted from loopback without
@@ -9,11 +11,22 @@
 # used as it is (never reconfigured), if the role can reach it without a password; otherwise this script says so and
 # fails. `down` stops only a server this script started. Running `up` twice changes nothing.
 #
+# spark: Apache Spark's Thrift JDBC/ODBC server (HiveThriftServer2) with Delta Lake, for the spark provider's tests.
+# pyspark (pinned) is pip-installed into a virtual environment under OMOPETL_SERVICES_DIR (the pip package ships the
+# server's jars but not sbin/start-thriftserver.sh, so it is started with spark-submit), Java 17 comes from Debian's
+# packages when missing, and the Delta jars (delta-spark_2.13 + delta-storage, the release built for the pinned Spark)
+# are fetched from Maven Central with mvn into a cache folder of this script's. The server listens on 127.0.0.1 only
+# (port OMOPETL_SPARK_PORT, 10000), no authentication (SASL PLAIN, any user), runs Spark in local mode with its own
+# warehouse and Derby metastore folders, and is waited for until it accepts connections. `down` stops only a server
+# this script started.
+#
 # --dry-run prints what `up`/`down` would run and runs none of it (CI exercises it).
 #
 # Environment: OMOPETL_SERVICES_DIR (state: data folders, logs; default /var/lib/omopetl-services as root, else
 # $XDG_STATE_HOME/omopetl-services), OMOPETL_PG_VERSION (15), OMOPETL_PG_PORT (5432), OMOPETL_SERVICES_TIMEOUT
-# (seconds to wait for a server, 60).
+# (seconds to wait for a server, 60), OMOPETL_SPARK_VERSION (4.0.1), OMOPETL_DELTA_VERSION (4.0.1),
+# OMOPETL_SPARK_PORT (10000), OMOPETL_SPARK_TIMEOUT (seconds to wait for the Thrift server, 300: a JVM starting Spark
+# and Hive's metastore on a loaded 2-core machine takes a minute or more), OMOPETL_SPARK_MEMORY (driver heap, 2g).
 set -euo pipefail
 
 PG_VERSION="${OMOPETL_PG_VERSION:-15}"
@@ -30,7 +43,24 @@ PG_DATA="${PG_DIR}/data"
 PG_SOCKETS="${PG_DIR}/run"
 PG_LOG="${PG_DIR}/server.log"
 PG_URL="postgres://postgres@127.0.0.1:${PG_PORT}/test"
+# Spark 4.0.x with the Delta release built against it (Delta 4.0.x pairs with Spark 4.0.x; a newer Spark needs the
+# Delta release that names it).
+SPARK_VERSION="${OMOPETL_SPARK_VERSION:-4.0.1}"
+DELTA_VERSION="${OMOPETL_DELTA_VERSION:-4.0.1}"
+SPARK_PORT="${OMOPETL_SPARK_PORT:-10000}"
+SPARK_TIMEOUT="${OMOPETL_SPARK_TIMEOUT:-300}"
+SPARK_MEMORY="${OMOPETL_SPARK_MEMORY:-2g}"
+SPARK_DIR="${STATE_DIR}/spark-${SPARK_VERSION}"
+SPARK_VENV="${SPARK_DIR}/venv"
+SPARK_JARS="${STATE_DIR}/maven-jars/delta-${DELTA_VERSION}"
+SPARK_RUN="${SPARK_DIR}/thriftserver-${SPARK_PORT}"
+SPARK_PIDFILE="${SPARK_RUN}/server.pid"
+SPARK_LOG="${SPARK_RUN}/server.log"
+MVN_COPY="org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy"
+SPARK_URL="hive://127.0.0.1:${SPARK_PORT}"
+# What `up`/`down`/`status` act on without names: the services CI needs.
 ALL_SERVICES=(postgres)
+KNOWN_SERVICES=(postgres spark)
 
 DRY_RUN=0
 APT_UPDATED=0
@@ -186,8 +216,194 @@ postgres_status() {
   [[ -n $pid ]]
 }
 
+# --- spark -----------------------------------------------------------------------------------------------------------
+
+# The major version of the `java` on PATH, or nothing.
+java_major() {
+  command -v java >/dev/null || return 0
+  java -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[."].*/\1/p' | head -n 1
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The pid of the Thrift server this script started (still alive), or nothing.
+spark_our_pid() {
+  local pid
+  [[ -f $SPARK_PIDFILE ]] || return 0
+  pid=$(head -n 1 "$SPARK_PIDFILE")
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then printf '%s' "$pid"; fi
+}
+
+# Java 17 (Spark 4 runs on 17 or 21), installed from Debian's packages when the java on PATH is older or missing.
+spark_ensure_java() {
+  local major
+  major=$(java_major)
+  if [[ -n $major ]] && ((major >= 17)); then return; fi
+  say "spark: installing Java 17 from Debian's packages (found: ${major:-no java})"
+  apt_install openjdk-17-jre-headless
+}
+
+# pyspark, pinned, in a virtual environment of this script's (never the system's Python).
+spark_ensure_pyspark() {
+  if [[ -x "$SPARK_VENV/bin/spark-submit" ]] && "$SPARK_VENV/bin/python" -c "import pyspark, sys; sys.exit(pyspark.__version__ != '${SPARK_VERSION}')" 2>/dev/null; then
+    return
+  fi
+  command -v python3 >/dev/null || fail "spark: python3 is not installed (pyspark needs it): apt-get install -y python3 python3-venv"
+  say "spark: installing pyspark==${SPARK_VERSION} from PyPI into ${SPARK_VENV} (about 430 MB)"
+  run mkdir -p "$SPARK_DIR"
+  run python3 -m venv "$SPARK_VENV"
+  if [[ $DRY_RUN -eq 1 ]]; then
+    run "$SPARK_VENV/bin/pip" install --no-cache-dir "pyspark==${SPARK_VERSION}"
+    return
+  fi
+  local log="${SPARK_DIR}/install.log"
+  "$SPARK_VENV/bin/pip" install --disable-pip-version-check --no-cache-dir "pyspark==${SPARK_VERSION}" >"$log" 2>&1 ||
+    { tail -n 20 "$log" >&2; fail "spark: pip install pyspark==${SPARK_VERSION} failed (log: ${log})"; }
+  local jars
+  jars=$("$SPARK_VENV/bin/python" -c "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'jars'))")
+  compgen -G "${jars}/spark-hive-thriftserver_*.jar" >/dev/null ||
+    fail "spark: pyspark ${SPARK_VERSION} has no spark-hive-thriftserver jar in ${jars}: pick a pyspark that ships it (OMOPETL_SPARK_VERSION)"
+}
+
+# The Delta jars, fetched once from Maven Central into a cache folder of this script's.
+spark_ensure_delta() {
+  local artifact
+  if [[ -f "$SPARK_JARS/delta-spark_2.13-${DELTA_VERSION}.jar" && -f "$SPARK_JARS/delta-storage-${DELTA_VERSION}.jar" ]]; then return; fi
+  if ! command -v mvn >/dev/null; then
+    say "spark: installing Maven from Debian's packages (to fetch the Delta jars)"
+    apt_install maven
+  fi
+  say "spark: fetching Delta ${DELTA_VERSION} (delta-spark_2.13, delta-storage) from Maven Central into ${SPARK_JARS}"
+  run mkdir -p "$SPARK_JARS"
+  local log="${SPARK_JARS}.log"
+  for artifact in "io.delta:delta-spark_2.13:${DELTA_VERSION}" "io.delta:delta-storage:${DELTA_VERSION}"; do
+    # A pinned plugin version (Maven's default one for the prefix predates -Dartifact on copy); run from the jar
+    # folder so that a pom.xml in the caller's folder is never read.
+    if [[ $DRY_RUN -eq 1 ]]; then
+      run mvn -B -q "${MVN_COPY}" "-Dartifact=${artifact}" "-DoutputDirectory=${SPARK_JARS}"
+      continue
+    fi
+    (cd "$SPARK_JARS" && mvn -B -q "${MVN_COPY}" "-Dartifact=${artifact}" "-DoutputDirectory=${SPARK_JARS}") \
+      >>"$log" 2>&1 || { tail -n 20 "$log" >&2; fail "spark: mvn could not fetch ${artifact} (log: ${log})"; }
+  done
+}
+
+spark_wait() {
+  local pid=$1 waited=0
+  until port_answers "$SPARK_PORT"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$SPARK_LOG" >&2 || true
+      fail "spark: the Thrift server exited before it answered on 127.0.0.1:${SPARK_PORT}; its log: ${SPARK_LOG}"
+    fi
+    ((waited >= SPARK_TIMEOUT)) && fail "spark: the Thrift server did not answer on 127.0.0.1:${SPARK_PORT} within ${SPARK_TIMEOUT}s (OMOPETL_SPARK_TIMEOUT); its log: ${SPARK_LOG}"
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
+spark_up() {
+  local started=$SECONDS pid
+  pid=$(spark_our_pid)
+  if [[ -n $pid ]]; then
+    if [[ $DRY_RUN -eq 0 ]]; then spark_wait "$pid"; fi
+    say "spark: already running (pid ${pid}, started by this script) at ${SPARK_URL}"
+    return
+  fi
+  if port_answers "$SPARK_PORT"; then
+    # Not ours: used as it is, never stopped or reconfigured. The tests fail clearly if it is not a Thrift server.
+    say "spark: using the server already answering at ${SPARK_URL} (not started by this script; 'down' leaves it alone)"
+    return
+  fi
+  spark_ensure_java
+  spark_ensure_pyspark
+  spark_ensure_delta
+  local warehouse="${SPARK_RUN}/warehouse" metastore="${SPARK_RUN}/metastore"
+  run mkdir -p "$warehouse" "$metastore"
+  # Local mode on every core; few shuffle partitions (test tables are small: 200 tasks per shuffle would dominate);
+  # no UI; the driver bound to loopback. Derby keeps the metastore in this server's own folder (derby.system.home
+  # also keeps derby.log there).
+  local cmd=(
+    "$SPARK_VENV/bin/spark-submit"
+    --master "local[*]"
+    --name omopetl-thriftserver
+    --driver-memory "$SPARK_MEMORY"
+    --driver-java-options "-Dderby.system.home=${metastore}"
+    --jars "${SPARK_JARS}/delta-spark_2.13-${DELTA_VERSION}.jar,${SPARK_JARS}/delta-storage-${DELTA_VERSION}.jar"
+    --conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension
+    --conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog
+    --conf "spark.sql.warehouse.dir=${warehouse}"
+    --conf "spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=${metastore}/metastore_db;create=true"
+    --conf spark.sql.shuffle.partitions=4
+    --conf spark.ui.enabled=false
+    --conf spark.driver.host=127.0.0.1
+    --conf spark.driver.bindAddress=127.0.0.1
+    --class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2
+    spark-internal
+    --hiveconf hive.server2.thrift.bind.host=127.0.0.1
+    --hiveconf "hive.server2.thrift.port=${SPARK_PORT}"
+    --hiveconf hive.server2.transport.mode=binary
+    --hiveconf hive.server2.authentication=NONE
+  )
+  if [[ $DRY_RUN -eq 1 ]]; then
+    run "${cmd[@]}"
+    say "spark: would wait up to ${SPARK_TIMEOUT}s for ${SPARK_URL}"
+    return
+  fi
+  say "spark: starting the Thrift server (Spark ${SPARK_VERSION}, Delta ${DELTA_VERSION}) on 127.0.0.1:${SPARK_PORT}"
+  # SPARK_HOME is the pip package's folder: spark-submit would otherwise look for it with the python3 on PATH, which
+  # is not the venv's. Its own session (setsid), so it outlives this script and `down` can stop the JVM
+  # (spark-submit execs java).
+  local spark_home
+  spark_home=$("$SPARK_VENV/bin/python" -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")
+  SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 setsid nohup "${cmd[@]}" >"$SPARK_LOG" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$SPARK_PIDFILE"
+  spark_wait "$pid"
+  say "spark: started at ${SPARK_URL} in $((SECONDS - started))s (pid ${pid}, warehouse ${warehouse}, log ${SPARK_LOG})"
+}
+
+spark_down() {
+  local pid waited=0
+  pid=$(spark_our_pid)
+  if [[ -z $pid ]]; then
+    say "spark: not running from ${SPARK_RUN}: nothing to stop"
+    return
+  fi
+  run kill "$pid"
+  if [[ $DRY_RUN -eq 0 ]]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      if ((waited >= TIMEOUT)); then
+        kill -9 "$pid" 2>/dev/null || true
+        break
+      fi
+      sleep 1
+      waited=$((waited + 1))
+    done
+    rm -f "$SPARK_PIDFILE"
+  fi
+  say "spark: stopped (pid ${pid})"
+}
+
+spark_status() {
+  local pid
+  pid=$(spark_our_pid)
+  if [[ -n $pid ]]; then
+    say "spark: running (pid ${pid}, started by this script) at ${SPARK_URL}; log ${SPARK_LOG}"
+  elif port_answers "$SPARK_PORT"; then
+    say "spark: a server not started by this script answers at 127.0.0.1:${SPARK_PORT}"
+  elif [[ -x "$SPARK_VENV/bin/spark-submit" ]]; then
+    say "spark: stopped (pyspark ${SPARK_VERSION} installed in ${SPARK_VENV}; 'up spark' starts it)"
+  else
+    say "spark: stopped (pyspark ${SPARK_VERSION} not installed; 'up spark' installs it)"
+  fi
+  [[ -n $pid ]]
+}
+
 usage() {
-  say "usage: scripts/services.sh [--dry-run] up|down|status [${ALL_SERVICES[*]}]"
+  say "usage: scripts/services.sh [--dry-run] up|down|status [${KNOWN_SERVICES[*]}] (default: ${ALL_SERVICES[*]})"
   exit 2
 }
 
@@ -198,7 +414,7 @@ main() {
       --dry-run) DRY_RUN=1 ;;
       -h | --help) usage ;;
       up | down | status) [[ -z $action ]] || usage; action=$1 ;;
-      postgres) services+=("$1") ;;
+      postgres | spark) services+=("$1") ;;
       *) say "services: unknown argument '$1'" >&2; usage ;;
     esac
     shift

@@ -63,6 +63,47 @@ describe("scripts/services.sh", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("--dry-run up spark prints the venv, the Delta jars and the Thrift server it would start, and changes nothing", async () => {
+    const dir = stateDir();
+    made.push(dir);
+    const port = await freePort();
+    const r = services(["--dry-run", "up", "spark"], { OMOPETL_SERVICES_DIR: dir, OMOPETL_SPARK_PORT: String(port) });
+    expect(r.code).toBe(0);
+    // pyspark pinned, in a venv under the state folder (never the system's Python).
+    expect(r.stderr).toMatch(new RegExp(`\\+ python3 -m venv ${dir}/spark-[0-9.]+/venv`));
+    expect(r.stderr).toMatch(/\+ \S+\/venv\/bin\/pip install .*pyspark==4\.\d+\.\d+/);
+    // The Delta jars of the matching release, fetched with mvn into the cache.
+    expect(r.stderr).toMatch(/\+ mvn .*:copy -Dartifact=io\.delta:delta-spark_2\.13:4\.\d+\.\d+ /);
+    expect(r.stderr).toMatch(/\+ mvn .*:copy -Dartifact=io\.delta:delta-storage:4\.\d+\.\d+ /);
+    // The Thrift server: spark-submit, Delta enabled, its own warehouse and Derby metastore, bound to loopback.
+    const submit = r.stderr.split("\n").find((l) => l.includes("bin/spark-submit")) ?? "";
+    expect(submit).toMatch(/--class org\.apache\.spark\.sql\.hive\.thriftserver\.HiveThriftServer2 spark-internal/);
+    expect(submit).toMatch(/--jars \S+delta-spark_2\.13-[0-9.]+\.jar,\S+delta-storage-[0-9.]+\.jar/);
+    expect(submit).toContain("--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension");
+    expect(submit).toContain("--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    expect(submit).toMatch(new RegExp(`spark\\.sql\\.warehouse\\.dir=${dir}/\\S+/warehouse`));
+    expect(submit).toMatch(new RegExp(`jdbc:derby:;databaseName=${dir}/\\S+/metastore/metastore_db;create=true`));
+    expect(submit).toContain("--hiveconf hive.server2.thrift.bind.host=127.0.0.1");
+    expect(submit).toContain(`--hiveconf hive.server2.thrift.port=${port}`);
+    expect(r.stdout).toMatch(new RegExp(`spark: would wait up to \\d+s for hive://127\\.0\\.0\\.1:${port}`));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("spark is not brought up without its name (CI's default set), and status/down of it report nothing running", async () => {
+    const dir = stateDir();
+    made.push(dir);
+    const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(await freePort()), OMOPETL_SPARK_PORT: String(await freePort()) };
+    const dry = services(["--dry-run", "up"], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr + dry.stdout).not.toMatch(/spark/);
+    const status = services(["status", "spark"], env);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toMatch(/^spark: stopped/);
+    const down = services(["down", "spark"], env);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/^spark: not running .*nothing to stop/);
+  });
+
   it("status and down of nothing: exit 3 (not running) and 0 (nothing to stop); usage errors exit 2", async () => {
     const dir = stateDir();
     made.push(dir);
