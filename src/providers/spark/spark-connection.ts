@@ -1,0 +1,347 @@
+/*
+ * Connections to a Spark Thrift server (HiveServer2's TCLIService over TCP) through the npm package hive-driver,
+ * imported lazily inside connect so that commands which only generate SQL never load it (it is an optional
+ * dependency). One Thrift session per TCP connection, kept in a small pool: Spark's session state (temporary views,
+ * SET) belongs to a session, so `session(fn)` pins one.
+ *
+ * Spark has no multi-statement transactions (each Delta statement commits atomically on its own): `transaction` is
+ * refused rather than pretended; orchestrators run the steps of a "statement" provider through `session`.
+ */
+import pRetry from "p-retry";
+import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
+import { connectionFailed, invalidTargetConfig, UnsupportedFeatureError } from "../provider-errors.js";
+import { classifySparkError, isDeltaConflict, SparkSqlError } from "./spark-errors.js";
+import { SparkTargetSchema, type SparkTarget } from "./spark-target.js";
+import { sparkRows, type ThriftRowSet, type ThriftTableSchema } from "./spark-values.js";
+
+type HiveDriverModule = typeof import("hive-driver");
+type HiveClientT = InstanceType<HiveDriverModule["HiveClient"]>;
+type HiveSessionT = Awaited<ReturnType<HiveClientT["openSession"]>>;
+type HiveOperationT = Awaited<ReturnType<HiveSessionT["executeStatement"]>>;
+
+/** TOperationState values (TCLIService.thrift). */
+const STATE = { INITIALIZED: 0, RUNNING: 1, FINISHED: 2, CANCELED: 3, CLOSED: 4, ERROR: 5, UNKNOWN: 6, PENDING: 7, TIMEDOUT: 8 } as const;
+/** Rows asked for per FetchResults call. */
+const FETCH_ROWS = 10_000;
+/** Polling of a running statement: from 5 ms, doubling up to 200 ms (hive-driver's own loop polls without pause). */
+const POLL_MIN_MS = 5;
+const POLL_MAX_MS = 200;
+
+/** One Thrift session on a TCP connection of its own. */
+interface Slot {
+  client: HiveClientT;
+  session: HiveSessionT;
+  /** Set when the socket closed or failed: the slot is dropped instead of returned to the pool. */
+  broken?: Error;
+  /** Rejects the statement waiting on this slot when the socket drops (thrift would otherwise wait for ever). */
+  onBroken?: (e: Error) => void;
+  /** The statement running, for cancel(). */
+  running?: HiveOperationT;
+}
+
+/** What a statement returned: its result schema and row sets (empty for DDL and INSERT). */
+interface StatementResult {
+  schema: ThriftTableSchema | null;
+  rowSets: ThriftRowSet[];
+}
+
+/**
+ * Opens a pool of Thrift sessions on the target's Spark Thrift server; the first is opened here, so an unreachable
+ * server fails now with CONNECTION_FAILED.
+ */
+export async function connectSpark(target: TargetConfig): Promise<Connection> {
+  const parsed = SparkTargetSchema.safeParse(target);
+  if (!parsed.success) {
+    throw invalidTargetConfig("spark", parsed.error.issues.map((i) => `${i.path.join(".") || "target"}: ${i.message}`).join("; "));
+  }
+  const t = parsed.data;
+  let hive: HiveDriverModule;
+  try {
+    const mod = (await import("hive-driver")) as HiveDriverModule & { default?: HiveDriverModule };
+    hive = mod.default ?? mod;
+  } catch (e) {
+    throw connectionFailed("spark", `the npm package hive-driver (the Spark Thrift client) is not installed: npm install hive-driver`, e);
+  }
+  const pool = new SparkPool(hive, t);
+  try {
+    await pool.release(await pRetry(() => pool.open(), {
+      retries: t.retries,
+      minTimeout: t.retryDelayMs,
+      factor: 2,
+      shouldRetry: ({ error }) => classifySparkError(error) === "transient" && !isTimeout(error),
+    }));
+  } catch (e) {
+    await pool.close();
+    const why = e instanceof Error ? e.message : String(e);
+    throw connectionFailed("spark", `${t.host}:${t.port}: ${why} (is the Spark Thrift server running? scripts/services.sh up spark starts one)`, e);
+  }
+  return new SparkConnection(pool, t);
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith("no answer within");
+}
+
+/** Rejects with `message` after `ms` unless `p` settles first. */
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Up to `poolSize` open sessions; callers wait for a free one. */
+class SparkPool {
+  private readonly idle: Slot[] = [];
+  private readonly waiters: ((slot: Slot | Error) => void)[] = [];
+  private open_ = 0;
+  private closed = false;
+
+  constructor(
+    private readonly hive: HiveDriverModule,
+    private readonly t: SparkTarget,
+  ) {}
+
+  /** Opens a new TCP connection and Thrift session (counted against poolSize by the caller). */
+  async open(): Promise<Slot> {
+    const { hive, t } = this;
+    const types = hive.thrift.TCLIService_types as { TProtocolVersion: Record<string, number> };
+    const client = new hive.HiveClient(hive.thrift.TCLIService, hive.thrift.TCLIService_types);
+    const slot: Partial<Slot> = { client };
+    const fail = (e: unknown): void => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (slot.broken) return;
+      slot.broken = err;
+      slot.onBroken?.(err);
+    };
+    // A dropped socket is reported on the failing call (onBroken); the event itself must not crash the process.
+    client.on("error", fail);
+    client.on("close", () => fail(Object.assign(new Error("connection closed by the Spark Thrift server"), { code: "ECONNRESET" })));
+    const auth = t.auth === "nosasl" ? new hive.auth.NoSaslAuthentication() : new hive.auth.PlainTcpAuthentication({ username: t.user, password: t.password });
+    const ms = Math.ceil(t.connectTimeoutSeconds * 1000);
+    const opening = (async () => {
+      await client.connect({ host: t.host, port: t.port, options: { max_attempts: 0 } }, new hive.connections.TcpConnection(), auth);
+      return client.openSession({ client_protocol: types.TProtocolVersion["HIVE_CLI_SERVICE_PROTOCOL_V10"]!, username: t.user, password: t.password });
+    })();
+    try {
+      slot.session = await withTimeout(opening, ms, `no answer within ${t.connectTimeoutSeconds} s (target option connectTimeoutSeconds)`);
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    return slot as Slot;
+  }
+
+  async acquire(): Promise<Slot> {
+    if (this.closed) throw new Error("the Spark connection is closed");
+    const slot = this.idle.pop();
+    if (slot) return slot;
+    if (this.open_ < this.t.poolSize) {
+      this.open_++;
+      try {
+        return await this.open();
+      } catch (e) {
+        this.open_--;
+        throw e;
+      }
+    }
+    const got = await new Promise<Slot | Error>((resolve) => this.waiters.push(resolve));
+    if (got instanceof Error) throw got;
+    return got;
+  }
+
+  /** Returns a slot to the pool, or closes it when broken (a waiter then opens a fresh one). */
+  async release(slot: Slot): Promise<void> {
+    slot.running = undefined;
+    slot.onBroken = undefined;
+    if (slot.broken || this.closed) {
+      await this.destroy(slot);
+      const waiter = this.waiters.shift();
+      if (waiter) {
+        this.open_++;
+        this.open().then(waiter, (e: unknown) => {
+          this.open_--;
+          waiter(e instanceof Error ? e : new Error(String(e)));
+        });
+      }
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(slot);
+    else this.idle.push(slot);
+  }
+
+  private async destroy(slot: Slot): Promise<void> {
+    this.open_ = Math.max(0, this.open_ - 1);
+    if (!slot.broken) await withTimeout(slot.session.close(), 5000, "close").catch(() => undefined);
+    slot.client.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w(new Error("the Spark connection is closed"));
+    await Promise.all(this.idle.splice(0).map((s) => this.destroy(s)));
+  }
+}
+
+/** Runs one statement on `slot` to completion and fetches its whole result. */
+async function runStatement(slot: Slot, sql: string): Promise<StatementResult> {
+  if (slot.broken) throw slot.broken;
+  const broken = new Promise<never>((_, reject) => {
+    slot.onBroken = reject;
+  });
+  broken.catch(() => undefined);
+  const call = <T>(p: Promise<T>): Promise<T> => Promise.race([p, broken]);
+  let op: HiveOperationT;
+  try {
+    op = await call(slot.session.executeStatement(sql, { runAsync: true }));
+  } catch (e) {
+    throw asSparkError(e);
+  }
+  slot.running = op;
+  try {
+    for (let delay = POLL_MIN_MS; ; delay = Math.min(delay * 2, POLL_MAX_MS)) {
+      const status = (await call(op.status(false))) as { operationState?: number; errorMessage?: string; sqlState?: string };
+      const state = status.operationState;
+      if (state === STATE.FINISHED) break;
+      if (state === STATE.ERROR || state === STATE.TIMEDOUT || state === STATE.UNKNOWN) {
+        throw new SparkSqlError(status.errorMessage ?? `the statement ended in state ${state}`, status.sqlState);
+      }
+      if (state === STATE.CANCELED || state === STATE.CLOSED) throw new SparkSqlError("the statement was cancelled", "57014");
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    op.setMaxRows(FETCH_ROWS);
+    do {
+      await call(op.fetch());
+    } while (op.hasMoreRows());
+    return { schema: op.getSchema() as ThriftTableSchema | null, rowSets: op.getData() as ThriftRowSet[] };
+  } catch (e) {
+    throw asSparkError(e);
+  } finally {
+    slot.running = undefined;
+    if (!slot.broken) await call(op.close()).catch(() => undefined);
+  }
+}
+
+/** hive-driver's errors (OperationStateError carrying the server's response) as {@link SparkSqlError}. */
+function asSparkError(e: unknown): unknown {
+  if (e instanceof SparkSqlError) return e;
+  const response = (e as { response?: { errorMessage?: string; sqlState?: string; status?: { errorMessage?: string; sqlState?: string } } }).response;
+  const message = response?.errorMessage ?? response?.status?.errorMessage;
+  if (typeof message === "string" && message !== "") return Object.assign(new SparkSqlError(message, response?.sqlState ?? response?.status?.sqlState), { cause: e });
+  return e;
+}
+
+/** `{ rowCount }` of a statement: Delta's MERGE/UPDATE/DELETE return num_affected_rows; INSERT and DDL return none. */
+function toExecuteResult(r: StatementResult): ExecuteResult {
+  if (!r.schema?.columns.some((c) => c.columnName === "num_affected_rows")) return {};
+  const n = sparkRows<{ num_affected_rows: string | null }>(r.schema, r.rowSets)[0]?.num_affected_rows;
+  return n === undefined || n === null ? {} : { rowCount: Number(n) };
+}
+
+/**
+ * `transaction` on Spark: refused, never emulated (a "transaction" whose statements commit one by one would promise
+ * an all-or-nothing it cannot keep). executeRenderedStep never asks for one of a provider whose transactions are
+ * "statement".
+ */
+function refuseTransaction<T>(): Promise<T> {
+  return Promise.reject(
+    new UnsupportedFeatureError(
+      "spark",
+      "multi-statement transactions",
+      'each Spark/Delta statement commits on its own (capability transactions: "statement")',
+      "run the statements through session(): each step omopetl renders for Spark is one atomic Delta operation, or idempotent when re-run",
+    ),
+  );
+}
+
+/** The pool: plain calls borrow any session; `session` pins one. */
+class SparkConnection implements Connection {
+  readonly dialect = "spark";
+
+  constructor(
+    private readonly pool: SparkPool,
+    private readonly t: SparkTarget,
+  ) {}
+
+  /**
+   * Runs `fn` on a borrowed session. Only Delta write conflicts are retried here: the losing statement's commit was
+   * rejected whole, so running it again is what it would have done. A dropped connection is not retried (the
+   * statement may have committed); classifyError calls it transient so the step, idempotent, is re-run whole.
+   */
+  private withSlot<T>(fn: (slot: Slot) => Promise<T>): Promise<T> {
+    return pRetry(
+      async () => {
+        const slot = await this.pool.acquire();
+        try {
+          return await fn(slot);
+        } finally {
+          await this.pool.release(slot);
+        }
+      },
+      { retries: this.t.retries, minTimeout: this.t.retryDelayMs, factor: 2, shouldRetry: ({ error }) => isDeltaConflict(error) },
+    );
+  }
+
+  execute(sql: string): Promise<ExecuteResult> {
+    return this.withSlot(async (slot) => toExecuteResult(await runStatement(slot, sql)));
+  }
+
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    return this.withSlot(async (slot) => {
+      const r = await runStatement(slot, sql);
+      return sparkRows<T>(r.schema, r.rowSets);
+    });
+  }
+
+  transaction<T>(_fn: (tx: Connection) => Promise<T>): Promise<T> {
+    return refuseTransaction();
+  }
+
+  /** One session for `fn`; getting it is not retried past the pool's own opening (its statements may have run). */
+  async session<T>(fn: (s: Connection) => Promise<T>): Promise<T> {
+    const slot = await this.pool.acquire();
+    try {
+      return await fn(new PinnedSparkConnection(slot));
+    } finally {
+      await this.pool.release(slot);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** A Connection bound to one session (owned by whoever pinned it). */
+class PinnedSparkConnection implements Connection {
+  readonly dialect = "spark";
+  constructor(private readonly slot: Slot) {}
+
+  async execute(sql: string): Promise<ExecuteResult> {
+    return toExecuteResult(await runStatement(this.slot, sql));
+  }
+
+  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const r = await runStatement(this.slot, sql);
+    return sparkRows<T>(r.schema, r.rowSets);
+  }
+
+  transaction<T>(_fn: (tx: Connection) => Promise<T>): Promise<T> {
+    return refuseTransaction();
+  }
+
+  session<T>(fn: (s: Connection) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  /** Cancels the statement running on this session (CancelOperation); it then fails with SQLSTATE 57014. */
+  async cancel(): Promise<void> {
+    await this.slot.running?.cancel().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    // The session belongs to the pool: closed with the connection.
+  }
+}
