@@ -3,7 +3,7 @@
 #
 #   scripts/services.sh [--dry-run] up|down|status [postgres] [spark]
 #
-# Without names, the services CI needs (postgres). Spark is asked for by name.
+# Without names, the services CI needs: postgres and spark.
 #
 # postgres: PostgreSQL from Debian's packages (installed when missing), in a cluster of this script's own (its data
 # folder under OMOPETL_SERVICES_DIR), listening on 127.0.0.1:5432 only, role `postgres` trusted from loopback without
@@ -58,8 +58,8 @@ SPARK_PIDFILE="${SPARK_RUN}/server.pid"
 SPARK_LOG="${SPARK_RUN}/server.log"
 MVN_COPY="org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy"
 SPARK_URL="hive://127.0.0.1:${SPARK_PORT}"
-# What `up`/`down`/`status` act on without names: the services CI needs.
-ALL_SERVICES=(postgres)
+# What `up`/`down`/`status` act on without names: the services CI needs (.ci/run runs the Spark tests for real).
+ALL_SERVICES=(postgres spark)
 KNOWN_SERVICES=(postgres spark)
 
 DRY_RUN=0

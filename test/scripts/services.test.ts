@@ -89,13 +89,16 @@ describe("scripts/services.sh", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("spark is not brought up without its name (CI's default set), and status/down of it report nothing running", async () => {
+  it("up without names is CI's set, postgres then spark; status/down of a stopped spark report nothing running", async () => {
     const dir = stateDir();
     made.push(dir);
     const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(await freePort()), OMOPETL_SPARK_PORT: String(await freePort()) };
     const dry = services(["--dry-run", "up"], env);
     expect(dry.code).toBe(0);
-    expect(dry.stderr + dry.stdout).not.toMatch(/spark/);
+    const initdb = dry.stderr.indexOf("initdb");
+    const submit = dry.stderr.indexOf("bin/spark-submit");
+    expect(initdb).toBeGreaterThanOrEqual(0);
+    expect(submit).toBeGreaterThan(initdb);
     const status = services(["status", "spark"], env);
     expect(status.code).toBe(3);
     expect(status.stdout).toMatch(/^spark: stopped/);
@@ -107,10 +110,10 @@ describe("scripts/services.sh", () => {
   it("status and down of nothing: exit 3 (not running) and 0 (nothing to stop); usage errors exit 2", async () => {
     const dir = stateDir();
     made.push(dir);
-    const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(await freePort()) };
+    const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(await freePort()), OMOPETL_SPARK_PORT: String(await freePort()) };
     const status = services(["status"], env);
     expect(status.code).toBe(3);
-    expect(status.stdout).toMatch(/^postgres: stopped/);
+    expect(status.stdout).toMatch(/^postgres: stopped.*\nspark: stopped/);
     const down = services(["down", "postgres"], env);
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/nothing to stop/);
@@ -127,21 +130,21 @@ describe("scripts/services.sh", () => {
       const port = await freePort();
       const env = { OMOPETL_SERVICES_DIR: dir, OMOPETL_PG_PORT: String(port) };
       try {
-        const first = services(["up"], env);
+        const first = services(["up", "postgres"], env);
         expect(first.stderr).toBe("");
         expect(first.code).toBe(0);
         expect(first.stdout).toMatch(new RegExp(`postgres: started at postgres://postgres@127\\.0\\.0\\.1:${port}/test`));
         const q = spawnSync("psql", ["-X", "-tA", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-w", "-d", "test", "-c", "SELECT current_database() || ' ' || rolsuper FROM pg_roles WHERE rolname = current_user"], { encoding: "utf8" });
         expect(q.stdout.trim()).toBe("test true");
-        const second = services(["up"], env);
+        const second = services(["up", "postgres"], env);
         expect(second.code).toBe(0);
         expect(second.stdout).toMatch(/already running \(pid \d+, started by this script\)/);
-        expect(services(["status"], env).code).toBe(0);
+        expect(services(["status", "postgres"], env).code).toBe(0);
       } finally {
-        const down = services(["down"], env);
+        const down = services(["down", "postgres"], env);
         expect(down.stdout).toMatch(/postgres: stopped \(pid \d+\)/);
       }
-      expect(services(["status"], env).code).toBe(3);
+      expect(services(["status", "postgres"], env).code).toBe(3);
     },
   );
 });
