@@ -332,6 +332,9 @@ spark_up() {
     --driver-memory "$SPARK_MEMORY"
     --driver-java-options "-Dderby.system.home=${metastore}"
     --jars "${SPARK_JARS}/delta-spark_2.13-${DELTA_VERSION}.jar,${SPARK_JARS}/delta-storage-${DELTA_VERSION}.jar"
+    # Also on the driver's own class path: with --jars alone, Delta lives in a session class loader, and after an
+    # hour of sessions coming and going the Thrift server answered DATA_SOURCE_NOT_FOUND for USING DELTA.
+    --driver-class-path "${SPARK_JARS}/delta-spark_2.13-${DELTA_VERSION}.jar:${SPARK_JARS}/delta-storage-${DELTA_VERSION}.jar"
     --conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension
     --conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog
     --conf "spark.sql.warehouse.dir=${warehouse}"
