@@ -68,6 +68,11 @@ export interface ExecuteOptions {
    */
   rowAccounting?: boolean;
   /**
+   * Time every statement of every step, and every ledger call (`run --profile`): each executed step's metrics get a
+   * {@link StepProfile}. Off by default (the timing itself is cheap; the per-statement list is what it keeps).
+   */
+  profile?: boolean;
+  /**
    * When another run holds the target's lock: wait up to this many seconds for it (polling), instead of stopping
    * at once with TARGET_LOCKED.
    */
@@ -140,10 +145,26 @@ export interface StepMetrics {
   error?: string;
   /** Transforms with lookups: each lookup's mapping coverage in this run (lookup-coverage.ts). */
   coverage?: LookupCoverageReport[];
+  /** With `profile`: where the step's time went. */
+  profile?: StepProfile;
   /** For skipped steps: the failed step they depend on. */
   skippedBecause?: string;
   /** For reused steps: the run that did them. */
   reusedFrom?: string;
+}
+
+/**
+ * What a step's time is spent on: "statements" (its rendered statements: the write, id map upkeep, key checks...),
+ * "accounting" (the counts of rows read and not written), "coverage" (lookup coverage reports), "locate" (probes
+ * finding a failed value's column), "ledger" (run ledger reads and writes).
+ */
+export type ProfilePhase = "statements" | "accounting" | "coverage" | "locate" | "ledger";
+
+/** A step's profile (`run --profile`): milliseconds per phase, and each statement or ledger call in order. */
+export interface StepProfile {
+  phases: Record<ProfilePhase, number>;
+  /** `sql`: the statement's first line (cut), or `ledger.<method>`; `rows`: the count the driver reported. */
+  statements: { phase: ProfilePhase; sql: string; ms: number; rows?: number }[];
 }
 
 /** Totals of a run. */

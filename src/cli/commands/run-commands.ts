@@ -26,6 +26,8 @@ export interface RunCommandOptions {
   strict?: boolean;
   /** false with --no-row-accounting. */
   rowAccounting?: boolean;
+  /** --profile: true, or the file to write the profile JSON to. */
+  profile?: true | string;
 }
 
 /** Options of `omopetl status`. */
@@ -71,6 +73,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--strict", "treat compile warnings as errors (exit 1 before connecting; a compiled plan JSON was checked when compiled)")
     .option("--metrics-out <file>", "write the run's metrics (per step: rows, duration, attempts; totals) as JSON")
     .option("--no-row-accounting", "do not count, per reason, the rows each transform read and did not write")
+    .option("--profile [file]", "time every statement and ledger call of every step; print the slowest steps by phase, and write the profile as JSON to file if given")
     .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
     .action(async (workflow: string, opts: RunCommandOptions) => {
       process.exitCode = await runCommand(workflow, opts, getGlobals());
@@ -141,6 +144,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
   const { checkOutputFile, writeOutput } = await import("../output-paths.js");
   // Before compiling or connecting: a run must not succeed for an hour and then fail to write its metrics.
   if (opts.metricsOut) checkOutputFile(opts.metricsOut, "--metrics-out", cwd);
+  if (typeof opts.profile === "string") checkOutputFile(opts.profile, "--profile", cwd);
   let plan: CompiledWorkflowPlan;
   let config: LoadedConfig;
   if (file.toLowerCase().endsWith(".json")) {
@@ -213,6 +217,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
       ...(opts.waitForLock !== undefined ? { waitForLockSeconds: opts.waitForLock } : {}),
       dryRun: opts.dryRun === true,
       ...(opts.rowAccounting === false ? { rowAccounting: false } : {}),
+      ...(opts.profile !== undefined ? { profile: true } : {}),
       signal: controller.signal,
       onEvent: (e) => reporter.onEvent(e),
       invocation: hint.replace(/ --resume$/, ""),
@@ -225,6 +230,23 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
     // onStdoutError stays: a write's EPIPE can arrive after the run has ended.
   }
 
+  if (opts.profile !== undefined && !result.dryRun) {
+    const { formatProfile } = await import("../progress/profile-table.js");
+    const lines = formatProfile(result);
+    // With --log-format json, stdout carries one event per line: the table goes to stderr.
+    if (lines.length > 0) (opts.logFormat === "json" ? process.stderr : process.stdout).write(`\n${lines.join("\n")}\n`);
+    if (typeof opts.profile === "string") {
+      const { mkdir, writeFile } = await import("node:fs/promises");
+      const path = await import("node:path");
+      const { maskSecrets } = await import("../../orchestrators/redact.js");
+      const file = opts.profile;
+      const profile = { runId: result.runId, workflow: result.workflow, target: result.target, durationMs: result.durationMs, steps: result.steps.filter((st) => st.profile).map((st) => ({ name: st.name, status: st.status, durationMs: st.durationMs, ...st.profile })) };
+      await writeOutput("--profile", file, async () => {
+        await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+        await writeFile(file, maskSecrets(JSON.stringify(profile, null, 2), target.secrets) + "\n");
+      });
+    }
+  }
   if (opts.metricsOut) {
     const { mkdir, writeFile } = await import("node:fs/promises");
     const path = await import("node:path");

@@ -303,6 +303,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     backoff: s.backoff,
     secrets: s.secrets,
     rowAccounting: s.options.rowAccounting !== false,
+    profile: s.options.profile === true,
   };
   await scheduleDag({
     nodes: s.toRun,

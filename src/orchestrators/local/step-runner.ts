@@ -6,6 +6,7 @@ import { recordCoverage } from "../ledger/coverage-ledger.js";
 import type { RunLedger } from "../ledger/run-ledger.js";
 import type { LookupCoverageReport } from "../lookup-coverage.js";
 import { measureCoverage } from "./measure-coverage.js";
+import { StepProfiler } from "./step-profile.js";
 import { stepRows } from "../metrics.js";
 import { accountRows } from "../row-accounting.js";
 import { countRejects } from "../load-rejects.js";
@@ -33,6 +34,10 @@ export interface StepRunContext {
   secrets: readonly string[];
   /** false: rows read are counted, but not the rows not written per reason (`--no-row-accounting`). */
   rowAccounting?: boolean;
+  /** `run --profile`: time the step's statements and ledger calls (StepMetrics.profile). */
+  profile?: boolean;
+  /** Set by runStep when profiling: the phase the statements run from now on count under. */
+  profiler?: StepProfiler;
 }
 
 /**
@@ -57,6 +62,11 @@ function backoffDelay(retriesConsumed: number, b: Required<RetryBackoff>): numbe
  * failure of the step itself; rejects only when the ledger cannot be written.
  */
 export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepMetrics> {
+  if (rc.profile && !rc.profiler) {
+    const profiler = new StepProfiler();
+    rc = { ...rc, profiler, conn: profiler.wrap(rc.conn), ledger: profiler.wrapLedger(rc.ledger) };
+  }
+  const profiler = rc.profiler;
   const now = () => new Date();
   const started = now();
   const t0 = performance.now();
@@ -103,6 +113,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
       rows,
       ...(extra.coverage ? { coverage: extra.coverage } : {}),
       ...(extra.error !== undefined ? { error: extra.error } : {}),
+      ...(profiler ? { profile: profiler.result() } : {}),
     };
   };
 
@@ -124,6 +135,7 @@ export async function runStep(step: PlanStep, rc: StepRunContext): Promise<StepM
         attempts = attempt;
         await rc.ledger.updateStep(rc.runId, step.name, { status: "running", attempts, ...(attempt === 1 ? { startedAt: started } : {}) });
         rc.emit({ type: "step-start", time: now().toISOString(), runId: rc.runId, step: step.name, attempt, maxAttempts });
+        profiler?.enter("statements");
         committed = await executeAttempt(step, rendered, rc);
         return committed;
       },
@@ -172,6 +184,7 @@ async function locate(step: PlanStep, rendered: RenderedStep, e: unknown, rc: St
   if (step.body.kind !== "transform" || rc.signal.aborted || isTransientError(e, rc.classifyError)) return undefined;
   if (!(e instanceof SqlExecutionError) || e.statementIndex !== rendered.resultStatement) return undefined;
   try {
+    rc.profiler?.enter("locate");
     return await locateFailure(step, rc.conn, rc.generator, rc.renderContext);
   } catch {
     return undefined;
@@ -187,7 +200,9 @@ function withLocation(message: string, step: PlanStep, located: LocatedFailure |
 
 /** The reports of a committed step: its row accounting, and its lookups' coverage (recorded in the ledger). */
 async function afterSuccess(step: PlanStep, rows: StepRows, rc: StepRunContext): Promise<{ rows: StepRows; coverage?: LookupCoverageReport[] }> {
+  rc.profiler?.enter("accounting");
   const accounted = await withRejects(step, await withAccounting(step, rows, rc), rc);
+  rc.profiler?.enter("coverage");
   const coverage = await measureCoverage(step, rc.conn, rc.generator, rc.renderContext);
   if (!coverage) return { rows: accounted };
   await recordCoverage(rc.conn, rc.generator, rc.ledger.schema, rc.runId, step.name, coverage);
