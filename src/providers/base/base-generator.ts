@@ -975,7 +975,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
    * default states the byte collation explicitly ({@link binaryCollate}), so an engine whose default collation
    * follows a locale still agrees; a dialect that cannot put a collation on an operand overrides it.
    */
-  protected textOrder(x: string): string {
+  textOrder(x: string): string {
     return this.binaryCollate(x);
   }
 

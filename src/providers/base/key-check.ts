@@ -9,6 +9,8 @@ export interface KeyCheckGenerator {
   physicalSchema(logical: string, ctx: RenderContext): string;
   table(ref: TableDef, ctx: RenderContext): string;
   failIfAny(select: string): string | undefined;
+  /** Text in byte order (the generator's textOrder hook): the smallest duplicate key is the same on every engine. */
+  textOrder(x: string): string;
 }
 
 /** The end of the duplicate-key message of a load. */
@@ -16,7 +18,7 @@ export const LOAD_KEY_FIX = "Remove the duplicate rows from the files (or load t
 
 /**
  * A statement failing the step's transaction when the CDM table `def` holds two rows with one primary key, naming
- * the smallest such key and how often it occurs — the same text on every engine. CDM tables get their primary keys
+ * the smallest such key (text in byte order) and how often it occurs — the same text on every engine. CDM tables get their primary keys
  * only in the ddl "constraints" part, after every writer (OHDSI's order; on DuckDB a key is also an index maintained
  * on every insert), so without this PostgreSQL accepted a patient listed twice where DuckDB refused it. One
  * aggregate over the key columns. Nothing for non-CDM tables (they declare their key in CREATE TABLE), for tables
@@ -35,7 +37,8 @@ export function renderKeyCheck(g: KeyCheckGenerator, def: TableDef | undefined, 
     "CAST(d.n AS VARCHAR)",
     g.stringLiteral(` times; the step's rows were not written. ${fix}`),
   ].join(" || ");
-  const duplicates = `SELECT ${cols.join(", ")}, count(*) AS n\nFROM ${g.table(def, ctx)}\nGROUP BY ${cols.join(", ")}\nHAVING count(*) > 1\nORDER BY ${cols.join(", ")}\nLIMIT 1`;
+  const order = def.primaryKey.map((c, i) => (def.columns.find((d) => d.name === c)?.type.kind === "varchar" ? g.textOrder(cols[i]!) : cols[i]!));
+  const duplicates = `SELECT ${cols.join(", ")}, count(*) AS n\nFROM ${g.table(def, ctx)}\nGROUP BY ${cols.join(", ")}\nHAVING count(*) > 1\nORDER BY ${order.join(", ")}\nLIMIT 1`;
   const statement = g.failIfAny(`SELECT ${message} AS msg\nFROM (\n${indent(duplicates)}\n) AS d`);
   return statement === undefined ? [] : [statement];
 }

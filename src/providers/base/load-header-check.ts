@@ -3,6 +3,8 @@ import type { LoadBody } from "../../core/model/plan.js";
 /** What the header check needs of a generator (pure SQL text). */
 export interface HeaderCheckGenerator {
   stringLiteral(s: string): string;
+  /** Text in byte order (the generator's textOrder hook): the suggested name is the same on every engine. */
+  textOrder(x: string): string;
 }
 
 /**
@@ -32,7 +34,7 @@ export function headerMismatchSelect(g: HeaderCheckGenerator, body: LoadBody, he
     lit(`LOAD_HEADER_MISMATCH: the declared column "`),
     "w.name",
     lit(`" is in no header of ${files}.`),
-    `coalesce(${lit(' Did you mean "')} || (SELECT min(h.name) FROM hdr AS h WHERE ${squash("h.name")} = ${squash("w.name")}) || ${lit('"?')}, '')`,
+    `coalesce(${lit(' Did you mean "')} || (SELECT min(${g.textOrder("h.name")}) FROM hdr AS h WHERE ${squash("h.name")} = ${squash("w.name")}) || ${lit('"?')}, '')`,
     lit(" The header has: "),
     "coalesce((SELECT string_agg(h.name, ', ' ORDER BY h.pos) FROM hdr AS h), '')",
     lit(". Columns match the header by name, ignoring case: rename the column under the load's columns: (or fix the file)."),

@@ -6,6 +6,8 @@ export interface VocabularyCheckGenerator {
   stringLiteral(s: string): string;
   table(ref: TableRef, ctx: RenderContext): string;
   failIfAny(select: string): string | undefined;
+  /** Text in byte order (the generator's textOrder hook), so the message lists ids alike on every engine. */
+  textOrder(x: string): string;
 }
 
 /**
@@ -49,7 +51,7 @@ export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: Transf
     g.stringLiteral("LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "),
     `'"' || w.id || '"'`,
     g.stringLiteral(` is not a vocabulary id of the loaded ${tableNames.join(" or ")} table, so none of its codes could map. Known vocabulary ids: `),
-    `coalesce((SELECT string_agg(k.v, ', ' ORDER BY k.v) FROM (${known}) AS k), '(none: ${tableNames.join(" and ")} ${tableNames.length === 1 ? "is" : "are"} empty)')`,
+    `coalesce((SELECT string_agg(k.v, ', ' ORDER BY ${g.textOrder("k.v")}) FROM (${known}) AS k), '(none: ${tableNames.join(" and ")} ${tableNames.length === 1 ? "is" : "are"} empty)')`,
     vocabularyPlace
       ? `CASE WHEN EXISTS (SELECT 1 FROM ${g.table(vocabularyPlace[1].table, ctx)} AS x) THEN ${fix} ELSE ${emptyFix} END`
       : fix,
@@ -66,7 +68,7 @@ export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: Transf
     `SELECT ${msg} AS msg`,
     `FROM (VALUES ${rows.join(", ")}) AS w(id, ${flags.join(", ")})`,
     `WHERE NOT (${found.join(" OR ")})`,
-    "ORDER BY w.id",
+    `ORDER BY ${g.textOrder("w.id")}`,
     "LIMIT 1",
   ].join("\n");
   const statement = g.failIfAny(select);
