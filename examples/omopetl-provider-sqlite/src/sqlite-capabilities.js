@@ -19,4 +19,8 @@ export const SQLITE_CAPABILITIES = Object.freeze({
   tempTables: true,
   // SQLite has no limit of its own; 128 keeps names portable to the engines a CDM is copied to.
   maxIdentifierLength: 128,
+  // Provider API 2. A step's statements commit or roll back together (ATTACH, run before them, aside).
+  transactions: "multi-statement",
+  // One database file, one writer: omopetl runs one step at a time by default (the connection queues any others).
+  singleWriter: true,
 });

@@ -15,6 +15,8 @@
  * - no CSV reader: loads read the table-valued function `omopetl_read_csv` (csv-reader.js).
  */
 import {
+  BaseCatalogSql,
+  BaseLedgerSql,
   BaseSqlGenerator,
   UnsupportedFeatureError,
   checksHeader,
@@ -73,10 +75,32 @@ const RENAMED = {
   strpos: "instr",
 };
 
+/**
+ * omopetl's own tables (run ledger, row accounting, coverage): standard SQL but for timestamps, which are ISO text
+ * here (no `TIMESTAMP '...'` literal). `ADD COLUMN IF NOT EXISTS`, which SQLite has not either and which no SQL
+ * statement can express conditionally, is executed by the connection after a look at the table's columns.
+ */
+class SqliteLedgerSql extends BaseLedgerSql {
+  timestamp(d) {
+    return this.quoting.stringLiteral(d.toISOString().replace("T", " ").replace("Z", ""));
+  }
+}
+
+/** Catalog queries over `pragma_table_list` (every attached database), SQLite's information_schema.tables. */
+class SqliteCatalogSql extends BaseCatalogSql {
+  findTables(name, schema) {
+    const where = [`name = ${this.quoting.stringLiteral(name)}`, "type IN ('table', 'view')"];
+    if (schema !== undefined) where.push(`schema = ${this.quoting.stringLiteral(schema)}`);
+    return `SELECT DISTINCT schema AS table_schema, name AS table_name FROM pragma_table_list\nWHERE ${where.join(" AND ")}\nORDER BY table_schema`;
+  }
+}
+
 /** SQL generation for the "sqlite" dialect. */
 export class SqliteGenerator extends BaseSqlGenerator {
   dialect = "sqlite";
   capabilities = SQLITE_CAPABILITIES;
+  ledgerSql = new SqliteLedgerSql(this);
+  catalogSql = new SqliteCatalogSql(this, (schema) => this.renderCreateSchema(schema));
 
   // ---- identifiers and literals ---------------------------------------------------------------------------------
 
