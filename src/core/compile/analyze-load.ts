@@ -10,6 +10,7 @@ import {
   columnsRequired,
   dataFileNotFound,
   formatNotDetected,
+  loadEmptyFile,
   loadHeaderMismatch,
   parquetOptions,
   rejectsNeedText,
@@ -19,6 +20,8 @@ import {
 } from "./compile-errors.js";
 import { detectFormat } from "./detect-format.js";
 import { readLoadHeaders, squashedMatch } from "./load-header.js";
+import { emptyLocalFiles } from "./load-empty-files.js";
+import { emptyFileText } from "../load/empty-file.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { paramRefs, substituteRaw } from "./params.js";
 import { resolveTableName } from "./step-io.js";
@@ -138,6 +141,16 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   if (!ok) return undefined;
   // Beside the target, named after it: one rejects table per load, replaced with the load's rows at every run.
   const rejects = reject ? { rejects: { schema: target.schema, name: `${target.name}_rejects` } } : {};
+  // A 0-byte file is refused (src/core/load/empty-file.ts); a header-only file is an empty table.
+  for (const [i, f] of files.entries()) {
+    for (const empty of emptyLocalFiles(f)) {
+      const shown = path.relative(path.dirname(step.absFile), empty).split(path.sep).join("/");
+      const text = emptyFileText(format.type === "parquet" || format.header);
+      ctx.diagnostics.push(loadEmptyFile(y.locate(Array.isArray(l.files) ? ["files", i] : ["files"]), shown, text));
+      ok = false;
+    }
+  }
+  if (!ok) return undefined;
   const missingNull = l.missing_columns === "null";
   if (!cdm && !missingNull && format.type === "csv" && format.header && l.columns) checkHeaders(step, files, format, Object.keys(l.columns), ctx);
   return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };

@@ -1,4 +1,5 @@
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
+import type { EmptyFileText } from "../load/empty-file.js";
 
 /**
  * One factory per diagnostic code of the compiler (the expression language and the spec loader keep their own).
@@ -168,6 +169,7 @@ export const rejectsNeedText = (loc: SourceLocation) =>
     "on_error: reject applies to csv and tsv files, whose values the load checks as text; parquet values are typed by their file.",
     "Remove on_error (a parquet value that does not convert fails the load), or convert the files to csv.",
   );
+export const loadEmptyFile = (loc: SourceLocation, file: string, text: EmptyFileText) => error("LOAD_EMPTY_FILE", loc, `"${file}" ${text.reason}.`, text.fix);
 export const loadHeaderMismatch = (loc: SourceLocation, column: string, files: string, header: readonly string[], suggestion: string | undefined) =>
   error(
     "LOAD_HEADER_MISMATCH",

@@ -6,6 +6,7 @@ import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { idKeysTableDef } from "../base/id-liveness.js";
 import { duckDbFloatText } from "./duckdb-float-text.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
+import { emptyFileMessage } from "../base/load-empty-file.js";
 import { STAGE_FILE_COLUMN, STAGE_ROW_COLUMN } from "../base/load-values.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
@@ -220,6 +221,9 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       // (a renamed column, another type) would otherwise stay, and a re-run would differ from a fresh run.
       statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, body.columns), ctx));
     }
+    // Before anything reads the files: read_blob lists them (globs expanded) with their sizes, not their contents.
+    const empty = [`SELECT ${emptyFileMessage((s) => this.stringLiteral(s), "b.filename", body)} AS msg`, `FROM read_blob(${fileList}) AS b`, "WHERE b.size = 0", `ORDER BY ${this.binaryCollate("b.filename")}`, "LIMIT 1"];
+    statements.push(this.failIfAny(empty.join("\n")));
     const target = this.table(body.target, ctx);
     const f = this.ident(FILE_ALIAS);
     let source: string;

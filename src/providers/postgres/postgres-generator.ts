@@ -5,6 +5,7 @@ import { globToRegex, hasGlob, localPath, splitDirectory, uriScheme } from "../b
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { toPostgresTemplate } from "../base/strftime.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
+import { emptyFileMessage } from "../base/load-empty-file.js";
 import { STAGE_FILE_COLUMN, STAGE_ROW_COLUMN } from "../base/load-values.js";
 import { dollarTag, indent, sqlComment } from "../base/sql-text.js";
 import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
@@ -338,9 +339,12 @@ export class PostgresGenerator extends BaseSqlGenerator {
     }
     const columns = `ARRAY[${body.columns.map((c) => lit(c.name)).join(", ")}]::text[]`;
     const copyOptions = `FORMAT csv, HEADER ${body.format.header ? "true" : "false"}, DELIMITER %L, QUOTE %L, ENCODING %L`;
+    // A 0-byte file is refused before it is copied (src/core/load/empty-file.ts).
+    const emptyCheck = [`IF length(head) = 0 THEN`, `  RAISE EXCEPTION '%', ${emptyFileMessage(lit, "f", body)};`, `END IF;`];
     const perFile = body.format.header
       ? [
           `head := pg_catalog.pg_read_binary_file(f, 0, ${HEADER_BYTES});`,
+          ...emptyCheck,
           `eol := position(decode('0a', 'hex') IN head);`,
           `IF eol = 0 AND length(head) = ${HEADER_BYTES} THEN`,
           `  RAISE EXCEPTION 'the header line of % is longer than ${HEADER_BYTES} bytes', f;`,
@@ -372,7 +376,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
           `  copy_columns := array_append(copy_columns, matched);`,
           `END LOOP;`,
         ]
-      : [`copy_columns := target_columns;`];
+      : [`head := pg_catalog.pg_read_binary_file(f, 0, 1);`, ...emptyCheck, `copy_columns := target_columns;`];
     const code = [
       "DECLARE",
       `  target_columns text[] := ${columns};`,
