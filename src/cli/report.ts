@@ -3,6 +3,7 @@ import { OmopetlError, type Diagnostic } from "../core/diagnostics/diagnostic.js
 import { formatDiagnostic, summarize } from "../core/diagnostics/format.js";
 import { readTextFile } from "../core/files/read-text-file.js";
 import { boundMessage } from "../core/diagnostics/safe-text.js";
+import type { CompileNote } from "../core/compile/compile-workflow.js";
 
 const useColor = () => process.stderr.isTTY && !process.argv.includes("--no-color") && !process.env.NO_COLOR;
 
@@ -36,6 +37,19 @@ export function reportDiagnostics(ds: readonly Diagnostic[], cwd = process.cwd()
   if (printed < ds.length) process.stderr.write(`… and ${ds.length - printed} more (not shown).\n`);
   if (ds.length > 0) process.stderr.write(summarize(ds) + "\n");
   return ds.some((d) => d.severity === "error") ? 1 : 0;
+}
+
+/** Most notes printed by one command (a generated workflow may have many loads). */
+const MAX_NOTES = 50;
+
+/**
+ * Prints the compiler's notes (`note: dml/x.yaml: ...`, e.g. a load's ignored header columns) to stderr: facts the
+ * user should see once, not problems (no exit code, never errors under --strict).
+ */
+export function reportNotes(notes: readonly CompileNote[] | undefined): void {
+  if (!notes?.length) return;
+  for (const n of notes.slice(0, MAX_NOTES)) process.stderr.write(`note: ${boundMessage(n.file)}: ${boundMessage(n.message)}\n`);
+  if (notes.length > MAX_NOTES) process.stderr.write(`… and ${notes.length - MAX_NOTES} more notes (not shown).\n`);
 }
 
 function isOmopetlErrorLike(e: unknown): e is { diagnostic: Diagnostic; exitCode: number } {

@@ -4,13 +4,14 @@ import { canonicalJson } from "../../core/compile/canonical-json.js";
 import { boundMessage } from "../../core/diagnostics/safe-text.js";
 import { toDot, toMermaid } from "../../core/graph/render-graph.js";
 import { checkOutputDir, checkOutputFile, writeOutput } from "../output-paths.js";
-import { reportDiagnostics } from "../report.js";
+import { reportDiagnostics, reportNotes } from "../report.js";
 import { compileFromCli, type GlobalOptions } from "../session.js";
 
 /** `omopetl validate`: exit 0 when clean (warnings allowed), 1 with errors. */
 export async function validateCommand(workflow: string, opts: { param: string[]; strict?: boolean }, global: GlobalOptions): Promise<number> {
   const { result } = await compileFromCli(workflow, opts.param, global, opts.strict === true);
   const code = reportDiagnostics(result.diagnostics);
+  reportNotes(result.notes);
   if (result.plan) process.stdout.write(`${boundMessage(workflow)}: ${result.plan.steps.length} steps OK (plan ${result.plan.fingerprint.slice(0, 12)})\n`);
   return code;
 }
@@ -26,6 +27,7 @@ export async function compileCommand(
   if (opts.sqlDir) checkOutputDir(opts.sqlDir, "--sql-dir");
   const { result, config } = await compileFromCli(workflow, opts.param, global, opts.strict === true);
   const code = reportDiagnostics(result.diagnostics);
+  reportNotes(result.notes);
   if (!result.plan) return code || 1;
   let plan = result.plan;
   if (opts.dialect) {

@@ -156,9 +156,10 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
     plan = await readPlan(file);
   } else {
     const { compileFromCli } = await import("../session.js");
-    const { reportDiagnostics } = await import("../report.js");
+    const { reportDiagnostics, reportNotes } = await import("../report.js");
     const compiled = await compileFromCli(file, opts.param, global, opts.strict === true);
     const code = reportDiagnostics(compiled.result.diagnostics);
+    reportNotes(compiled.result.notes);
     if (!compiled.result.plan) return code || 1;
     plan = compiled.result.plan;
     config = compiled.config;

@@ -11,6 +11,13 @@ import { substituteAsLiteral, type ParamValue } from "./params.js";
 import type { CatalogTable, TableCatalog } from "./table-catalog.js";
 
 /** What every step analysis needs: the spec, the tables known so far, parameter values, and where to report. */
+/** A note of the compiler: information about a step, not a problem (no severity, never an error under --strict). */
+export interface CompileNote {
+  /** The DML file, as diagnostics name it. */
+  file: string;
+  message: string;
+}
+
 export interface AnalysisContext {
   spec: CdmSpec;
   catalog: TableCatalog;
@@ -22,6 +29,8 @@ export interface AnalysisContext {
   declaredParams: ReadonlySet<string>;
   /** The declarations themselves (type, pattern, enum): `kind: sql` renders parameters by their declared type. */
   paramDecls: Readonly<Record<string, ParamDecl>>;
+  /** What the compiler tells without it being a problem (a load's ignored header columns), per DML file. */
+  notes: CompileNote[];
   /** Set while analysing a step that reads a table whose writer failed: its own follow-on errors are not reported. */
   poisoned: { value: boolean };
 }

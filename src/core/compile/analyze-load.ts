@@ -19,7 +19,8 @@ import {
   unknownPlaceholder,
 } from "./compile-errors.js";
 import { detectFormat } from "./detect-format.js";
-import { readLoadHeaders, squashedMatch } from "./load-header.js";
+import { readLoadHeaders, squashedMatch, type FileHeader } from "./load-header.js";
+import { ignoredColumnNotes } from "../load/ignored-columns.js";
 import { emptyLocalFiles } from "./load-empty-files.js";
 import { emptyFileText } from "../load/empty-file.js";
 import type { LoadedStep } from "./load-workflow.js";
@@ -152,7 +153,12 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   }
   if (!ok) return undefined;
   const missingNull = l.missing_columns === "null";
-  if (!cdm && !missingNull && format.type === "csv" && format.header && l.columns) checkHeaders(step, files, format, Object.keys(l.columns), ctx);
+  if (format.type === "csv" && format.header) {
+    const headers = readLoadHeaders(files, format.delimiter, format.quote);
+    if (!cdm && !missingNull && l.columns) checkHeaders(step, headers, Object.keys(l.columns), ctx);
+    const what = cdm ? `not in CDM table ${cdm.name}` : "not declared";
+    for (const message of ignoredColumnNotes(headers, columns.map((c) => c.name), what)) ctx.notes.push({ file: step.yaml.file, message });
+  }
   return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };
 }
 
@@ -162,8 +168,7 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
  * some of several files have is NULL for the others (the load reads the files' union). The engines check the same
  * at run time for files compile time cannot read (remote, server-side, created later).
  */
-function checkHeaders(step: LoadedStep, files: readonly string[], format: FileFormat, declared: readonly string[], ctx: AnalysisContext): void {
-  const headers = readLoadHeaders(files, format.delimiter, format.quote);
+function checkHeaders(step: LoadedStep, headers: readonly FileHeader[], declared: readonly string[], ctx: AnalysisContext): void {
   if (headers.length === 0) return;
   const names: string[] = [];
   for (const h of headers) for (const n of h.names) if (!names.includes(n)) names.push(n);

@@ -11,7 +11,9 @@ import {
 import type { CdmSpec, CdmVersion } from "../spec/spec-model.js";
 import { standardIndexes } from "../spec/standard-indexes.js";
 import { resetSuggestionBudget } from "../diagnostics/did-you-mean.js";
-import type { AnalysisContext } from "./analysis-context.js";
+import type { AnalysisContext, CompileNote } from "./analysis-context.js";
+
+export type { CompileNote } from "./analysis-context.js";
 import { analyzeLoad } from "./analyze-load.js";
 import { analyzeSql } from "./analyze-sql.js";
 import { analyzeTransform } from "./analyze-transform.js";
@@ -44,6 +46,8 @@ export interface CompileResult {
   plan?: CompiledWorkflowPlan;
   /** All findings, sorted by file:line:col. */
   diagnostics: Diagnostic[];
+  /** With a plan: notes about its steps (a load's ignored header columns), in step order. */
+  notes?: CompileNote[];
 }
 
 /**
@@ -55,7 +59,12 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   const diagnostics: Diagnostic[] = [];
   // Each compile gets the whole did-you-mean budget, so its messages do not depend on what compiled before it.
   resetSuggestionBudget();
-  const done = (plan?: CompiledWorkflowPlan): CompileResult => ({ ...(plan ? { plan } : {}), diagnostics: dedupe(diagnostics).sort(compareDiagnostics) });
+  const notes: CompileNote[] = [];
+  const done = (plan?: CompiledWorkflowPlan): CompileResult => ({
+    ...(plan ? { plan } : {}),
+    diagnostics: dedupe(diagnostics).sort(compareDiagnostics),
+    ...(plan && notes.length > 0 ? { notes } : {}),
+  });
 
   const loaded = await loadWorkflow(workflowPath, options, diagnostics);
   if (!loaded) return done();
@@ -81,7 +90,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   if (!dag) return done();
 
   const catalog = new TableCatalog(spec);
-  const ctx: AnalysisContext = { spec, catalog, params: loaded.params, schemas, idMap: ID_MAP_TABLE, diagnostics, declaredParams: new Set(Object.keys(workflow.params ?? {})), paramDecls: workflow.params ?? {}, poisoned: { value: false } };
+  const ctx: AnalysisContext = { spec, catalog, params: loaded.params, schemas, idMap: ID_MAP_TABLE, diagnostics, declaredParams: new Set(Object.keys(workflow.params ?? {})), paramDecls: workflow.params ?? {}, notes, poisoned: { value: false } };
   // External non-CDM tables have unknown columns: expressions over them are not type-checked.
   for (const e of external) {
     const ref = parseRef(e);
