@@ -20,6 +20,7 @@ import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from
 import { badValueSelect, booleanValue, CHECKED_ALIAS, INTEGER_PATTERN, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
+import { requiredCheck } from "./load-required.js";
 import { BAD_VALUES_TABLE, badValuesSelect, insertRejects, keepRow, rejectsCountSelect, rejectsTableDef, type LoadRejects } from "./load-rejects.js";
 import { renderRowAccounting } from "./row-accounting-sql.js";
 import { renderFailureProbes } from "./failure-probes-sql.js";
@@ -715,8 +716,9 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   protected loadChecks(body: LoadBody): CheckedColumn[] {
     const d = this.loadValueDialect();
     const out: CheckedColumn[] = [];
-    for (const col of body.columns) {
+    for (const [i, col] of body.columns.entries()) {
       const ident = this.ident(col.name);
+      if (col.required) out.push(requiredCheck(`omopetl_required_${i + 1}`, col.name, `s.${ident}`, (x) => this.loadText(x, col, body.format)));
       const check = valueCheck(d, `${CHECKED_ALIAS}.${ident}`, col, body.format);
       if (check) out.push({ ident, name: col.name, value: this.loadText(`s.${ident}`, col, body.format), check });
     }

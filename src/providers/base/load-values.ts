@@ -168,7 +168,8 @@ export function badValueSelect(d: LoadValueDialect, stage: string, checks: reado
   ].join("\n");
   const rowInFile = `b.rn - (SELECT min(s2.${STAGE_ROW_COLUMN}) FROM ${stage} AS s2 WHERE s2.${STAGE_FILE_COLUMN} = b.file) + 1`;
   // Line breaks in a value are shown as \n, so the message stays one line.
-  const value = `replace(replace(${byK((c) => `b.${c.ident}`)}, chr(13), ${lit("\\r")}), chr(10), ${lit("\\n")})`;
+  // An empty field (NULL as read) is shown as "" (a NOT NULL column's check reports it), not a NULL message.
+  const value = `replace(replace(coalesce(${byK((c) => `b.${c.ident}`)}, ''), chr(13), ${lit("\\r")}), chr(10), ${lit("\\n")})`;
   const msg = [
     byK((c) => lit(c.check.code)),
     lit(": "),
