@@ -23,22 +23,27 @@ function verbOf(sql: string): string {
 /**
  * Rows a step changed, from the counts the driver reported: the result statement's count (what "27 inserted" shows)
  * and, per verb, the sums over the step's statements. Inserts count only the result statement when there is one,
- * so rows added to the surrogate id map do not inflate a transform's count.
+ * so rows added to the surrogate id map do not inflate a transform's count; statements the generator marks as
+ * bookkeeping (id map, merge ledger) are not counted at all. A merge's rows deleted because their source is gone are
+ * `sourceGone` (and in `deleted`).
  */
 export function stepRows(rendered: RenderedStep, execution: StepExecution): StepRows {
   const rows: StepRows = {};
   const add = (k: "inserted" | "updated" | "deleted", n: number) => {
     rows[k] = (rows[k] ?? 0) + n;
   };
+  const bookkeeping = new Set(rendered.bookkeepingStatements ?? []);
   for (const [i, sql] of rendered.statements.entries()) {
     const n = execution.rowCounts[i];
-    if (n === undefined) continue;
+    if (n === undefined || bookkeeping.has(i)) continue;
     const verb = verbOf(sql);
     const isResult = i === rendered.resultStatement;
     if (verb === "INSERT" && (isResult || rendered.resultStatement === undefined)) add("inserted", n);
     else if (verb === "UPDATE") add("updated", n);
     else if (verb === "DELETE") add("deleted", n);
   }
+  const stale = rendered.staleRowsStatement !== undefined ? execution.rowCounts[rendered.staleRowsStatement] : undefined;
+  if (stale !== undefined) rows.sourceGone = stale;
   if (rendered.resultStatement !== undefined && execution.rowCount !== undefined) {
     rows.affected = execution.rowCount;
     const verb = verbOf(rendered.statements[rendered.resultStatement] ?? "");

@@ -103,6 +103,11 @@ export interface StepRows {
   inserted?: number;
   updated?: number;
   deleted?: number;
+  /**
+   * Merge transforms: target rows the step wrote in an earlier run and deleted in this one because its select no
+   * longer produces their key (their source row was deleted or its key changed). Also counted in `deleted`.
+   */
+  sourceGone?: number;
   /** Transforms: rows in the tables the step read from (one count per select). */
   read?: number;
   /** Transforms in replace/rebuild mode: rows read but not written (read − inserted, when positive). */

@@ -134,6 +134,12 @@ export interface RenderContext {
    * only the step's own records are replaced.
    */
   idAssigners?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Target table (logical `schema.name`) -> the names of the plan's steps that write it in mode merge. A merge step
+   * leaves alone the rows another of them recorded, and prunes those recorded by steps no longer in this list (a
+   * renamed or removed step). Unset: only the step's own records count.
+   */
+  mergeWriters?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -149,6 +155,17 @@ export interface RenderedStep {
    * MERGE/INSERT. Undefined when no statement's count is meaningful (ddl, sql).
    */
   resultStatement?: number;
+  /**
+   * Index of the DELETE removing the target rows a merge step wrote in an earlier run and whose source is gone (its
+   * select no longer produces their key): counted apart, as rows deleted because their source is gone. Optional.
+   */
+  staleRowsStatement?: number;
+  /**
+   * Indexes of statements that keep omopetl's own bookkeeping (the id map and its key records, the merge ledger):
+   * their row counts are not rows of the step's target, so orchestrators leave them out of what it inserted,
+   * updated and deleted. Optional.
+   */
+  bookkeepingStatements?: number[];
 }
 
 /** Pure SQL generation for one dialect: no I/O, deterministic output for equal input. */
@@ -194,6 +211,11 @@ export interface SqlGenerator {
    * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.
    */
   renderIdMapSetup?(ctx: RenderContext): string;
+  /**
+   * Optional: the merge ledger's `CREATE TABLE IF NOT EXISTS` (which rows each merge step wrote), run once before
+   * the steps when one of them merges, for the same reason as {@link renderIdMapSetup}.
+   */
+  renderMergeKeysSetup?(ctx: RenderContext): string;
   /**
    * Optional: the mapping coverage queries of a transform's lookups (one per lookup of each select), which
    * orchestrators run after the step to report mapped and unmapped codes. Each returns rows
@@ -461,8 +483,23 @@ export function renderContextFromPlan(
 ): RenderContext {
   const ctx: RenderContext = { tables: plan.tables, schemas: { ...plan.schemas, ...(target?.schemas ?? {}) }, idMap: plan.idMap };
   if (typeof target?.indexes === "boolean") ctx.indexes = target.indexes;
-  if (plan.steps) ctx.idAssigners = idAssignersOf(plan.steps);
+  if (plan.steps) {
+    ctx.idAssigners = idAssignersOf(plan.steps);
+    ctx.mergeWriters = mergeWritersOf(plan.steps);
+  }
   return ctx;
+}
+
+/** Target table (logical `schema.name`) -> the steps writing it in mode merge, sorted (see {@link RenderContext.mergeWriters}). */
+export function mergeWritersOf(steps: CompiledWorkflowPlan["steps"]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const step of steps) {
+    if (step.body.kind !== "transform" || step.body.mode !== "merge") continue;
+    const list = (out[`${step.body.target.schema}.${step.body.target.name}`] ??= []);
+    if (!list.includes(step.name)) list.push(step.name);
+  }
+  for (const list of Object.values(out)) list.sort();
+  return out;
 }
 
 /** Id domain -> the steps assigning ids in it, sorted (see {@link RenderContext.idAssigners}). */

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../helpers/cli.js";
+import { failureLines, tableContent } from "../helpers/rerun-compare.js";
 import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
@@ -152,17 +153,8 @@ const COLUMNS: Record<string, string[]> = {
 };
 
 /** A table's rows with every id replaced by the source key it stands for, sorted: comparable across databases. */
-async function content(db: Db, engine: EngineName, table: string): Promise<string[]> {
-  const s = engineSchemas(prefixes[db], engine);
-  const map = `${s.staging}.omopetl_id_map`;
-  const cols = COLUMNS[table]!.map((c) => {
-    const domain = ID_COLUMNS[table]![c];
-    return domain
-      ? `(SELECT m.source_key FROM ${map} AS m WHERE m.domain = '${domain}' AND m.id = t.${c}) AS ${c}`
-      : `CAST(t.${c} AS VARCHAR) AS ${c}`;
-  });
-  const rows = await queryEngine(dirs[db], engine, `SELECT ${cols.join(", ")} FROM ${s.cdm}.${table} AS t`);
-  return rows.map((r) => JSON.stringify(r)).sort();
+function content(db: Db, engine: EngineName, table: string): Promise<string[]> {
+  return tableContent(dirs[db], engine, prefixes[db], table, { columns: COLUMNS[table]!, ids: ID_COLUMNS[table]! });
 }
 
 /** (domain, source_key, id) of the id map, sorted. */
@@ -174,12 +166,7 @@ async function idMap(db: Db, engine: EngineName, where = "TRUE"): Promise<string
 
 /** The failure as the user sees it, without what differs between two databases (schema prefixes, run ids, times). */
 function failure(r: CliResult, db: Db): string {
-  return r.stderr
-    .replaceAll(prefixes[db], "<prefix>")
-    .split("\n")
-    .filter((l) => /error|failed|✖|in dml\//i.test(l))
-    .map((l) => l.replace(/\d+(\.\d+)?s\b/g, "<t>").replace(/run \S+/g, "run <id>").replace(/--resume \S+/g, "--resume <id>"))
-    .join("\n");
+  return failureLines(r, prefixes[db]);
 }
 
 describe.each(ENGINES)("%s: a re-run on an old database equals a fresh run", (engine) => {

@@ -121,6 +121,17 @@ describe("row counts", () => {
     });
     expect(stepRows({ statements: ["UPDATE t SET a = 1", "INSERT INTO u VALUES (1)"], transactional: false }, { rowCounts: [2, 1] })).toEqual({ affected: 3, updated: 2, inserted: 1 });
   });
+
+  it("leaves bookkeeping statements out and counts a merge's rows whose source is gone", () => {
+    const rendered = {
+      statements: ["DELETE FROM idkeys", "MERGE INTO t USING s ON x WHEN NOT MATCHED THEN INSERT VALUES (1)", "CREATE TEMPORARY TABLE n AS SELECT 1", "DELETE FROM t", "DELETE FROM ledger", "INSERT INTO ledger SELECT 1"],
+      transactional: true,
+      resultStatement: 1,
+      staleRowsStatement: 3,
+      bookkeepingStatements: [0, 4, 5],
+    };
+    expect(stepRows(rendered, { rowCounts: [9, 4, undefined, 2, 3, 1], rowCount: 4 })).toEqual({ affected: 4, verb: "merged", deleted: 2, sourceGone: 2 });
+  });
 });
 
 describe("resume: which steps are reused", () => {

@@ -27,13 +27,16 @@ export function formatDuration(ms: number): string {
 
 const n = (x: number) => x.toLocaleString("en-US");
 
-/** "27 inserted", "27 merged · 3 deleted", "" when the driver reported nothing. */
+/** "27 inserted", "27 merged · 3 deleted (source gone)", "" when the driver reported nothing. */
 export function formatRows(rows: StepRows): string {
   const parts: string[] = [];
   if (rows.read !== undefined) parts.push(`${n(rows.read)} read`);
   if (rows.affected !== undefined && rows.verb) parts.push(`${n(rows.affected)} ${rows.verb}`);
   else if (rows.affected !== undefined) parts.push(`${n(rows.affected)} rows`);
-  if (rows.verb !== "deleted" && rows.deleted) parts.push(`${n(rows.deleted)} deleted`);
+  // A merge's rows whose source is gone are named as such; other deletes (a replace's slice) stay plain.
+  const plainDeleted = (rows.deleted ?? 0) - (rows.sourceGone ?? 0);
+  if (rows.verb !== "deleted" && plainDeleted > 0) parts.push(`${n(plainDeleted)} deleted`);
+  if (rows.sourceGone) parts.push(`${n(rows.sourceGone)} deleted (source gone)`);
   if (rows.verb !== "updated" && rows.updated) parts.push(`${n(rows.updated)} updated`);
   if (rows.notWritten?.length || rows.added?.length) {
     // Counted per reason: only reasons that removed (or added) rows are named.

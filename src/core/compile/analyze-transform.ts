@@ -31,7 +31,7 @@ import {
   nondeterministicWindow,
 } from "./compile-errors.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
-import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or } from "./expr-builders.js";
+import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or, sourceKeyText } from "./expr-builders.js";
 import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { defaultIdDomain, parseFrom, resolveTableName, selectsOf } from "./step-io.js";
@@ -536,19 +536,10 @@ function columnRefsOutsideAggregates(e: Expr): Expr[] {
   return out;
 }
 
-/**
- * The id-map key of a source row: each part as text, length-prefixed ("3:abc"), NULL as "~", joined — injective,
- * so distinct source keys can never collide, and printable, so the map is readable.
- */
+/** The id-map key of a source row ({@link sourceKeyText}). */
 function sourceKey(parts: Expr[]): Expr {
-  const text = parts.map((p) => {
-    const s = p.type === "string" ? p : cast(p, { kind: "varchar" });
-    const len = cast(fn("length", [s], "integer"), { kind: "varchar" });
-    return fn("coalesce", [bin("||", bin("||", len, lit(":")), s), lit("~")], "string");
-  });
-  return text.reduce((a, b) => bin("||", bin("||", a, lit("|")), b));
+  return sourceKeyText(parts);
 }
-
 
 /** Whether an expression reads a column of one of `aliases` (a walk that allocates nothing). */
 function refersTo(e: Expr, aliases: ReadonlySet<string>): boolean {

@@ -19,6 +19,18 @@ export const or = (...parts: Expr[]): Expr => parts.reduce((a, b) => bin("or", a
 export const fn = (name: string, args: Expr[], type: ValueType): Expr => ({ k: "fn", name, args, type });
 export const cast = (arg: Expr, to: CastType): Expr => ({ k: "cast", arg, to, type: to.kind === "varchar" ? "string" : to.kind });
 export const isNull = (arg: Expr, negated = false): Expr => ({ k: "isnull", arg, negated, type: "boolean" });
+/**
+ * A key as one text: each part as text, length-prefixed ("3:abc"), NULL as "~", joined by "|" — injective, so
+ * distinct keys never collide, and printable. The id map's source keys and the merge ownership ledger use it.
+ */
+export function sourceKeyText(parts: readonly Expr[]): Expr {
+  const text = parts.map((p) => {
+    const s = p.type === "string" ? p : cast(p, { kind: "varchar" });
+    const len = cast(fn("length", [s], "integer"), { kind: "varchar" });
+    return fn("coalesce", [bin("||", bin("||", len, lit(":")), s), lit("~")], "string");
+  });
+  return text.reduce((a, b) => bin("||", bin("||", a, lit("|")), b));
+}
 export const inList = (arg: Expr, list: Expr[]): Expr => (list.length === 1 ? bin("=", arg, list[0]!) : { k: "in", arg, list, negated: false, type: "boolean" });
 
 /** Rebuilds an expression bottom-up, letting `f` replace any node. */

@@ -116,7 +116,13 @@ const STEP_COLUMNS: readonly LedgerColumn[] = [
   { name: "skipped_because", type: "VARCHAR" },
 ];
 
-/** omopetl_step_rows: `effect` is "not_written" or "added"; `position` orders the reasons of a step. */
+/** The reason recorded with effect "deleted": a merge's rows whose source is gone. */
+const SOURCE_GONE_REASON = "source gone";
+
+/**
+ * omopetl_step_rows: `effect` is "not_written", "added" or "deleted" (a merge's rows whose source is gone);
+ * `position` orders the reasons of a step.
+ */
 const STEP_ROWS_COLUMNS: readonly LedgerColumn[] = [
   { name: "run_id", type: "VARCHAR", notNull: true },
   { name: "step_name", type: "VARCHAR", notNull: true },
@@ -297,6 +303,8 @@ export class RunLedger {
     const entries = [
       ...(rows.notWritten ?? []).map((r) => ({ ...r, effect: "not_written" })),
       ...(rows.added ?? []).map((r) => ({ ...r, effect: "added" })),
+      // A merge's target rows deleted because their source is gone (merge-prune.ts).
+      ...(rows.sourceGone ? [{ reason: SOURCE_GONE_REASON, rows: rows.sourceGone, branch: undefined, effect: "deleted" }] : []),
     ];
     if (entries.length === 0) return;
     await this.write(this.sql.delete(this.stepRowsTable, { run_id: runId, step_name: step }));
@@ -353,6 +361,10 @@ export class RunLedger {
       if (!s) continue;
       const branch = numberFromDb(r["branch"]);
       const entry = { reason: String(r["reason"]), rows: numberFromDb(r["rows"]) ?? 0, ...(branch !== undefined ? { branch } : {}) };
+      if (String(r["effect"]) === "deleted") {
+        s.rows.sourceGone = entry.rows;
+        continue;
+      }
       const list = String(r["effect"]) === "added" ? (s.rows.added ??= []) : (s.rows.notWritten ??= []);
       list.push(entry);
     }

@@ -23,7 +23,7 @@ import { reusableSteps } from "../resume.js";
 import { newRunId } from "../run-id.js";
 import { scheduleDag, type NodeOutcome } from "./dag-scheduler.js";
 import { checkTablesExist } from "./missing-tables.js";
-import { prepareIdMap, prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
+import { prepareIdMap, prepareMergeKeys, prepareSchemas, schemasCreatedBySteps } from "./prepare-schemas.js";
 import { connectWaitingForLock, takeRunLock, type HeldRunLock } from "./run-lock.js";
 import { runStep } from "./step-runner.js";
 
@@ -283,6 +283,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
 
   const warnings = await prepareSchemas(s.conn, s.target.provider.generator, schemasCreatedBySteps(s.plan, s.toRun, s.ctx));
   warnings.push(...(await prepareIdMap(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
+  warnings.push(...(await prepareMergeKeys(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
   for (const w of warnings) {
     s.emit({ type: "warning", time: new Date().toISOString(), runId: s.runId, message: maskSecrets(w, s.secrets) });
   }

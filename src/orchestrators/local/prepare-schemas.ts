@@ -48,3 +48,18 @@ export async function prepareIdMap(conn: Connection, generator: SqlGenerator, st
     return [`could not create the id map before the run: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`];
   }
 }
+
+/**
+ * Creates the merge ledger (which rows each merge step wrote, see merge-prune.ts) before any step runs when one of
+ * `steps` merges, for the same race as the id map. A failure is returned as a warning: the steps create it themselves.
+ */
+export async function prepareMergeKeys(conn: Connection, generator: SqlGenerator, steps: CompiledWorkflowPlan["steps"], ctx: RenderContext): Promise<string[]> {
+  const merges = steps.some((s) => s.body.kind === "transform" && s.body.mode === "merge");
+  if (!merges || !generator.renderMergeKeysSetup) return [];
+  try {
+    await conn.execute(generator.renderMergeKeysSetup(ctx));
+    return [];
+  } catch (e) {
+    return [`could not create the merge ledger before the run: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`];
+  }
+}

@@ -28,6 +28,7 @@ import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { renderCoverageQueries } from "./coverage-sql.js";
 import { BaseCatalogSql } from "./catalog-sql.js";
 import { BaseLedgerSql } from "./ledger-sql.js";
+import { mergeKeysTableDef, renderMergePrune } from "./merge-prune.js";
 import { NON_BARE_WORDS } from "./sql-keywords.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list, sqlComment } from "./sql-text.js";
@@ -964,6 +965,19 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return [this.createIdMapTable(ctx), renderIdMapMigration(this, ctx), this.createIdKeysTable(ctx)].join(";\n");
   }
 
+  /** The ledger of the rows merge steps wrote ([merge-prune.ts](merge-prune.ts)), created with the first merge. */
+  protected createMergeKeysTable(ctx: RenderContext): string {
+    return this.createTableSql(mergeKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "inline");
+  }
+
+  /**
+   * Run once before the steps when one of them merges: the merge ledger (steps create it too, but on PostgreSQL two
+   * of them creating it at the same moment fail on the catalog's unique index).
+   */
+  renderMergeKeysSetup(ctx: RenderContext): string {
+    return this.createMergeKeysTable(ctx);
+  }
+
   /** Statements serialising id assignment between concurrent steps (none where the engine aborts conflicts). */
   protected lockIdMap(_ctx: RenderContext): string[] {
     return [];
@@ -1234,6 +1248,8 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
   /** `step`: the step's name, which owns the keys it records for id liveness. */
   protected renderTransform(body: TransformBody, ctx: RenderContext, step: string): RenderedStep {
     const statements: string[] = [];
+    // Statements on omopetl's own tables (id map, merge ledger): their row counts are not the step's rows.
+    const bookkeeping: number[] = [];
     const def = findTableDef(ctx, body.target);
     if (body.mode !== "rebuild" && !def?.cdm) {
       // Staging/non-CDM targets are created on first use; CDM tables come from the ddl steps.
@@ -1246,17 +1262,29 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       statements.push(this.createIdMapTable(ctx));
       statements.push(this.createIdKeysTable(ctx));
       statements.push(...this.lockIdMap(ctx));
+      const first = statements.length;
       statements.push(...this.renderIdAssignments(assigning, step, ctx));
+      for (let i = first; i < statements.length; i++) bookkeeping.push(i);
     }
     statements.push(...renderVocabularyChecks(this, body, ctx));
     const target = this.table(body.target, ctx);
     const query = this.renderQuery(body, ctx);
     let resultStatement: number;
+    let staleRowsStatement: number | undefined;
     switch (body.mode) {
-      case "merge":
+      case "merge": {
         if (body.key.length === 0) throw invalidPlan(`merge into ${body.target.schema}.${body.target.name} has no key.`);
-        resultStatement = statements.push(this.renderMerge(body, query, ctx)) - 1;
+        const merge = this.renderMerge(body, query, ctx);
+        statements.push(...this.createSchemas([ctx.idMap], ctx), this.createMergeKeysTable(ctx));
+        resultStatement = statements.push(merge) - 1;
+        // Rows the step wrote earlier whose source is gone are deleted: a re-run equals a fresh run (merge-prune.ts).
+        const prune = renderMergePrune(this, body, query, step, ctx);
+        const first = statements.length;
+        staleRowsStatement = first + prune.staleRows;
+        prune.bookkeeping.forEach((i) => bookkeeping.push(first + i));
+        statements.push(...prune.statements);
         break;
+      }
       case "replace": {
         const t = this.ident(TARGET_ALIAS);
         statements.push(body.slice ? `DELETE FROM ${target} AS ${t}\nWHERE ${this.condition(body.slice)}` : `DELETE FROM ${target}`);
@@ -1275,7 +1303,13 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     // A rebuilt table declares its primary key itself.
     if (body.mode !== "rebuild") statements.push(...this.keyChecks(def, ctx, "Make the step's joins and selects yield one row per key."));
     if (body.mode !== "merge") statements.push(...this.afterBulkWrite(body.target, ctx));
-    return { statements, transactional: true, resultStatement };
+    return {
+      statements,
+      transactional: true,
+      resultStatement,
+      ...(staleRowsStatement !== undefined ? { staleRowsStatement } : {}),
+      ...(bookkeeping.length > 0 ? { bookkeepingStatements: bookkeeping } : {}),
+    };
   }
 
   /**
