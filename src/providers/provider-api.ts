@@ -48,7 +48,9 @@ export interface ProviderCapabilities {
    * The generator renders transform mode "merge" (by `MERGE INTO`, the base class's default, or by the engine's own
    * statements). A merge upserts the step's rows by the step's key: a new key is inserted, a row whose other values
    * differ (compared as stored, NULLs equal) is updated and no other row is (a re-run with nothing changed writes 0
-   * rows), and the target's other rows are left alone; the result count is the rows inserted or updated. False:
+   * rows), and the target's other rows are left alone — except the rows the step itself wrote in an earlier run
+   * whose key its select no longer produces, which the base generator deletes after the merge (base/merge-prune.ts;
+   * a generator rendering its own merge steps must do the same); the result count is the rows inserted or updated. False:
    * a merge step raises UNSUPPORTED_FEATURE while rendering.
    */
   merge: boolean;
