@@ -29,6 +29,7 @@ steps:
   - dml: dml/person_f.yaml
   - dml: dml/visit_occurrence.yaml
   - dml: dml/cost.yaml
+  - dml: dml/visit_days.yaml
 `;
 
 const person = (where: string): string =>
@@ -70,6 +71,19 @@ const DML: Record<string, string> = {
     "  visit_end_date: v.start",
     "  visit_type_concept_id: 32817",
     "  visit_source_value: v.id",
+    "",
+  ].join("\n"),
+  // A staging target keyed on two columns (the ledger stores them as one length-prefixed text).
+  "visit_days.yaml": [
+    "kind: transform",
+    "target: staging.visit_days",
+    "mode: merge",
+    "key: [patient, start]",
+    "from: source.visits AS v",
+    "columns:",
+    "  patient: v.patient",
+    "  start: v.start",
+    "  visit: v.id",
     "",
   ].join("\n"),
   "cost.yaml": [
@@ -182,6 +196,10 @@ describe.each(ENGINES)("%s: merge steps re-run on an old database equal a fresh 
     const fresh = await runFresh(engine, AFTER);
     expect(fresh.code, fresh.stderr).toBe(0);
     await expectEqualTables(engine);
+    const days = async (db: Db): Promise<unknown[]> =>
+      queryEngine(dirs[db], engine, `SELECT patient, CAST(start AS VARCHAR) AS start, visit FROM ${engineSchemas(prefixes[db], engine).staging}.visit_days ORDER BY 1, 2`);
+    expect(await days("old")).toEqual(await days("fresh"));
+    expect(stepLine(rerun, "visit_days")).toMatch(/ · 2 deleted \(source gone\)/); // v3's (p2) and v5's old date
 
     // Row accounting: c3 and v3 were deleted from the source and v4 became v4b, so their rows are gone.
     expect(stepLine(rerun, "cost")).toMatch(/ · 1 deleted \(source gone\)/);
@@ -205,7 +223,7 @@ describe.each(ENGINES)("%s: merge steps re-run on an old database equal a fresh 
     const before = await Promise.all(Object.keys(TABLES).map((t) => content("old", engine, t)));
     const rerun = run("old", engine);
     expect(rerun.code, rerun.stderr).toBe(0);
-    for (const step of ["person_m", "person_f", "visit_occurrence", "cost"]) {
+    for (const step of ["person_m", "person_f", "visit_occurrence", "cost", "visit_days"]) {
       expect(stepLine(rerun, step), step).toMatch(/ 0 merged /);
       expect(stepLine(rerun, step), step).not.toContain("deleted");
     }

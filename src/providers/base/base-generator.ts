@@ -967,7 +967,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
 
   /** The ledger of the rows merge steps wrote ([merge-prune.ts](merge-prune.ts)), created with the first merge. */
   protected createMergeKeysTable(ctx: RenderContext): string {
-    return this.createTableSql(mergeKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "inline");
+    return this.createTableSql(mergeKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "none");
   }
 
   /**
@@ -976,6 +976,15 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
    */
   renderMergeKeysSetup(ctx: RenderContext): string {
     return this.createMergeKeysTable(ctx);
+  }
+
+  /**
+   * Statements after a temporary table of the step was filled (`table` is its quoted name): e.g. gathering the
+   * planner's statistics where the engine does not (PostgreSQL's autovacuum never analyses temporary tables).
+   * Default: nothing.
+   */
+  afterTempTable(_table: string): string[] {
+    return [];
   }
 
   /** Statements serialising id assignment between concurrent steps (none where the engine aborts conflicts). */

@@ -14,17 +14,21 @@ import { indent } from "./sql-text.js";
  * not produce would be wrong as soon as the target is shared (two merge steps writing disjoint rows of one CDM table,
  * rows loaded by another step): each step deletes only rows it wrote itself. Which ones is recorded, as dbt's
  * incremental models keep their state in the target and SQLMesh in its own tables, in a ledger beside the id map
- * (`omopetl_merge_keys` in the id map's schema: target, key text, step; see {@link mergeKeysTableDef}) that each merge step brings up to
- * date in its own transaction, as id liveness does with `<id map>_keys`.
+ * (`omopetl_merge_keys` in the id map's schema: target, key text, step; see {@link mergeKeysTableDef}) that each
+ * merge step brings up to date in its own transaction, as id liveness does with `<id map>_keys`.
  *
- * The statements, after the MERGE:
- * 1. the keys the select produces now, into a temporary table (the select runs a second time, keys only);
- * 2. DELETE of target rows whose key is recorded as this step's (or a step no longer in the plan's) and not as
- *    another current merge step's, and which the select no longer produces — the rows "whose source is gone",
- *    counted apart in the step's rows;
- * 3. the ledger forgets this step's keys it no longer produces (and every key of steps no longer in the plan);
- * 4. records the keys it produces that are new;
- * 5. drops the temporary table.
+ * The statements, after the MERGE (all keys as text, the ledger's form):
+ * 1. `now`: the keys the select produces, into a temporary table (the select runs a second time, keys only);
+ * 2. `diff`: one full join of the step's records with `now`, giving the keys gone (recorded, no longer produced)
+ *    and the keys added;
+ * 3. `gone`: those gone keys, plus the keys recorded by merge steps no longer in the plan that are not produced now
+ *    (their rows would not be in a fresh run either), minus keys another current merge step of the target recorded;
+ * 4. DELETE of the target rows whose key is in `gone`: the rows "whose source is gone", counted apart in the step's
+ *    rows;
+ * 5. the ledger forgets the gone keys and the removed steps' records, and records the added keys;
+ * 6. the temporary tables are dropped.
+ * Only steps 1 and 2 read every key; the other joins build their hash tables on the keys that changed (usually
+ * none, and an empty build side ends a hash join at once on DuckDB and PostgreSQL).
  *
  * Rows written before this ledger existed (by an older omopetl) are not recorded: they are left alone until the step
  * writes their key again, since nothing says which step wrote them.
@@ -36,8 +40,11 @@ export const MERGE_KEYS_TABLE = "omopetl_merge_keys";
 /** Column names of the merge ownership ledger. */
 export const MERGE_KEYS_COLUMNS = { target: "target_table", key: "target_key", step: "step" } as const;
 
-/** The temporary table holding the keys the select produces in this run. */
+/** The prune's temporary tables (see the steps above). */
 const NOW_TABLE = "omopetl_merge_now";
+const DIFF_TABLE = "omopetl_merge_diff";
+const REMOVED_TABLE = "omopetl_merge_removed";
+const GONE_TABLE = "omopetl_merge_gone";
 
 /** What the prune SQL needs of a generator (kept narrow: pure SQL text). */
 export interface MergePruneGenerator {
@@ -45,6 +52,8 @@ export interface MergePruneGenerator {
   stringLiteral(s: string): string;
   table(ref: TableRef, ctx: RenderContext): string;
   expr(e: Expr): string;
+  /** Statements after a temporary table was filled (PostgreSQL: ANALYZE, as it never analyses temporary tables). */
+  afterTempTable(table: string): string[];
 }
 
 /** The ledger's reference: beside the id map, named after it. */
@@ -52,7 +61,12 @@ export function mergeKeysTable(ctx: RenderContext): TableRef {
   return { schema: ctx.idMap.schema, name: MERGE_KEYS_TABLE };
 }
 
-/** The ledger's definition; its primary key leads with (target, key), the columns the prune looks up. */
+/**
+ * The ledger's definition. Its rows are unique on (target, key, step) by construction (a key is recorded only when
+ * the step has no record of it), but it declares no key: the prune reads a target's records in one scan and never
+ * looks one key up, so an index would only slow down recording a million keys (PostgreSQL: 10 s of a fresh 1M-row
+ * merge).
+ */
 export function mergeKeysTableDef(ctx: RenderContext): TableDef {
   const ref = mergeKeysTable(ctx);
   return {
@@ -64,7 +78,7 @@ export function mergeKeysTableDef(ctx: RenderContext): TableDef {
       { name: MERGE_KEYS_COLUMNS.key, type: { kind: "varchar" }, required: true },
       { name: MERGE_KEYS_COLUMNS.step, type: { kind: "varchar" }, required: true },
     ],
-    primaryKey: [MERGE_KEYS_COLUMNS.target, MERGE_KEYS_COLUMNS.key, MERGE_KEYS_COLUMNS.step],
+    primaryKey: [],
     foreignKeys: [],
     indexes: [],
   };
@@ -104,7 +118,7 @@ export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, qu
   const c = (n: string): string => g.ident(n);
   const ledger = g.table(mergeKeysTable(ctx), ctx);
   const target = g.table(body.target, ctx);
-  const now = c(NOW_TABLE);
+  const [now, diff, gone, removed] = [NOW_TABLE, DIFF_TABLE, GONE_TABLE, REMOVED_TABLE].map(c) as [string, string, string, string];
   const keyCols = body.key.map((k) => {
     const def = body.columns.find((x) => x.name === k);
     if (!def) throw invalidPlan(`merge key "${k}" is not a column written by the step.`);
@@ -117,45 +131,71 @@ export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, qu
     if (parts.length > 1) return g.expr(sourceKeyText(parts));
     return one.type === "string" ? g.expr(one) : g.expr({ k: "cast", arg: one, to: { kind: "varchar" }, type: "string" });
   };
+  const K = c("k");
+  const [T, KEY, STEP] = [MERGE_KEYS_COLUMNS.target, MERGE_KEYS_COLUMNS.key, MERGE_KEYS_COLUMNS.step].map(c) as [string, string, string];
   const name = g.stringLiteral(mergeTargetName(body.target));
   const self = g.stringLiteral(step);
   const writers = writersOf(body.target, ctx);
+  const list = (names: readonly string[]): string => names.map((w) => g.stringLiteral(w)).join(", ");
   const others = [...new Set(writers ?? [])].filter((w) => w !== step).sort();
-  const stepCol = (alias: string): string => `${c(alias)}.${c(MERGE_KEYS_COLUMNS.step)}`;
-  const inOthers = (alias: string): string => `${stepCol(alias)} IN (${others.map((o) => g.stringLiteral(o)).join(", ")})`;
-  // Records that make a row this step's to prune: its own, and those of steps no longer in the plan (their rows
-  // would not be in a fresh run either); without the plan's list, its own only.
-  const owned = (alias: string): string | undefined =>
-    writers === undefined ? `${stepCol(alias)} = ${self}` : others.length === 0 ? undefined : `NOT (${inOthers(alias)})`;
-  const recorded = (alias: string, cond: string | undefined, keyOf: string): string =>
-    [
-      `SELECT 1 FROM ${ledger} AS ${c(alias)}`,
-      `WHERE ${c(alias)}.${c(MERGE_KEYS_COLUMNS.target)} = ${name} AND ${c(alias)}.${c(MERGE_KEYS_COLUMNS.key)} = ${keyOf}`,
-      ...(cond ? [`  AND ${cond}`] : []),
-    ].join("\n");
-  const t = "t";
-  const n = "n";
-  const produced = (alias: string): string =>
-    `SELECT 1 FROM ${now} AS ${c(n)}\nWHERE ${keyCols.map((k) => `${c(n)}.${c(k.name)} = ${c(alias)}.${c(k.name)}`).join(" AND ")}`;
-  const otherCond = writers === undefined ? `${stepCol("x")} <> ${self}` : others.length === 0 ? undefined : inOthers("x");
-  const prune = [
-    `DELETE FROM ${target} AS ${c(t)}`,
-    `WHERE EXISTS (\n${indent(recorded("o", owned("o"), keyText(t)), 4)}\n  )`,
-    ...(otherCond ? [`  AND NOT EXISTS (\n${indent(recorded("x", otherCond, keyText(t)), 4)}\n  )`] : []),
-    `  AND NOT EXISTS (\n${indent(produced(t), 4)}\n  )`,
-  ].join("\n");
-  const l = "l";
-  const lk = `${c(l)}.${c(MERGE_KEYS_COLUMNS.key)}`;
-  const forgetGone = `${stepCol(l)} = ${self} AND NOT EXISTS (\n${indent(`SELECT 1 FROM ${now} AS ${c(n)}\nWHERE ${keyText(n)} = ${lk}`, 4)}\n  )`;
-  const forgetWhere =
-    writers === undefined ? forgetGone : `(${forgetGone}\n  OR ${stepCol(l)} NOT IN (${[...new Set([...writers, step])].sort().map((w) => g.stringLiteral(w)).join(", ")}))`;
-  const forget = [`DELETE FROM ${ledger} AS ${c(l)}`, `WHERE ${c(l)}.${c(MERGE_KEYS_COLUMNS.target)} = ${name}`, `  AND ${forgetWhere}`].join("\n");
-  const record = [
-    `INSERT INTO ${ledger} (${[MERGE_KEYS_COLUMNS.target, MERGE_KEYS_COLUMNS.key, MERGE_KEYS_COLUMNS.step].map(c).join(", ")})`,
-    `SELECT ${name}, ${keyText(n)}, ${self}`,
-    `FROM ${now} AS ${c(n)}`,
-    `WHERE NOT EXISTS (\n${indent(recorded("o", `${stepCol("o")} = ${self}`, keyText(n)), 4)}\n  )`,
-  ].join("\n");
-  const keysNow = `CREATE TEMPORARY TABLE ${now} AS\nSELECT DISTINCT ${keyCols.map((k) => `${c("s")}.${c(k.name)}`).join(", ")}\nFROM (\n${indent(query)}\n) AS ${c("s")}`;
-  return { statements: [keysNow, prune, forget, record, `DROP TABLE ${now}`], staleRows: 1, bookkeeping: [2, 3] };
+  // Records of other steps protect a row; without the plan's list of merge writers, every other step's do.
+  const otherRecords = writers === undefined ? `${STEP} <> ${self}` : others.length > 0 ? `${STEP} IN (${list(others)})` : undefined;
+  // Records of steps no longer in the plan: their rows would not be in a fresh run, so this step prunes them too.
+  const removedRecords = writers === undefined ? undefined : `${STEP} NOT IN (${list([...new Set([...writers, step])].sort())})`;
+  const ofTarget = (cond: string): string => `SELECT ${KEY} FROM ${ledger} WHERE ${T} = ${name} AND ${cond}`;
+
+  const lines = (...parts: string[]): string => parts.join("\n");
+  const statements: string[] = [];
+  const bookkeeping: number[] = [];
+  statements.push(
+    lines(`CREATE TEMPORARY TABLE ${now} AS`, `SELECT DISTINCT ${keyText("s")} AS ${K}`, "FROM (", indent(query), `) AS ${c("s")}`),
+    // One pass over this step's records and the keys of now: keys gone (recorded, not produced) and added.
+    lines(
+      `CREATE TEMPORARY TABLE ${diff} AS`,
+      `SELECT ${c("o")}.${KEY} AS ${c("gone")}, ${c("n")}.${K} AS ${c("added")}`,
+      `FROM (${ofTarget(`${STEP} = ${self}`)}) AS ${c("o")}`,
+      `FULL JOIN ${now} AS ${c("n")} ON ${c("o")}.${KEY} = ${c("n")}.${K}`,
+      `WHERE ${c("o")}.${KEY} IS NULL OR ${c("n")}.${K} IS NULL`,
+    ),
+  );
+  const goneSelect = `SELECT ${c("gone")} AS ${K} FROM ${diff} WHERE ${c("gone")} IS NOT NULL`;
+  if (removedRecords) {
+    statements.push(
+      lines(`CREATE TEMPORARY TABLE ${removed} AS`, `SELECT DISTINCT ${KEY} AS ${K} FROM ${ledger}`, `WHERE ${T} = ${name} AND ${removedRecords}`),
+      // The step's gone keys, and the removed steps' keys not produced now (the hash table built on the latter).
+      lines(
+        `CREATE TEMPORARY TABLE ${gone} AS`,
+        goneSelect,
+        "UNION",
+        `SELECT ${K} FROM ${removed}`,
+        "EXCEPT",
+        `SELECT ${K} FROM ${now} WHERE ${K} IN (SELECT ${K} FROM ${removed})`,
+      ),
+    );
+  } else statements.push(lines(`CREATE TEMPORARY TABLE ${gone} AS`, goneSelect));
+  if (otherRecords) {
+    // Rows another current merge step recorded stay.
+    statements.push(lines(`DELETE FROM ${gone}`, `WHERE ${K} IN (`, indent(`${ofTarget(otherRecords)}\n  AND ${KEY} IN (SELECT ${K} FROM ${gone})`), ")"));
+  }
+  const staleRows = statements.push(lines(`DELETE FROM ${target} AS ${c("t")}`, `WHERE ${keyText("t")} IN (SELECT ${K} FROM ${gone})`)) - 1;
+  const forget = lines(`DELETE FROM ${ledger}`, `WHERE ${T} = ${name} AND ${STEP} = ${self}`, `  AND ${KEY} IN (SELECT ${c("gone")} FROM ${diff} WHERE ${c("gone")} IS NOT NULL)`);
+  bookkeeping.push(statements.push(forget) - 1);
+  if (removedRecords) {
+    // Through the removed keys (usually none), so that the ledger is not scanned for nothing.
+    const forgetRemoved = lines(`DELETE FROM ${ledger}`, `WHERE ${T} = ${name} AND ${KEY} IN (SELECT ${K} FROM ${removed})`, `  AND ${removedRecords}`);
+    bookkeeping.push(statements.push(forgetRemoved) - 1);
+  }
+  const record = lines(`INSERT INTO ${ledger} (${[T, KEY, STEP].join(", ")})`, `SELECT ${name}, ${c("added")}, ${self}`, `FROM ${diff}`, `WHERE ${c("added")} IS NOT NULL`);
+  bookkeeping.push(statements.push(record) - 1);
+  for (const table of removedRecords ? [now, diff, removed, gone] : [now, diff, gone]) statements.push(`DROP TABLE ${table}`);
+  // Planner statistics for the temporary tables, right after each is filled (indexes shift accordingly).
+  const out: string[] = [];
+  const shift = new Map<number, number>();
+  for (const [i, sql] of statements.entries()) {
+    shift.set(i, out.length);
+    out.push(sql);
+    const created = /^CREATE TEMPORARY TABLE (\S+) AS/.exec(sql);
+    if (created) out.push(...g.afterTempTable(created[1]!));
+  }
+  return { statements: out, staleRows: shift.get(staleRows)!, bookkeeping: bookkeeping.map((i) => shift.get(i)!) };
 }

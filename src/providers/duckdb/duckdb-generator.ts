@@ -4,7 +4,6 @@ import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { idKeysTableDef } from "../base/id-liveness.js";
-import { mergeKeysTableDef } from "../base/merge-prune.js";
 import { duckDbFloatText } from "./duckdb-float-text.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { emptyFileMessage } from "../base/load-empty-file.js";
@@ -134,11 +133,6 @@ export class DuckDbGenerator extends BaseSqlGenerator {
   /** The id liveness key table without its primary key, for the same reason as the map (inserts check NOT EXISTS). */
   protected override createIdKeysTable(ctx: RenderContext): string {
     return this.createTableSql(idKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "none");
-  }
-
-  /** The merge ledger without its primary key, for the same reason (a key is recorded only when absent: NOT EXISTS). */
-  protected override createMergeKeysTable(ctx: RenderContext): string {
-    return this.createTableSql(mergeKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "none");
   }
 
   /**

@@ -159,6 +159,11 @@ export class PostgresGenerator extends BaseSqlGenerator {
     return [`ANALYZE ${this.table(target, ctx)}`];
   }
 
+  /** Autovacuum never analyses temporary tables: without statistics the merge prune's joins are planned blind. */
+  override afterTempTable(table: string): string[] {
+    return [`ANALYZE ${table}`];
+  }
+
   protected override renderRebuildTable(def: TableDef, ctx: RenderContext): string[] {
     // Transactional DDL: DROP and CREATE commit together with the INSERT that follows. The primary key is declared
     // under the name the constraints step uses, so that step finds it. A table other tables reference by foreign
