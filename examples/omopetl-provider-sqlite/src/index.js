@@ -14,6 +14,7 @@
 import { PROVIDER_API_VERSION } from "omopetl/provider";
 import { SQLITE_CAPABILITIES } from "./sqlite-capabilities.js";
 import { SqliteGenerator } from "./sqlite-generator.js";
+import { checkSqliteTarget } from "./target-options.js";
 
 export { SqliteGenerator } from "./sqlite-generator.js";
 export { SQLITE_CAPABILITIES } from "./sqlite-capabilities.js";
@@ -25,6 +26,10 @@ export const provider = {
   dialect: "sqlite",
   capabilities: SQLITE_CAPABILITIES,
   generator: new SqliteGenerator(),
+  /** An unknown option or a bad path, reported at its line in omopetl.config.yaml before anything runs. */
+  checkTarget(options) {
+    return checkSqliteTarget(options);
+  },
   /** Imported here, lazily: commands that only generate SQL never load better-sqlite3. */
   async connect(target) {
     const { connectSqlite } = await import("./sqlite-connection.js");

@@ -19,6 +19,7 @@ import { basename, dirname, resolve } from "node:path";
 import { connectionFailed, invalidTargetConfig } from "omopetl/provider";
 import { registerCsvReader } from "./csv-reader.js";
 import { registerFunctions } from "./sql-functions.js";
+import { checkSqliteTarget } from "./target-options.js";
 
 const IDENT = String.raw`("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)`;
 const CREATE_SCHEMA = new RegExp(String.raw`^\s*CREATE\s+SCHEMA\s+IF\s+NOT\s+EXISTS\s+${IDENT}\s*;?\s*$`, "i");
@@ -32,13 +33,10 @@ const quote = (id) => `"${id.replace(/"/g, '""')}"`;
 /** The suffix of schema files beside the main database file. */
 const SCHEMA_SUFFIX = ".schema";
 
-/** The target options the provider reads. */
-const OPTIONS = new Set(["provider", "path", "schemas", "indexes", "readonly"]);
-
 /** Opens the target's database. */
 export async function connectSqlite(target) {
-  const unknown = Object.keys(target).filter((k) => !OPTIONS.has(k));
-  if (unknown.length > 0) throw invalidTargetConfig("sqlite", `unknown option(s) ${unknown.join(", ")}; the sqlite provider reads path (a file, or ":memory:")`);
+  const issues = checkSqliteTarget(target);
+  if (issues.length > 0) throw invalidTargetConfig("sqlite", issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const path = target.path === undefined || target.path === ":memory:" ? ":memory:" : resolve(String(target.path));
   let Database;
   try {
