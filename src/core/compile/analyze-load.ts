@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { invalidDateFormat } from "../diagnostics/date-format-errors.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { isDateFormatProblem, parseDateFormat } from "../load/date-format.js";
 import type { ColumnDef, FileFormat, LoadBody } from "../model/plan.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { parseColumnType } from "./column-types.js";
@@ -105,17 +107,18 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   const nulls = fmt.nulls === undefined ? [] : Array.isArray(fmt.nulls) ? fmt.nulls : [fmt.nulls];
   const unescape = (s: string) => s.replace(/^\\t$|^tab$/i, "\t");
   let delimiter = unescape(substituteRaw(fmt.delimiter ?? (type === "tsv" ? "\t" : ","), ctx.params));
-  let dateFormat = fmt.date_format ? substituteRaw(fmt.date_format, ctx.params) : undefined;
+  const dateAuto = typeof fmt.date_format === "string" && substituteRaw(fmt.date_format, ctx.params) === "auto";
+  let detectedDate: string | undefined;
   let quoteSetting = fmt.quote === undefined ? undefined : substituteRaw(fmt.quote, ctx.params);
   // "auto": look at the file's header and first row (vocabulary downloads come comma/ISO or Athena's tab/yyyymmdd).
-  if (type !== "parquet" && (delimiter === "auto" || dateFormat === "auto" || quoteSetting === "auto")) {
+  if (type !== "parquet" && (delimiter === "auto" || dateAuto || quoteSetting === "auto")) {
     const detected = detectFormat(files, columns, delimiter === "auto" ? undefined : delimiter);
     if (!detected) {
       ctx.diagnostics.push(formatNotDetected(y.locate(["format"], "key"), files[0] ?? ""));
       return undefined;
     }
     if (delimiter === "auto") delimiter = detected.delimiter ?? ",";
-    if (dateFormat === "auto") dateFormat = detected.dateFormat ?? undefined;
+    if (dateAuto) detectedDate = detected.dateFormat ?? undefined;
     // Athena's tab-separated files are not quoted (a concept name may hold a bare double quote).
     if (quoteSetting === "auto") quoteSetting = delimiter === "\t" ? "none" : '"';
   }
@@ -131,14 +134,18 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     // In CDM and vocabulary tables an empty field is NULL, quoted ("") or not: the CDM has no empty-string values,
     // and Athena's unquoted files already read them as NULL, so the comma-separated vocabulary must too.
     nullValues: [...new Set([...nulls.map((n) => substituteRaw(n, ctx.params)), ...(cdm && type !== "parquet" ? [""] : [])])],
-    ...(dateFormat ? { dateFormat } : {}),
-    ...(fmt.datetime_format ? { datetimeFormat: substituteRaw(fmt.datetime_format, ctx.params) } : {}),
   };
   const reject = l.on_error === "reject";
   if (reject && format.type === "parquet") {
     ctx.diagnostics.push(rejectsNeedText(y.locate(["on_error"])));
     ok = false;
   }
+  // Detected formats are the grammar's own; declared ones are checked where they are written.
+  const dates = dateAuto ? detectedDate : checkDateFormats(step, "date_format", fmt.date_format, ctx);
+  const datetimes = checkDateFormats(step, "datetime_format", fmt.datetime_format, ctx);
+  if (dates === false || datetimes === false) ok = false;
+  if (dates) format.dateFormat = dates;
+  if (datetimes) format.datetimeFormat = datetimes;
   if (!ok) return undefined;
   // Beside the target, named after it: one rejects table per load, replaced with the load's rows at every run.
   const rejects = reject ? { rejects: { schema: target.schema, name: `${target.name}_rejects` } } : {};
@@ -160,6 +167,31 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     for (const message of ignoredColumnNotes(headers, columns.map((c) => c.name), what)) ctx.notes.push({ file: step.yaml.file, message });
   }
   return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };
+}
+
+/**
+ * The load's `date_format` or `datetime_format` (one format or a list tried in order), parameters substituted, as
+ * the plan holds it; each format is checked by the date format grammar (INVALID_DATE_FORMAT at the format, at the
+ * cause inside it when the text is the format as written). False when one is refused.
+ */
+function checkDateFormats(step: LoadedStep, key: "date_format" | "datetime_format", value: string | string[] | undefined, ctx: AnalysisContext): string | string[] | undefined | false {
+  if (value === undefined) return undefined;
+  const list = typeof value === "string" ? [value] : value;
+  const out: string[] = [];
+  let ok = true;
+  for (const [i, written] of list.entries()) {
+    const at = typeof value === "string" ? ["format", key] : ["format", key, i];
+    const f = substituteRaw(written, ctx.params);
+    const parsed = parseDateFormat(f, key === "date_format" ? "date" : "datetime");
+    if (isDateFormatProblem(parsed)) {
+      const loc = f === written ? step.yaml.locateInScalar(at, parsed.offset) : step.yaml.locate(at);
+      ctx.diagnostics.push(invalidDateFormat(loc, `the ${key}`, f, parsed));
+      ok = false;
+    }
+    out.push(f);
+  }
+  if (!ok) return false;
+  return out.length === 1 ? out[0]! : out;
 }
 
 /**

@@ -36,8 +36,13 @@ export const LoadDmlSchema = z.strictObject({
       quote: z.string().min(1).optional(),
       /** Field values read as NULL besides the empty field (`null` itself is a YAML keyword, hence `nulls`). */
       nulls: z.union([z.string(), z.array(z.string())]).optional(),
-      date_format: z.string().optional(),
-      datetime_format: z.string().optional(),
+      /**
+       * strftime-style format of date columns (%Y %y %m %d, and %H %M %S %f read and dropped), "auto" (detected), or
+       * a list of formats tried in order: the first that reads a value wins. Without it dates are ISO (YYYY-MM-DD).
+       */
+      date_format: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+      /** strftime-style format of datetime columns (%Y %y %m %d %H %M %S %f), or a list tried in order; default ISO. */
+      datetime_format: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     })
     .optional(),
   /** Column name -> type, for non-CDM targets. CDM targets take their columns from the spec. */

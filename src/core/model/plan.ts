@@ -50,10 +50,13 @@ export const FileFormatSchema = z.object({
   quote: z.string().nullable(),
   /** Strings read as NULL (besides the empty field). */
   nullValues: z.array(z.string()),
-  /** strftime-style format for date columns, e.g. "%Y%m%d"; undefined means ISO (YYYY-MM-DD). */
-  dateFormat: z.string().optional(),
-  /** strftime-style format for datetime columns; undefined means ISO 8601. */
-  datetimeFormat: z.string().optional(),
+  /**
+   * strftime-style format for date columns, e.g. "%Y%m%d", or several tried in order (the first that reads a value
+   * wins); undefined means ISO (YYYY-MM-DD). The grammar: src/core/load/date-format.ts.
+   */
+  dateFormat: z.union([z.string(), z.array(z.string()).min(2)]).optional(),
+  /** strftime-style format(s) for datetime columns, as dateFormat; undefined means ISO 8601. */
+  datetimeFormat: z.union([z.string(), z.array(z.string()).min(2)]).optional(),
 });
 export type FileFormat = z.infer<typeof FileFormatSchema>;
 

@@ -17,7 +17,8 @@ import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
-import { badValueSelect, booleanValue, CHECKED_ALIAS, INTEGER_PATTERN, valueCheck, type CheckedColumn, type LoadValueDialect } from "./load-values.js";
+import { formatsCheck, formatsReason, formatsValue, parsedFormats, type DateParseDialect } from "./load-dates.js";
+import { badValueSelect, booleanValue, CHECKED_ALIAS, INTEGER_PATTERN, valueCheck, type CheckedColumn, type LoadValueDialect, type ValueCheck } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
 import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { requiredCheck } from "./load-required.js";
@@ -683,14 +684,40 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
         // No cast: a value longer than varchar(n) fails instead of being truncated by an explicit CAST.
         return col.type.length === undefined ? v : this.varcharLength(v, col.type.length);
       case "date":
-        return format.dateFormat ? this.renderParseDate(v, format.dateFormat) : `CAST(${v} AS DATE)`;
+        return format.dateFormat ? this.loadFormattedDate(v, col, format.dateFormat, "date") : `CAST(${v} AS DATE)`;
       case "datetime":
-        return format.datetimeFormat ? this.renderParseTimestamp(v, format.datetimeFormat) : `CAST(${v} AS TIMESTAMP)`;
+        return format.datetimeFormat ? this.loadFormattedDate(v, col, format.datetimeFormat, "datetime") : `CAST(${v} AS TIMESTAMP)`;
       case "boolean":
         return booleanValue(this.loadValueDialect(), v);
       default:
         return `CAST(${v} AS ${this.castTypeName(col.type)})`;
     }
+  }
+
+  /**
+   * A date or datetime read with the load's format(s) by the one grammar of every engine (load-dates.ts). The load's
+   * value probe has refused what no format reads; a dialect without `failIfAny` (no probe) fails on the value here.
+   */
+  protected loadFormattedDate(v: string, col: ColumnDef, formats: string | readonly string[], kind: "date" | "datetime"): string {
+    const parsed = parsedFormats(formats, kind);
+    if (this.failIfAny("SELECT 1") !== undefined) return formatsValue(this.dateParseDialect(), v, parsed, kind);
+    const key = kind === "date" ? "date_format" : "datetime_format";
+    const msg = `${this.stringLiteral(`LOAD_BAD_DATE: column ${col.name}: "`)} || ${v} || ${this.stringLiteral(`" ${formatsReason(parsed, key)}`)}`;
+    return formatsValue(this.dateParseDialect(), v, parsed, kind, this.failValue(msg, kind === "date" ? "DATE" : "TIMESTAMP"));
+  }
+
+  /** The hooks dates read with a format use (src/providers/base/load-dates.ts). */
+  protected dateParseDialect(): DateParseDialect {
+    return {
+      stringLiteral: (s) => this.stringLiteral(s),
+      fullMatch: (x, p) => this.regexFullMatch(x, p),
+      regexGroup: (x, r, n) => this.regexGroup(x, r, n),
+    };
+  }
+
+  /** The text of capturing group `n` of `x`, a value matching the whole of `regex` (PostgreSQL and DuckDB: regexp_replace). */
+  protected regexGroup(x: string, regex: string, n: number): string {
+    return `regexp_replace(${x}, ${this.stringLiteral(`^${regex}$`)}, ${this.stringLiteral(`\\${n}`)})`;
   }
 
   /** The hooks the value checks of loads use (src/providers/base/load-values.ts). */
@@ -720,10 +747,19 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     for (const [i, col] of body.columns.entries()) {
       const ident = this.ident(col.name);
       if (col.required) out.push(requiredCheck(`omopetl_required_${i + 1}`, col.name, `s.${ident}`, (x) => this.loadText(x, col, body.format)));
-      const check = valueCheck(d, `${CHECKED_ALIAS}.${ident}`, col, body.format);
+      const check = valueCheck(d, `${CHECKED_ALIAS}.${ident}`, col, body.format) ?? this.dateFormatCheck(`${CHECKED_ALIAS}.${ident}`, col, body.format);
       if (check) out.push({ ident, name: col.name, value: this.loadText(`s.${ident}`, col, body.format), check });
     }
     return out;
+  }
+
+  /** The check of a date or datetime column the load reads with a format (load-dates.ts), else undefined. */
+  protected dateFormatCheck(v: string, col: ColumnDef, format: FileFormat): ValueCheck | undefined {
+    const kind = col.type.kind;
+    const formats = kind === "date" ? format.dateFormat : kind === "datetime" ? format.datetimeFormat : undefined;
+    if (formats === undefined || (kind !== "date" && kind !== "datetime")) return undefined;
+    const parsed = parsedFormats(formats, kind);
+    return { ok: formatsCheck(this.dateParseDialect(), v, parsed), code: "LOAD_BAD_DATE", reason: formatsReason(parsed, kind === "date" ? "date_format" : "datetime_format") };
   }
 
   /**
