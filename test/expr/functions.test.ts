@@ -145,8 +145,11 @@ describe("function catalogue", () => {
 
   it("to_date / to_timestamp formats are literals with supported directives", () => {
     const i = oneIssue("to_date(p.gender, '%d-%b-%Y')");
-    expect([i.at, i.message]).toEqual(["'%d-%b-%Y'", '"%b" is not a supported directive in the format of to_date().']);
+    expect([i.code, i.at, i.message]).toEqual(["INVALID_DATE_FORMAT", "'%d-%b-%Y'", 'the format of to_date() "%d-%b-%Y" has "%b", which is not a supported directive.']);
     expect(oneIssue("to_date(p.gender, '%H')").at).toBe("'%H'");
+    expect(oneIssue("to_date(p.gender, '%Y%m')").message).toBe('the format of to_date() "%Y%m" has no day (%d).');
+    expect(oneIssue("to_timestamp(p.gender, '%Y%m%d %S')").message).toBe('the format of to_timestamp() "%Y%m%d %S" reads the second without the minute.');
+    expect(ok("to_date(p.gender, '%y%m%d %H:%M')").type).toBe("date");
     expect(oneIssue("to_date(p.gender, p.gender)").message).toMatch(/must be a string literal format/);
     expect(ok("to_date(p.gender, '%Y%%%m%d')").type).toBe("date");
   });

@@ -178,10 +178,15 @@ describe("dialect differences", () => {
     expect(code(() => duck.renderStep(load(["ftp://host/p.csv"]), ctx))).toBe("UNSUPPORTED_FEATURE");
   });
 
-  it("Postgres translates strftime formats and rejects directives it has no pattern for", () => {
-    expect(pg.expr(b.fn("to_date", [b.lit("20200101"), b.lit("%Y%m%d")], "date"))).toBe("to_date('20200101', 'YYYYMMDD')");
-    expect(duck.expr(b.fn("to_date", [b.lit("20200101"), b.lit("%Y%m%d")], "date"))).toBe("CAST(strptime('20200101', '%Y%m%d') AS DATE)");
-    expect(code(() => pg.expr(b.fn("to_date", [b.lit("x"), b.lit("%Z")], "date")))).toBe("UNSUPPORTED_FEATURE");
+  it("to_date reads its format by the one grammar on both (no strptime, no PostgreSQL to_date); refuses formats outside it", () => {
+    const toDate = b.fn("to_date", [b.col("t", "s", "string"), b.lit("%Y%m%d")], "date");
+    for (const g of [pg, duck]) {
+      const sql = g.expr(toDate);
+      expect(sql).not.toMatch(/strptime|to_date\(/);
+      // Compact fields are cut at their offsets, then the ISO text is cast.
+      expect(sql).toContain("CAST(substr(t.s, 1, 4) || '-' || substr(t.s, 5, 2) || '-' || substr(t.s, 7, 2) AS DATE)");
+    }
+    expect(code(() => pg.expr(b.fn("to_date", [b.lit("x"), b.lit("%Z")], "date")))).toBe("INVALID_DATE_FORMAT");
     expect(code(() => pg.expr(b.fn("to_date", [b.lit("x"), b.col("t", "fmt")], "date")))).toBe("UNSUPPORTED_FEATURE");
   });
 

@@ -514,6 +514,11 @@ export class Checker {
         const s = spans[i] ?? span;
         this.report(err.typeMismatch(message, s.start, s.end - s.start, hint));
       },
+      report: (i, d) => {
+        failed = true;
+        const s = spans[i] ?? span;
+        this.report({ code: d.code, severity: d.severity, message: d.message, offset: s.start, length: s.end - s.start, ...(d.hint !== undefined ? { hint: d.hint } : {}) });
+      },
     };
     const type = def.check(ctx);
     if (failed) return FAILED;

@@ -7,6 +7,9 @@
  */
 import type { Expr, ValueType } from "./ast.js";
 import { DatePartSchema } from "./ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { invalidDateFormat } from "../diagnostics/date-format-errors.js";
+import { isDateFormatProblem, parseDateFormat } from "../load/date-format.js";
 import { coerceLiteral, isIntegral, isNumeric, isTemporal, isWildcard, unify } from "./types.js";
 
 export type FunctionKind = "scalar" | "aggregate" | "window";
@@ -17,6 +20,8 @@ export interface CallContext {
   readonly args: Expr[];
   /** Reports a TYPE_MISMATCH located at argument `i`. */
   mismatch(i: number, message: string, hint?: string): void;
+  /** Reports a diagnostic made by its code's factory, located at argument `i` (its own location is ignored). */
+  report(i: number, diagnostic: Diagnostic): void;
 }
 
 export interface FunctionDef {
@@ -80,17 +85,14 @@ function unit(c: CallContext, i: number, allowed: readonly string[]): boolean {
 }
 
 /** A strftime-style format literal limited to directives every dialect can translate. */
-function format(c: CallContext, i: number, directives: string): boolean {
+function format(c: CallContext, i: number, kind: "date" | "datetime"): boolean {
   const a = c.args[i]!;
   if (a.k === "lit" && typeof a.value === "string") {
-    const bad = /%(.|$)/g;
-    let m: RegExpExecArray | null;
-    while ((m = bad.exec(a.value)) !== null) {
-      if (m[1] === "%" || (m[1] !== "" && directives.includes(m[1]!))) continue;
-      c.mismatch(i, `"%${m[1]}" is not a supported directive in the format of ${c.name}().`, `Use ${directives.split("").map((d) => `%${d}`).join(" ")}.`);
-      return false;
-    }
-    return true;
+    // The grammar of load date formats (src/core/load/date-format.ts), read the same way on every engine.
+    const parsed = parseDateFormat(a.value, kind);
+    if (!isDateFormatProblem(parsed)) return true;
+    c.report(i, invalidDateFormat(undefined, `the format of ${c.name}()`, a.value, parsed));
+    return false;
   }
   c.mismatch(i, `${ordinal(i)} of ${c.name}() must be a string literal format such as '%Y%m%d'.`);
   return false;
@@ -277,13 +279,14 @@ const DEFS: Def[] = [
   },
   {
     name: "to_date", category: "date", minArgs: 2, maxArgs: 2, signature: "to_date(s string, format string literal) -> date",
-    description: "Parses s with a strftime-style format using %Y %m %d (and %% for a percent sign); other characters match literally.",
-    check: (c) => (str(c, 0) && format(c, 1, "Ymd") ? "date" : "any"),
+    description:
+      "Parses s with a strftime-style format, the grammar of load date formats: %Y %y %m %d (a time %H %M %S %f is read and dropped), %% for a percent sign; other characters match literally. The whole of s must match and be a day of the calendar, else a runtime error; %y: 69-99 are 19xx, 00-68 20xx.",
+    check: (c) => (str(c, 0) && format(c, 1, "date") ? "date" : "any"),
   },
   {
     name: "to_timestamp", category: "date", minArgs: 2, maxArgs: 2, signature: "to_timestamp(s string, format string literal) -> datetime",
-    description: "Parses s with a strftime-style format using %Y %m %d %H %M %S (and %%); no time zones.",
-    check: (c) => (str(c, 0) && format(c, 1, "YmdHMS") ? "datetime" : "any"),
+    description: "Parses s with a strftime-style format as to_date does, the time too: %H %M %S %f (a fraction of 1 to 6 digits); no time zones.",
+    check: (c) => (str(c, 0) && format(c, 1, "datetime") ? "datetime" : "any"),
   },
   // aggregate (count(*) is a count call with no arguments)
   {

@@ -17,6 +17,7 @@ import { invalidIdentifier, invalidLiteral, invalidPlan, UnsupportedFeatureError
 import { findTableDef, neverNull, objectName, referencedAliases, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { ID_LIVE_COLUMN, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
+import { textToDate, type DateCastDialect } from "./date-casts.js";
 import { formatsCheck, formatsReason, formatsValue, parsedFormats, type DateParseDialect } from "./load-dates.js";
 import { badValueSelect, booleanValue, CHECKED_ALIAS, INTEGER_PATTERN, valueCheck, type CheckedColumn, type LoadValueDialect, type ValueCheck } from "./load-values.js";
 import { fitsVarchar, renderVarcharLength } from "./varchar-length.js";
@@ -260,6 +261,10 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
           const type = this.castTypeName(e.to);
           const msg = `${this.stringLiteral(`invalid input syntax for type ${e.to.kind}: "`)} || ${x} || '"'`;
           return `(CASE WHEN ${x} IS NULL OR ${this.regexFullMatch(x, INTEGER_PATTERN)} THEN ${this.renderCast(x, e.to)} ELSE ${this.failValue(msg, type)} END)`;
+        }
+        if (e.arg.type === "string" && (e.to.kind === "date" || e.to.kind === "datetime") && e.arg.k !== "lit") {
+          // Text to a date by the load's ISO grammar on every engine (date-casts.ts): each engine's CAST has extras.
+          return textToDate(this.dateCastDialect(), this.expr(e.arg), e.to.kind);
         }
         return this.renderCast(e.arg.type === "float" && e.to.kind === "varchar" ? this.floatText(this.expr(e.arg)) : this.expr(e.arg), e.to);
       }
@@ -539,10 +544,44 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
     return this.call("make_date", args.map((a) => this.expr(a)));
   }
 
-  /** Parses a string with a strftime-style format into a date. */
-  protected abstract renderParseDate(s: string, format: string): string;
-  /** Parses a string with a strftime-style format into a timestamp (no time zone). */
-  protected abstract renderParseTimestamp(s: string, format: string): string;
+  /**
+   * to_date(s, format): `s` read with a strftime-style format by the date format grammar of loads, the same SQL on
+   * every engine (load-dates.ts), not the engine's strptime/to_date, whose extras differ (PostgreSQL's to_date read
+   * '2020-01-05junk' as 2020-01-05 with '%Y-%m-%d'). A value the format does not read fails the statement.
+   */
+  protected renderParseDate(s: string, format: string): string {
+    return this.parseWithFormat(s, format, "date");
+  }
+
+  /** to_timestamp(s, format): as {@link renderParseDate}, into a timestamp without a time zone. */
+  protected renderParseTimestamp(s: string, format: string): string {
+    return this.parseWithFormat(s, format, "datetime");
+  }
+
+  private parseWithFormat(s: string, format: string, kind: "date" | "datetime"): string {
+    const parsed = parsedFormats(format, kind);
+    const fn = kind === "date" ? "to_date" : "to_timestamp";
+    const msg = `${this.stringLiteral(`${fn}: "`)} || ${s} || ${this.stringLiteral(`" ${formatsReason(parsed, "format")}`)}`;
+    return formatsValue(this.dateParseDialect(), s, parsed, kind, this.failValue(msg, kind === "date" ? "DATE" : "TIMESTAMP"));
+  }
+
+  /** The hooks casts of text to dates use (date-casts.ts). */
+  protected dateCastDialect(): DateCastDialect {
+    return {
+      stringLiteral: (s) => this.stringLiteral(s),
+      fullMatch: (x, p) => this.regexFullMatch(x, p),
+      failValue: (m, t) => this.failValue(m, t),
+      isoValue: (t, k) => this.isoValue(t, k),
+    };
+  }
+
+  /**
+   * A checked ISO text as a date (`YYYY-MM-DD`) or timestamp (`YYYY-MM-DD HH:MM[:SS[.f]]`, a `T` allowed): every
+   * engine's CAST reads these the same way. Engines that keep dates as text, or cast otherwise, override it.
+   */
+  protected isoValue(text: string, kind: "date" | "datetime"): string {
+    return `CAST(${text} AS ${kind === "date" ? "DATE" : "TIMESTAMP"})`;
+  }
 
   protected renderWindow(e: Extract<Expr, { k: "window" }>): string {
     let call: string;
@@ -712,6 +751,7 @@ export abstract class BaseSqlGenerator implements SqlGenerator {
       stringLiteral: (s) => this.stringLiteral(s),
       fullMatch: (x, p) => this.regexFullMatch(x, p),
       regexGroup: (x, r, n) => this.regexGroup(x, r, n),
+      isoValue: (t, k) => this.isoValue(t, k),
     };
   }
 

@@ -16,6 +16,8 @@ export interface DateParseDialect {
   fullMatch(x: string, pattern: string): string;
   /** The text of capturing group `n` of `x`, which matches the whole of `regex`. */
   regexGroup(x: string, regex: string, n: number): string;
+  /** A checked ISO text (`YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS[.f]`) as a date or timestamp. */
+  isoValue(text: string, kind: "date" | "datetime"): string;
 }
 
 /** A date or datetime column's formats, parsed; a plan not made by the compiler may hold a refused one. */
@@ -92,8 +94,7 @@ export function formatsCheck(d: DateParseDialect, v: string, formats: readonly P
  * the last format's fields would, which only a checked value may rely on.
  */
 export function formatsValue(d: DateParseDialect, v: string, formats: readonly ParsedDateFormat[], kind: "date" | "datetime", fail?: string): string {
-  const type = kind === "date" ? "DATE" : "TIMESTAMP";
-  const cast = (f: ParsedDateFormat): string => `CAST(${isoText(d, v, f, kind)} AS ${type})`;
+  const cast = (f: ParsedDateFormat): string => d.isoValue(isoText(d, v, f, kind), kind);
   if (fail === undefined && formats.length === 1) return cast(formats[0]!);
   const whens = formats.map((f, i) => (fail === undefined && i === formats.length - 1 ? `ELSE ${cast(f)}` : `WHEN ${formatReads(d, v, f)} THEN ${cast(f)}`));
   return `(CASE WHEN ${v} IS NULL THEN NULL ${whens.join(" ")}${fail !== undefined ? ` ELSE ${fail}` : ""} END)`;

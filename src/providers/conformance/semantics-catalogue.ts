@@ -239,22 +239,37 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
   },
   {
     construct: "CAST(x AS date)",
-    promise: "Text must be an ISO date `YYYY-MM-DD` naming a real day; a datetime loses its time.",
+    promise:
+      "Text must be an ISO date `YYYY-MM-DD` naming a real day from the year 1, optionally followed by an ISO time (`T` or a space, `HH:MM[:SS[.ffffff]]`, an optional `Z`), which is dropped: the grammar of loads without a date_format, nothing around it. Anything else is an error with PostgreSQL's message `invalid input syntax for type date`. A datetime loses its time.",
     cases: [
       { dml: "CAST(concat('2020-02-29') AS date)", expected: "2020-02-29" },
       { dml: "CAST(concat('1850-03-01') AS date)", expected: "1850-03-01" },
       { dml: "CAST(TIMESTAMP '2020-01-05 23:59:59' AS date)", expected: "2020-01-05" },
+      { dml: "CAST(concat('2019-02-17T05:07:38Z') AS date)", expected: "2019-02-17", note: "an ISO datetime's time is dropped (Synthea writes these)" },
       { dml: "CAST(concat('2021-02-29') AS date)", expected: ERR, note: "no such day" },
       { dml: "CAST(concat('2008-4-31') AS date)", expected: ERR },
       { dml: "CAST(concat('junk') AS date)", expected: ERR },
+      { dml: "CAST(concat('2020-01-05junk') AS date)", expected: ERR, note: "DuckDB alone read 2020-01-05" },
+      { dml: "CAST(concat('20200105') AS date)", expected: ERR, note: "PostgreSQL alone read 2020-01-05: use to_date(x, '%Y%m%d')" },
+      { dml: "CAST(concat('20-01-05') AS date)", expected: ERR, note: "DuckDB alone read the year 20" },
+      { dml: "CAST(concat('2020-1-5') AS date)", expected: ERR, note: "both engines read it; the grammar wants 2 digits" },
+      { dml: "CAST(concat(' 2020-01-05') AS date)", expected: ERR, note: "no spaces around" },
+      { dml: "CAST(concat('0000-01-05') AS date)", expected: ERR, note: "DuckDB alone read 1 BC" },
     ],
   },
   {
     construct: "CAST(x AS datetime)",
-    promise: "A timestamp without time zone; a date becomes its midnight.",
+    promise:
+      "A timestamp without time zone; a date becomes its midnight. Text follows the grammar of `CAST(x AS date)`: an ISO date, optionally an ISO time (a trailing `Z` is read as the wall-clock time written; other offsets are an error, where both engines dropped them silently).",
     cases: [
       { dml: "CAST('2020-01-05 10:30:00' AS datetime)", expected: "2020-01-05 10:30:00" },
       { dml: "CAST(DATE '2020-01-05' AS datetime)", expected: "2020-01-05 00:00:00" },
+      { dml: "CAST(concat('2019-02-17T05:07:38Z') AS datetime)", expected: "2019-02-17 05:07:38" },
+      { dml: "CAST(concat('2019-02-17') AS datetime)", expected: "2019-02-17 00:00:00" },
+      { dml: "CAST(concat('2019-02-17 05:07') AS datetime)", expected: "2019-02-17 05:07:00" },
+      { dml: "CAST(concat('2019-02-17T05:07:38+02:00') AS datetime)", expected: ERR, note: "both engines dropped the offset" },
+      { dml: "CAST(concat('2019-02-17 24:00:00') AS datetime)", expected: ERR },
+      { dml: "CAST(concat('2019-02-17 05:07:38 junk') AS datetime)", expected: ERR },
     ],
   },
   {
@@ -558,12 +573,20 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
   {
     construct: "to_date / to_timestamp",
     functions: ["to_date", "to_timestamp"],
-    promise: "Parse text with a strftime format (`%Y %m %d %H %M %S`, literal separators); text that does not match the whole format is an error; timestamps have no time zone.",
+    promise:
+      "Parse text with a strftime format, the grammar of load date formats (`%Y` 4 digits, `%y` 2 digits with 69-99 -> 19xx and 00-68 -> 20xx, `%m %d %H %M %S` 1 or 2 digits between non-digits and 2 next to a digit, `%f` 1 to 6 digits, literal separators); text that does not match the whole format, or is not a day of the calendar or a time of the clock, is an error; timestamps have no time zone.",
     cases: [
       { dml: "to_date('20200131', '%Y%m%d')", expected: "2020-01-31" },
       { dml: "to_date('31/01/2020', '%d/%m/%Y')", expected: "2020-01-31" },
+      { dml: "to_date(concat('1/5/2020'), '%m/%d/%Y')", expected: "2020-01-05" },
       { dml: "to_timestamp('20200308 023000', '%Y%m%d %H%M%S')", expected: "2020-03-08 02:30:00", note: "a DST gap elsewhere: no time zone here" },
+      { dml: "to_date(concat('690105'), '%y%m%d')", expected: "1969-01-05", note: "PostgreSQL's YY alone read 2069" },
+      { dml: "to_date(concat('680105'), '%y%m%d')", expected: "2068-01-05" },
       { dml: "to_date(concat('20200230'), '%Y%m%d')", expected: ERR, note: "no such day" },
+      { dml: "to_date(concat('2020-01-05junk'), '%Y-%m-%d')", expected: ERR, note: "PostgreSQL's to_date alone read 2020-01-05" },
+      { dml: "to_date(concat('20-1-5'), '%Y-%m-%d')", expected: ERR, note: "both engines read the year 20" },
+      { dml: "to_date(concat('2020015'), '%Y%m%d')", expected: ERR, note: "compact fields are read at full width" },
+      { dml: "to_timestamp(concat('2020-01-05 24:00'), '%Y-%m-%d %H:%M')", expected: ERR },
     ],
   },
   // ---- aggregates --------------------------------------------------------------------------------------------

@@ -102,14 +102,6 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     return `${a} // ${b}`;
   }
 
-  protected override renderParseDate(s: string, format: string): string {
-    return `CAST(strptime(${s}, ${this.stringLiteral(format)}) AS DATE)`;
-  }
-
-  protected override renderParseTimestamp(s: string, format: string): string {
-    return `CAST(strptime(${s}, ${this.stringLiteral(format)}) AS TIMESTAMP)`;
-  }
-
   protected override binaryCollate(x: string): string {
     // Byte order of UTF-8, whatever default_collation is set to; equals PostgreSQL's COLLATE "C".
     return `${x} COLLATE "binary"`;

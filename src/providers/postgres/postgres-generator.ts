@@ -3,7 +3,6 @@ import type { LoadBody, TableDef, TableRef } from "../../core/model/plan.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { globToRegex, hasGlob, localPath, splitDirectory, uriScheme } from "../base/file-patterns.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
-import { toPostgresTemplate } from "../base/strftime.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { emptyFileMessage } from "../base/load-empty-file.js";
 import { STAGE_FILE_COLUMN, STAGE_ROW_COLUMN } from "../base/load-values.js";
@@ -101,25 +100,6 @@ export class PostgresGenerator extends BaseSqlGenerator {
       "make_date",
       args.map((a) => (a.type === "integer" ? this.expr(a) : `CAST(${this.expr(a)} AS INTEGER)`)),
     );
-  }
-
-  private template(format: string, what: string): string {
-    const t = toPostgresTemplate(format);
-    if ("unsupported" in t) {
-      throw new UnsupportedFeatureError(this.dialect, `the directive ${t.unsupported} in ${what}`, JSON.stringify(format));
-    }
-    return t.template;
-  }
-
-  protected override renderParseDate(s: string, format: string): string {
-    return `to_date(${s}, ${this.stringLiteral(this.template(format, "a date format"))})`;
-  }
-
-  protected override renderParseTimestamp(s: string, format: string): string {
-    // to_timestamp yields timestamptz in the session time zone; parsing the value as UTC and converting back at UTC
-    // gives the written wall-clock time whatever the session zone (no DST gaps or shifts).
-    const template = this.template(format, "a datetime format");
-    return `(to_timestamp(${s} || ' +00', ${this.stringLiteral(`${template} TZH`)}) AT TIME ZONE 'UTC')`;
   }
 
   protected override binaryCollate(x: string): string {
