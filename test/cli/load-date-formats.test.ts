@@ -111,6 +111,24 @@ describe("date formats: lists tried in order, one grammar on every engine", () =
   });
 });
 
+describe("date formats with on_error: reject", () => {
+  for (const engine of ENGINES) {
+    it(`${engine}: a value no format reads is a rejects row naming the formats tried; the others load`, async () => {
+      writeDml(`${LISTS}\non_error: reject`);
+      write(["a,01/02/2020,690105 10:05", "x,2020-13-45,690105 10:05", "y,01/02/2020,2020-01-05 10:00"]);
+      const r = cli(["run", "workflow.yaml", "--target", engine]);
+      expect(r.code, r.stderr).toBe(0);
+      const src = schemasOf(engine).source;
+      expect(await query(engine, `SELECT id, CAST(day AS VARCHAR) AS day FROM ${src}.events ORDER BY id`)).toEqual([{ id: "a", day: "2020-01-02" }]);
+      const rejects = await query(engine, `SELECT CAST("row" AS VARCHAR) AS "row", "column", value, reason FROM ${src}.events_rejects ORDER BY "row"`);
+      expect(rejects).toEqual([
+        { row: "2", column: "day", value: "2020-13-45", reason: 'matches none of the date_format formats tried in order, "%m/%d/%Y", "%d/%m/%Y", "%Y%m%d" (or is not a day of the calendar or a time of the clock)' },
+        { row: "3", column: "at", value: "2020-01-05 10:00", reason: 'matches none of the datetime_format formats tried in order, "%y%m%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f" (or is not a day of the calendar or a time of the clock)' },
+      ]);
+    });
+  }
+});
+
 describe("INVALID_DATE_FORMAT: formats the grammar refuses are located compile errors", () => {
   const cases: [string, string][] = [
     ['{ date_format: "%Y-%m-%Q" }', 'dml/events.yaml:4:31 error INVALID_DATE_FORMAT: the date_format "%Y-%m-%Q" has "%Q", which is not a supported directive. Use %Y (year, 4 digits), %y (year, 2 digits: 69-99 are 1969-1999, 00-68 are 2000-2068), %m'],
