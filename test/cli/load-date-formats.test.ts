@@ -75,6 +75,7 @@ describe("date formats: lists tried in order, one grammar on every engine", () =
         ["01/02/2020junk", "day", `matches none of the date_format formats tried in order, ${dayFormats}`],
         ["01/02/20", "day", `matches none of the date_format formats tried in order, ${dayFormats}`], // %Y is 4 digits
         ["202015", "day", `matches none of the date_format formats tried in order, ${dayFormats}`], // %Y%m%d reads 2 digits each
+        ["00000105", "day", `matches none of the date_format formats tried in order, ${dayFormats}`], // no year 0
       ];
       for (const [value, column, reason] of bad) {
         write(["a,01/02/2020,690105 10:05", column === "day" ? `x,${value},690105 10:05` : `x,01/02/2020,${value}`]);

@@ -23,6 +23,14 @@ describe("date format grammar", () => {
     expect(reads("%Y-%m-%d", "2020-01-05junk")).toBe(false);
   });
 
+  it("formats of fixed-width fields have a regex for values that need no calendar arithmetic", () => {
+    const sure = new RegExp(`^${parsed("%Y%m%d %H%M").sureRegex}$`);
+    expect(["20200128 2359", "20201228 0000"].map((v) => sure.test(v))).toEqual([true, true]);
+    // The 29th to the 31st, and values that are no time, take the full check (or fail it).
+    expect(["20200229 1200", "20200131 1200", "20201301 1200", "20200101 2400"].map((v) => sure.test(v))).toEqual([false, false, false, false]);
+    expect(parsed("%m/%d/%Y").sureRegex).toBeUndefined();
+  });
+
   it("literal text is escaped; %% is a percent sign", () => {
     expect(parsed("%Y.%m.%d (x)").regex).toBe("([0-9]{4})\\.([0-9]{1,2})\\.([0-9]{1,2}) \\(x\\)");
     expect(reads("%Y%%%m%%%d", "2020%01%05")).toBe(true);

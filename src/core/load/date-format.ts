@@ -29,6 +29,15 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   f: { what: "fraction of a second, 1 to 6 digits", min: 1, max: 6, field: "fraction" },
 };
 
+/** Fixed-width fields whose every value is valid whatever the other fields are (see {@link ParsedDateFormat.sureRegex}). */
+const SURE: Readonly<Record<string, string>> = {
+  m: "(0[1-9]|1[0-2])",
+  d: "(0[1-9]|1[0-9]|2[0-8])",
+  H: "([01][0-9]|2[0-3])",
+  M: "[0-5][0-9]",
+  S: "[0-5][0-9]",
+};
+
 /** The directives a date format may use, `%%` included, for messages and docs. */
 export const DATE_FORMAT_DIRECTIVES: readonly string[] = [...Object.keys(DIRECTIVES).map((d) => `%${d}`), "%%"];
 
@@ -49,6 +58,12 @@ export interface ParsedDateFormat {
   format: string;
   /** POSIX ERE (and RE2) matching a whole value, without anchors; one capturing group per part, no other group. */
   regex: string;
+  /**
+   * When every field has a fixed width: a regex (groups not numbered as `regex`'s) matching only values that are
+   * surely a day of the calendar and a time of the clock whatever the year (a day up to 28, a month 01-12, hours
+   * 00-23, minutes and seconds 00-59), so that most values need no arithmetic; a year 0000 is still refused apart.
+   */
+  sureRegex?: string;
   parts: DateFormatPart[];
 }
 
@@ -127,11 +142,13 @@ export function parseDateFormat(format: string, kind: "date" | "datetime"): Pars
     }
   }
   let regex = "";
+  let sure: string | undefined = "";
   const parts: DateFormatPart[] = [];
   let offset: number | undefined = 0;
   for (const [i, t] of tokens.entries()) {
     if (t.kind === "literal") {
       regex += t.text.replace(REGEX_SPECIAL, (c) => `\\${c}`);
+      if (sure !== undefined) sure += t.text.replace(REGEX_SPECIAL, (c) => `\\${c}`);
       if (offset !== undefined) offset += [...t.text].length;
       continue;
     }
@@ -145,9 +162,10 @@ export function parseDateFormat(format: string, kind: "date" | "datetime"): Pars
     const fixed = spec.min === spec.max || digitNext || digitPrev;
     parts.push({ directive: t.directive, field: spec.field, group: parts.length + 1, width: spec.max, fixed, ...(offset !== undefined ? { offset } : {}) });
     regex += fixed ? `([0-9]{${spec.max}})` : `([0-9]{${spec.min},${spec.max}})`;
+    sure = fixed && sure !== undefined ? sure + (SURE[t.directive] ?? `[0-9]{${spec.max}}`) : undefined;
     offset = fixed && offset !== undefined ? offset + spec.max : undefined;
   }
-  return { format, regex, parts };
+  return { format, regex, parts, ...(sure !== undefined ? { sureRegex: sure } : {}) };
 }
 
 /** True when {@link parseDateFormat} refused the format. */

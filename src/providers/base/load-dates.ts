@@ -54,7 +54,12 @@ export function formatReads(d: DateParseDialect, v: string, f: ParsedDateFormat)
     if (t !== undefined) checks.push(`${int(t)} <= ${max}`);
   }
   // CASE, not AND: the fields of a value that does not match are not numbers.
-  return `(CASE WHEN ${d.fullMatch(v, f.regex)} THEN ${checks.join(" AND ")} ELSE FALSE END)`;
+  const full = `WHEN ${d.fullMatch(v, f.regex)} THEN ${checks.join(" AND ")} ELSE FALSE END`;
+  const year = f.parts.find((p) => p.field === "year")!;
+  if (f.sureRegex === undefined || year.offset === undefined) return `(CASE ${full})`;
+  // Most values (days up to the 28th) are settled by one regex; only the year 0000 is left (%y is 1969-2068).
+  const yearOk = year.directive === "y" ? "TRUE" : `substr(${v}, ${year.offset + 1}, 4) <> '0000'`;
+  return `(CASE WHEN ${d.fullMatch(v, f.sureRegex)} THEN ${yearOk} ${full})`;
 }
 
 /** The ISO text of `v`, a value `f` reads: a date, or a datetime with the fields the format lacks at zero. */
