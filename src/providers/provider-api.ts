@@ -574,5 +574,20 @@ export { checksHeader, headerMismatchSelect } from "./base/load-header-check.js"
  */
 export { uriScheme, localPath, hasGlob, splitDirectory, globToRegex } from "./base/file-patterns.js";
 export { tokenizeStrftime, toPostgresTemplate, PG_STRFTIME_DIRECTIVES, type StrftimeToken } from "./base/strftime.js";
+/**
+ * The date format grammar of loads and to_date/to_timestamp (a format as a regex with a group per field; %y by the
+ * POSIX rule), for engines that parse dates outside SQL: the base generator already renders it in SQL.
+ */
+export {
+  parseDateFormat,
+  isDateFormatProblem,
+  dateFormatList,
+  twoDigitYear,
+  DATE_FORMAT_DIRECTIVES,
+  type ParsedDateFormat,
+  type DateFormatPart,
+  type DateFormatProblem,
+  type DateField,
+} from "../core/load/date-format.js";
 export { findTableDef, requireTableDefs, tableDefOrColumns, objectName } from "./base/plan-helpers.js";
 export { indent, sqlComment } from "./base/sql-text.js";

@@ -9,6 +9,7 @@
  * trailing zeros), which sort and compare correctly as text and read back as the Connection contract wants.
  */
 import { createHash } from "node:crypto";
+import { isDateFormatProblem, parseDateFormat } from "omopetl/provider";
 
 /** Thrown by every function here: the statement fails with `message` (better-sqlite3 rethrows it). */
 function fail(message) {
@@ -276,7 +277,8 @@ function timestampText(p) {
   return `${dateText(p)} ${pad2(p.hh)}:${pad2(p.mi)}:${pad2(p.ss)}${frac}`;
 }
 
-const ISO = /^ *([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?(?:Z|[+-]00(?::?00)?)?)? *$/;
+/** omopetl's ISO grammar of casts and loads: 2-digit fields, a time optional, a Z allowed, nothing around. */
+const ISO = /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?Z?)?$/;
 
 /** Text (a date or a timestamp) to fields; `type` names the target in the error. */
 function parse(s, type) {
@@ -390,46 +392,26 @@ function makeDate(y, m, d) {
   return dateText(p);
 }
 
-/** The strftime directives a format may use, as the text they match. */
-const DIRECTIVES = {
-  Y: "([0-9]{4})",
-  m: "([0-9]{1,2})",
-  d: "([0-9]{1,2})",
-  H: "([0-9]{1,2})",
-  M: "([0-9]{1,2})",
-  S: "([0-9]{1,2})",
-  f: "([0-9]{1,6})",
-  y: "([0-9]{2})",
-};
-
 const formatCache = new Map();
-/** A strftime format as a whole-text regular expression and the field of each group. */
-function compileFormat(format) {
-  let c = formatCache.get(format);
+/**
+ * A strftime format as a whole-text regular expression and the directive of each group: omopetl's date format
+ * grammar (the same regex the other engines' SQL uses, so a value is read the same way everywhere).
+ */
+function compileFormat(format, kind) {
+  const key = `${kind} ${format}`;
+  let c = formatCache.get(key);
   if (c) return c;
-  let re = "^";
-  const fields = [];
-  for (let i = 0; i < format.length; i++) {
-    const ch = format[i];
-    if (ch === "%" && format[i + 1] === "%") {
-      re += "%";
-      i++;
-    } else if (ch === "%") {
-      const d = format[++i];
-      if (!DIRECTIVES[d]) fail(`the date format "${format}" uses %${d ?? ""}, which the sqlite provider does not read (it reads %Y %y %m %d %H %M %S %f)`);
-      re += DIRECTIVES[d];
-      fields.push(d);
-    } else re += ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-  }
-  c = { re: new RegExp(`${re}$`), fields };
-  formatCache.set(format, c);
+  const parsed = parseDateFormat(format, kind === "date" ? "date" : "datetime");
+  if (isDateFormatProblem(parsed)) fail(`the date format "${format}" ${parsed.message}`);
+  c = { re: new RegExp(`^${parsed.regex}$`), fields: parsed.parts.map((p) => p.directive) };
+  formatCache.set(key, c);
   return c;
 }
 
 /** Text parsed with a strftime format as a whole (trailing text is an error); `kind` date|timestamp. */
 function strptime(s, format, kind) {
   if (s === null || format === null) return null;
-  const { re, fields } = compileFormat(String(format));
+  const { re, fields } = compileFormat(String(format), kind);
   const m = re.exec(String(s));
   if (!m) fail(`invalid value "${s}" for format "${format}"`);
   const p = parts(1, 1, 1);

@@ -306,14 +306,20 @@ export class SqliteGenerator extends BaseSqlGenerator {
 
   // ---- loads -----------------------------------------------------------------------------------------------------
 
+  /** A checked ISO text as a date or timestamp: SQLite keeps them as ISO text, normalised by omopetl_date/timestamp. */
+  isoValue(text, kind) {
+    return kind === "date" ? `omopetl_date(${text})` : `omopetl_timestamp(${text})`;
+  }
+
   /** A file's text as its column's type: checked first by the load's value probe, converted here as PostgreSQL would. */
   loadValue(raw, col, format) {
     const v = this.loadText(raw, col, format);
     switch (col.type.kind) {
       case "date":
-        return format.dateFormat ? this.renderParseDate(v, format.dateFormat) : `omopetl_date(${v})`;
+        // With date formats (one, or several tried in order), omopetl's grammar in SQL, ending in isoValue below.
+        return format.dateFormat ? super.loadValue(raw, col, format) : `omopetl_date(${v})`;
       case "datetime":
-        return format.datetimeFormat ? this.renderParseTimestamp(v, format.datetimeFormat) : `omopetl_timestamp(${v})`;
+        return format.datetimeFormat ? super.loadValue(raw, col, format) : `omopetl_timestamp(${v})`;
       case "integer":
       case "bigint":
         return `CAST(trim(${v}) AS INTEGER)`;

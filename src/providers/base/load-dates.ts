@@ -68,7 +68,8 @@ function isoText(d: DateParseDialect, v: string, f: ParsedDateFormat, kind: "dat
   const two = (field: DateField): string => {
     const t = fieldText(d, v, f, field);
     if (t === undefined) return lit("00");
-    return f.parts.find((p) => p.field === field)!.fixed ? t : `lpad(${t}, 2, '0')`;
+    // Portable zero-padding (not every engine has lpad).
+    return f.parts.find((p) => p.field === field)!.fixed ? t : `CASE WHEN length(${t}) = 1 THEN '0' || ${t} ELSE ${t} END`;
   };
   const year = f.parts.some((p) => p.directive === "y") ? `CAST(${yearSql(d, v, f)} AS VARCHAR)` : fieldText(d, v, f, "year")!;
   const parts = [year, lit("-"), two("month"), lit("-"), two("day")];
