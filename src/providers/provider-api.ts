@@ -262,8 +262,9 @@ export type LedgerValue = string | number | Date | null | undefined;
 /** Column -> value, in the order the statement lists them; in a WHERE, the conditions are ANDed (NULL: IS NULL). */
 export type LedgerValues = Readonly<Record<string, LedgerValue>>;
 
-/** What {@link LedgerSql.select} reads: every column of the rows matching `where`, ordered, at most `limit`. */
+/** What {@link LedgerSql.select} reads: `columns` (default: all) of the rows matching `where`, ordered, at most `limit`. */
 export interface LedgerQuery {
+  columns?: readonly string[];
   where?: LedgerValues;
   orderBy?: readonly { column: string; descending?: boolean }[];
   limit?: number;
@@ -274,7 +275,7 @@ export interface LedgerQuery {
  * are physical names, to quote as the dialect does.
  */
 export interface LedgerSql {
-  /** Creates the table when missing (`CREATE TABLE IF NOT EXISTS`), with its primary key. */
+  /** Creates the table when missing (`CREATE TABLE IF NOT EXISTS`), with its primary key (none when empty). */
   createTable(table: LedgerTable, columns: readonly LedgerColumn[], primaryKey: readonly string[]): string;
   /** Adds a column when missing (a ledger written by an older omopetl): `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`. */
   addColumn(table: LedgerTable, column: LedgerColumn): string;
@@ -284,7 +285,10 @@ export interface LedgerSql {
   update(table: LedgerTable, set: LedgerValues, where: LedgerValues): string;
   /** A DELETE of the rows matching `where`. */
   delete(table: LedgerTable, where: LedgerValues): string;
-  /** A SELECT of every column (rows as the {@link Connection} returns them). */
+  /**
+   * A SELECT of the columns (rows as the {@link Connection} returns them). Also how the conformance suite reads its
+   * tables back, so a provider passes it without the suite writing SQL of its own.
+   */
   select(table: LedgerTable, query?: LedgerQuery): string;
 }
 

@@ -42,7 +42,7 @@ export class BaseLedgerSql implements LedgerSql {
 
   createTable(table: LedgerTable, columns: readonly LedgerColumn[], primaryKey: readonly string[]): string {
     const lines = columns.map((c) => `  ${this.quoting.ident(c.name)} ${this.typeName(c.type)}${c.notNull ? " NOT NULL" : ""}`);
-    lines.push(`  PRIMARY KEY (${primaryKey.map((c) => this.quoting.ident(c)).join(", ")})`);
+    if (primaryKey.length > 0) lines.push(`  PRIMARY KEY (${primaryKey.map((c) => this.quoting.ident(c)).join(", ")})`);
     return `CREATE TABLE IF NOT EXISTS ${this.table(table)} (\n${lines.join(",\n")}\n)`;
   }
 
@@ -65,7 +65,8 @@ export class BaseLedgerSql implements LedgerSql {
   }
 
   select(table: LedgerTable, query: LedgerQuery = {}): string {
-    const lines = [`SELECT * FROM ${this.table(table)}`];
+    const columns = query.columns && query.columns.length > 0 ? query.columns.map((c) => this.quoting.ident(c)).join(", ") : "*";
+    const lines = [`SELECT ${columns} FROM ${this.table(table)}`];
     if (query.where && Object.keys(query.where).length > 0) lines.push(`WHERE ${this.conditions(query.where)}`);
     if (query.orderBy && query.orderBy.length > 0) {
       lines.push(`ORDER BY ${query.orderBy.map((o) => `${this.quoting.ident(o.column)}${o.descending ? " DESC" : ""}`).join(", ")}`);

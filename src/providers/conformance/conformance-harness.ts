@@ -3,10 +3,10 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlanStep, TableDef } from "../../core/model/plan.js";
-import type { Connection, Provider, RenderContext } from "../provider-api.js";
-import { catalogSqlOf, executeRenderedStep } from "../provider-api.js";
+import type { Connection, LedgerColumn, LedgerQuery, LedgerValue, LedgerValues, Provider, RenderContext } from "../provider-api.js";
+import { catalogSqlOf, executeRenderedStep, ledgerSqlOf } from "../provider-api.js";
 import { ID_MAP } from "./plan-builders.js";
-import { dump } from "./table-dump.js";
+import { dumpTable } from "./table-dump.js";
 
 /** Logical schemas the conformance tests use. */
 export const CONFORMANCE_SCHEMAS = ["source", "staging", "cdm", "vocab"] as const;
@@ -116,17 +116,64 @@ export class ConformanceHarness {
     await executeRenderedStep(this.conn, name, { statements, transactional: true }, this.provider.capabilities.transactions);
   }
 
+  /** Runs SQL of your own (the suite itself uses only the generator's hooks: {@link rows}, {@link insert}...). */
   query(sql: string): Promise<Record<string, unknown>[]> {
     return this.conn.query(sql);
   }
 
+  /** Executes SQL of your own (see {@link query}). */
   async execute(sql: string): Promise<void> {
     await this.conn.execute(sql);
   }
 
+  /** The physical schema of a logical one. */
+  private physical(logical: string, schemas: Readonly<Record<string, string>> = this.schemas): string {
+    const physical = schemas[logical];
+    if (physical === undefined) throw new Error(`no physical schema for "${logical}"`);
+    return physical;
+  }
+
+  /** A table's rows, read with the generator's `ledgerSql.select` (columns, where, order, limit as it takes them). */
+  rows(logical: string, name: string, query: LedgerQuery = {}, schemas?: Readonly<Record<string, string>>): Promise<Record<string, unknown>[]> {
+    return this.conn.query(ledgerSqlOf(this.provider.generator).select({ schema: this.physical(logical, schemas), name }, query));
+  }
+
+  /** A table's row count: the generator's `renderCount`, or its rows counted. */
+  async count(logical: string, name: string, schemas: Readonly<Record<string, string>> = this.schemas): Promise<number> {
+    const gen = this.provider.generator;
+    if (!gen.renderCount) return (await this.rows(logical, name, {}, schemas)).length;
+    const [row] = await this.conn.query(gen.renderCount({ schema: logical, name }, { tables: [], schemas, idMap: ID_MAP }));
+    return Number(row?.["n"]);
+  }
+
+  /** Inserts rows with the generator's `ledgerSql.insert` (dates as 'YYYY-MM-DD' text, which every engine casts). */
+  async insert(logical: string, name: string, columns: readonly string[], rows: readonly (readonly LedgerValue[])[], schemas?: Readonly<Record<string, string>>): Promise<void> {
+    await this.conn.execute(ledgerSqlOf(this.provider.generator).insert({ schema: this.physical(logical, schemas), name }, columns, rows));
+  }
+
+  /** Updates rows with the generator's `ledgerSql.update`. */
+  async update(logical: string, name: string, set: LedgerValues, where: LedgerValues): Promise<void> {
+    await this.conn.execute(ledgerSqlOf(this.provider.generator).update({ schema: this.physical(logical), name }, set, where));
+  }
+
+  /** Deletes rows with the generator's `ledgerSql.delete`. */
+  async deleteRows(logical: string, name: string, where: LedgerValues): Promise<void> {
+    await this.conn.execute(ledgerSqlOf(this.provider.generator).delete({ schema: this.physical(logical), name }, where));
+  }
+
+  /** Creates a logical schema's physical schema with the generator's `catalogSql.createSchema`. */
+  async createSchema(logical: string): Promise<void> {
+    await this.conn.execute(catalogSqlOf(this.provider.generator).createSchema(this.physical(logical)));
+  }
+
+  /** Creates a table with the generator's `ledgerSql.createTable`. */
+  async createTable(logical: string, name: string, columns: readonly LedgerColumn[], primaryKey: readonly string[] = []): Promise<void> {
+    await this.conn.execute(ledgerSqlOf(this.provider.generator).createTable({ schema: this.physical(logical), name }, columns, primaryKey));
+  }
+
   /** The contents of a table as comparable text. */
   dump(logical: string, name: string, schemas?: Readonly<Record<string, string>>): Promise<string> {
-    return dump(this.conn, this.table(logical, name, schemas));
+    return dumpTable(this.conn, this.provider.generator, this.physical(logical, schemas), name);
   }
 
   /** Writes a data file the server can read; returns its absolute path. */

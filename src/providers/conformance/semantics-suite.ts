@@ -72,7 +72,7 @@ async function valuesOf(h: ConformanceHarness, ctx: RenderContext, entry: Semant
   const sel = b.select({ table: b.ref("source", ROWS_TABLE.name), alias: "v" }, columns, where);
   const local = { ...ctx, tables: [...ctx.tables, target] };
   await h.run(b.transformStep(`semantics_${tag}`, b.ref("staging", target.name), "rebuild", target.columns, [sel]), local);
-  const rows = await h.query(`SELECT * FROM ${h.table("staging", target.name)}${window ? ` ORDER BY ${h.ident("x")}` : ""}`);
+  const rows = await h.rows("staging", target.name, window ? { orderBy: [{ column: "x" }] } : {});
   return exprs.map((_, i) => rows.map((r) => r[`c${i}`]));
 }
 
