@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,7 +15,8 @@ import { cdm54TableDefs } from "./helpers/cdm-tables.js";
  * Issue 15, "every statement omopetl runs is rendered by the provider": each built-in provider wrapped so that its
  * generator records what its hooks return and its connections check every statement against that record
  * (test/fixtures/statement-check). The CLI loads the wrapped provider as a third-party one and runs the Synthea
- * workflow, `status` (the list and one run), `run --resume` and a partial run (`--select`) on DuckDB and PostgreSQL;
+ * workflow, `status` (the list and one run), `run --resume`, a partial run (`--select`), and a run failing on a value
+ * (located by the failure probes) then resumed, on DuckDB and PostgreSQL;
  * and the conformance suite runs on both through the same wrapper. A statement no hook produced (SQL written by the
  * orchestrator, the ledger, the CLI or the suite itself) fails the test, with its text.
  */
@@ -90,6 +91,23 @@ describe("every statement omopetl runs is rendered by the provider's hooks", () 
       expect(resumed.stderr + resumed.stdout).toMatch(/reused|nothing to resume/i);
       // A partial run first asks which of the tables its step reads exist (renderExistingTables).
       cli([...run, "--select", "person"]);
+
+      // A transform failing on a value: the run locates it with the provider's failure probes, then --resume
+      // continues the failed run once the file is fixed.
+      mkdirSync(path.join(dir, "dml"));
+      const charges = path.join(dir, "charges.csv");
+      writeFileSync(charges, "id,flag\nc1,1\nc2,Y\n");
+      chmodSync(charges, 0o644);
+      writeFileSync(path.join(dir, "dml/charges.yaml"), `kind: load\ntarget: source.charges\nfiles: ${JSON.stringify(charges)}\ncolumns: { id: varchar, flag: varchar }\n`);
+      writeFileSync(path.join(dir, "dml/flags.yaml"), "kind: transform\ntarget: staging.flags\nmode: rebuild\nfrom: source.charges AS c\ncolumns:\n  id: c.id\n  flag: CAST(c.flag AS integer)\n");
+      writeFileSync(path.join(dir, "flags.yaml"), 'name: flags\ncdm_version: "5.4"\nsteps:\n  - dml: dml/charges.yaml\n  - dml: dml/flags.yaml\n');
+      const failed = runCli(["run", "flags.yaml", "--target", "t"], { cwd: dir, env: { OMOPETL_STATEMENT_LOG: log } });
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stderr).toContain("a source row it fails for: c.flag = 'Y'");
+      writeFileSync(charges, "id,flag\nc1,1\nc2,2\n");
+      cli(["run", "flags.yaml", "--target", "t", "--resume"]);
+      // `omopetl ddl --target` runs the generator's DDL on the run's CDM schema (idempotent: the tables exist).
+      cli(["ddl", "--target", "t", "--part", "tables", ...(engine.name === "duckdb" ? [] : ["--schema", pgSchemas.cdm, "--vocab-schema", pgSchemas.vocab])]);
 
       expect(existsSync(log)).toBe(true);
       const logged = readFileSync(log, "utf8")
