@@ -24,6 +24,9 @@ export const ID_KEYS_COLUMNS = { domain: "domain", step: "step", sourceKey: "sou
 /** The id map's column saying whether a key is still produced by an assigner of its domain. */
 export const ID_LIVE_COLUMN = "live";
 
+/** Column names of the surrogate-id map table (plan.idMap). */
+export const ID_MAP_COLUMNS = { domain: "domain", sourceKey: "source_key", id: "id", live: ID_LIVE_COLUMN } as const;
+
 /** What the liveness SQL needs of a generator (kept narrow: pure SQL text). */
 export interface IdLivenessGenerator {
   ident(name: string): string;

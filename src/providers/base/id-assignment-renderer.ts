@@ -1,0 +1,170 @@
+import type { Expr } from "../../core/expr/ast.js";
+import type { IdKey, Select, TableDef } from "../../core/model/plan.js";
+import type { RenderContext } from "../provider-api.js";
+import { invalidPlan } from "../provider-errors.js";
+import { neverNull, referencedAliases } from "./plan-helpers.js";
+import { ID_MAP_COLUMNS, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
+import { indent } from "./sql-text.js";
+import { SelectRenderer } from "./select-renderer.js";
+
+/**
+ * The generator's id assignment room: surrogate ids: the id map and its key table, and the statements giving new source keys their ids in byte order of
+ * the key, so that ids are the same on every engine and on every re-run (id-liveness.ts).
+ *
+ * One of the rooms of {@link BaseSqlGenerator} (ARCHITECTURE.md, "The generator's rooms"): each room extends the
+ * one below it and declares abstract what it calls in a room above.
+ */
+export abstract class IdAssignmentRenderer extends SelectRenderer {
+  /** The id map table's definition (plan.idMap): one id per (domain, source_key), ids unique per domain. */
+  idMapTableDef(ctx: RenderContext): TableDef {
+    return {
+      schema: ctx.idMap.schema,
+      name: ctx.idMap.name,
+      cdm: false,
+      columns: [
+        { name: ID_MAP_COLUMNS.domain, type: { kind: "varchar" }, required: true },
+        { name: ID_MAP_COLUMNS.sourceKey, type: { kind: "varchar" }, required: true },
+        { name: ID_MAP_COLUMNS.id, type: { kind: "integer" }, required: true },
+        // Whether an assigner of the domain still produces the key (see id-liveness.ts); readers join live keys only.
+        { name: ID_MAP_COLUMNS.live, type: { kind: "boolean" }, required: true },
+      ],
+      primaryKey: [ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey],
+      foreignKeys: [],
+      indexes: [],
+    };
+  }
+
+  /** `CREATE TABLE IF NOT EXISTS` for the id map, with its primary key and a unique (domain, id). */
+  protected createIdMapTable(ctx: RenderContext): string {
+    const def = this.idMapTableDef(ctx);
+    const elements = this.tableElements(def, "inline");
+    elements.push(`UNIQUE (${this.ident(ID_MAP_COLUMNS.domain)}, ${this.ident(ID_MAP_COLUMNS.id)})`);
+    return `CREATE TABLE IF NOT EXISTS ${this.table(def, ctx)} (\n${indent(elements.join(",\n"))}\n)`;
+  }
+
+  /** The key table of id liveness (see id-liveness.ts), created with the map. */
+  protected createIdKeysTable(ctx: RenderContext): string {
+    return this.createTableSql(idKeysTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "inline");
+  }
+
+  /**
+   * Run once before the steps: the id map and its key table, and the `live` column added to a map made by an earlier
+   * omopetl (not in the steps: on PostgreSQL the ALTER locks the map against readers even when the column exists).
+   */
+  renderIdMapSetup(ctx: RenderContext): string {
+    return [this.createIdMapTable(ctx), renderIdMapMigration(this, ctx), this.createIdKeysTable(ctx)].join(";\n");
+  }
+
+  /** Statements serialising id assignment between concurrent steps (none where the engine aborts conflicts). */
+  protected lockIdMap(_ctx: RenderContext): string[] {
+    return [];
+  }
+
+  /** The key as text (keys are string-typed; anything else is cast so ids depend on the same text everywhere). */
+  protected keyText(key: Expr): string {
+    return key.type === "string" ? this.expr(key) : `CAST(${this.expr(key)} AS ${this.castTypeName({ kind: "varchar" })})`;
+  }
+
+  /**
+   * The id assignment of a step: per domain it assigns, the keys it recorded last time are forgotten; per select and
+   * id, the keys the select enumerates are recorded as this step's ({@link renderKeyEnumeration}) and those not yet
+   * in the map get ids; last, per domain, the map's `live` flags are settled (see id-liveness.ts).
+   */
+  protected renderIdAssignments(assigning: readonly { s: Select; id: IdKey }[], step: string, ctx: RenderContext): string[] {
+    const domains = [...new Set(assigning.map((a) => a.id.domain))];
+    const statements = domains.map((d) => idLiveness.forget(this, d, step, ctx));
+    const recorded = new Set<string>();
+    for (const { s, id } of assigning) {
+      statements.push(idLiveness.record(this, id.domain, step, this.renderKeyEnumeration(s, id, ctx), neverNull(id.key), !recorded.has(id.domain), ctx));
+      recorded.add(id.domain);
+      statements.push(this.renderIdAssignment(id.domain, step, ctx));
+    }
+    for (const d of domains) statements.push(...idLiveness.settle(this, d, ctx));
+    return statements;
+  }
+
+  /**
+   * `SELECT DISTINCT <key> AS k FROM ...`: the keys of `id` a select reads, without the id map joins of ids it
+   * assigns (those ids do not exist yet).
+   *
+   * Only FROM/JOINs/WHERE are applied: keys of rows that HAVING or `qualify` later remove still get ids, which then
+   * go unused. That is deliberate: a key's id depends only on the rows the select reads, never on window results,
+   * so ids stay stable when qualify's outcome for a row changes between runs (and the map stays append-only).
+   */
+  protected renderKeyEnumeration(select: Select, id: IdKey, ctx: RenderContext): string {
+    const assigned = new Set(select.ids.filter((i) => i.assign).map((i) => i.alias));
+    const joins = select.joins.filter((j) => !(j.role === "id_map" && assigned.has(j.alias)));
+    const used = new Set<string>();
+    referencedAliases(id.key, used);
+    referencedAliases(select.where, used);
+    for (const j of joins) {
+      referencedAliases(j.on, used);
+      for (const n of j.nested ?? []) referencedAliases(n.on, used);
+    }
+    for (const a of used) {
+      if (assigned.has(a)) {
+        throw invalidPlan(`the id key of "${id.column}" or the select's joins/where read "${a}", an id being assigned by the same select.`);
+      }
+    }
+    const keyJoins = this.joinsNeededForKey(select, id, joins);
+    return ["SELECT DISTINCT", indent(`${this.keyText(id.key)} AS ${this.ident("k")}`), ...this.fromClause(select, keyJoins, ctx)].join("\n");
+  }
+
+  /**
+   * Assigns ids to the keys `step` recorded for `domain` that are not yet in the map: new keys get MAX(id)+1, +2, ...
+   * in byte order of the key, so the assignment is deterministic and identical on every engine.
+   */
+  protected renderIdAssignment(domainName: string, step: string, ctx: RenderContext): string {
+    const map = this.table(ctx.idMap, ctx);
+    const keys = this.table(idKeysTableDef(ctx), ctx);
+    const domain = this.stringLiteral(domainName);
+    const m = this.ident("m");
+    const n = this.ident("n");
+    const col = (alias: string, c: string): string => `${alias}.${this.ident(c)}`;
+    return [
+      `INSERT INTO ${map} (${[ID_MAP_COLUMNS.domain, ID_MAP_COLUMNS.sourceKey, ID_MAP_COLUMNS.id, ID_MAP_COLUMNS.live].map((c) => this.ident(c)).join(", ")})`,
+      "SELECT",
+      indent(
+        [
+          `${domain} AS ${this.ident(ID_MAP_COLUMNS.domain)}`,
+          `${col(n, ID_MAP_COLUMNS.sourceKey)} AS ${this.ident(ID_MAP_COLUMNS.sourceKey)}`,
+          `(SELECT COALESCE(MAX(${col(m, ID_MAP_COLUMNS.id)}), 0) FROM ${map} AS ${m} WHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain})\n  + ROW_NUMBER() OVER (ORDER BY ${this.binaryCollate(col(n, ID_MAP_COLUMNS.sourceKey))}) AS ${this.ident(ID_MAP_COLUMNS.id)}`,
+          `TRUE AS ${this.ident(ID_MAP_COLUMNS.live)}`,
+        ].join(",\n"),
+      ),
+      `FROM ${keys} AS ${n}`,
+      `WHERE ${col(n, ID_MAP_COLUMNS.domain)} = ${domain} AND ${col(n, "step")} = ${this.stringLiteral(step)}`,
+      "  AND NOT EXISTS (",
+      indent(
+        `SELECT 1 FROM ${map} AS ${m}\nWHERE ${col(m, ID_MAP_COLUMNS.domain)} = ${domain} AND ${col(m, ID_MAP_COLUMNS.sourceKey)} = ${col(n, ID_MAP_COLUMNS.sourceKey)}`,
+        4,
+      ),
+      "  )",
+    ].join("\n");
+  }
+
+  /**
+   * The joins the key enumeration needs: every inner join (it filters rows) and the left joins whose columns the key,
+   * the WHERE or a needed join's ON read. Other left joins can neither remove rows nor change the DISTINCT keys, so
+   * they are left out (measured: the Synthea x1000 run spent ~10 s re-joining visits and id maps here).
+   */
+  protected joinsNeededForKey(select: Select, id: IdKey, joins: Select["joins"]): Select["joins"] {
+    let kept = [...joins];
+    for (;;) {
+      const needed = new Set<string>();
+      referencedAliases(id.key, needed);
+      referencedAliases(select.where, needed);
+      const aliases = (j: Select["joins"][number]): string[] => [j.alias, ...(j.nested ?? []).map((n) => n.alias)];
+      const ons = (j: Select["joins"][number]): Expr[] => [j.on, ...(j.nested ?? []).map((n) => n.on)];
+      for (const j of kept) if (j.type === "inner") for (const on of ons(j)) referencedAliases(on, needed);
+      // A left join is needed when read by the key/where/inner joins, or by another kept left join's ON.
+      for (const j of kept) {
+        if (j.type !== "left") continue;
+        for (const other of kept) if (other !== j && other.type === "left" && aliases(other).some((a) => needed.has(a))) for (const on of ons(other)) referencedAliases(on, needed);
+      }
+      const next = kept.filter((j) => j.type === "inner" || aliases(j).some((a) => needed.has(a)));
+      if (next.length === kept.length) return kept;
+      kept = next;
+    }
+  }
+}
