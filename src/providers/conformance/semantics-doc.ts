@@ -21,7 +21,7 @@ export function renderSemanticsMarkdown(): string {
   const out: string[] = [
     "# Semantics of the DML expression language",
     "",
-    "<!-- Generated from src/providers/conformance/semantics-catalogue.ts: edit it there, then run",
+    "<!-- Generated from src/providers/conformance/semantics/*.ts: edit the entries there, then run",
     "     UPDATE_GOLDEN=1 npx vitest run test/providers/semantics-catalogue.test.ts -->",
     "",
     "What every operator, function and cast means, on every engine. Each line of a table below is a case the provider",

@@ -1,0 +1,83 @@
+/** Running a plan step through a provider: its render context, and the execution of its rendered statements (part of `omopetl/provider`). */
+import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
+import { SqlExecutionError } from "../provider-errors.js";
+import type { TransactionSupport } from "./capabilities.js";
+import type { Connection, TargetConfig } from "./connection.js";
+import type { RenderContext, RenderedStep } from "./generator.js";
+
+/** The render context of a plan on a target: the plan's schema names overridden by the target's, its `indexes:`. */
+export function renderContextFromPlan(
+  plan: Pick<CompiledWorkflowPlan, "tables" | "schemas" | "idMap"> & Partial<Pick<CompiledWorkflowPlan, "steps">>,
+  target?: Readonly<Pick<TargetConfig, "schemas" | "indexes">>,
+): RenderContext {
+  const ctx: RenderContext = { tables: plan.tables, schemas: { ...plan.schemas, ...(target?.schemas ?? {}) }, idMap: plan.idMap };
+  if (typeof target?.indexes === "boolean") ctx.indexes = target.indexes;
+  if (plan.steps) {
+    ctx.idAssigners = idAssignersOf(plan.steps);
+    ctx.mergeWriters = mergeWritersOf(plan.steps);
+  }
+  return ctx;
+}
+
+/** Target table (logical `schema.name`) -> the steps writing it in mode merge, sorted (see {@link RenderContext.mergeWriters}). */
+export function mergeWritersOf(steps: CompiledWorkflowPlan["steps"]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const step of steps) {
+    if (step.body.kind !== "transform" || step.body.mode !== "merge") continue;
+    const list = (out[`${step.body.target.schema}.${step.body.target.name}`] ??= []);
+    if (!list.includes(step.name)) list.push(step.name);
+  }
+  for (const list of Object.values(out)) list.sort();
+  return out;
+}
+
+/** Id domain -> the steps assigning ids in it, sorted (see {@link RenderContext.idAssigners}). */
+export function idAssignersOf(steps: CompiledWorkflowPlan["steps"]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const step of steps) {
+    if (step.body.kind !== "transform") continue;
+    for (const sel of step.body.selects) for (const id of sel.ids) if (id.assign && !(out[id.domain] ??= []).includes(step.name)) out[id.domain]!.push(step.name);
+  }
+  for (const list of Object.values(out)) list.sort();
+  return out;
+}
+
+/** Outcome of {@link executeRenderedStep}. */
+export interface StepExecution {
+  /** Per statement, the row count the driver reported. */
+  rowCounts: (number | undefined)[];
+  /** The count of `rendered.resultStatement`, if any. */
+  rowCount?: number;
+}
+
+/**
+ * Executes a rendered step: in one transaction when `rendered.transactional` and the engine has multi-statement
+ * transactions (`transactions`, default "multi-statement"), else statement by statement on one session. A failing
+ * statement becomes a {@link SqlExecutionError} naming the step and the statement.
+ */
+export async function executeRenderedStep(
+  conn: Connection,
+  stepName: string,
+  rendered: RenderedStep,
+  transactions: TransactionSupport = "multi-statement",
+): Promise<StepExecution> {
+  const run = async (c: Connection): Promise<(number | undefined)[]> => {
+    const counts: (number | undefined)[] = [];
+    for (const [i, sql] of rendered.statements.entries()) {
+      try {
+        counts.push((await c.execute(sql)).rowCount);
+      } catch (e) {
+        if (e instanceof SqlExecutionError) throw e;
+        throw new SqlExecutionError(stepName, i, sql, e);
+      }
+    }
+    return counts;
+  };
+  const rowCounts = rendered.transactional && transactions === "multi-statement" ? await conn.transaction(run) : await conn.session(run);
+  const out: StepExecution = { rowCounts };
+  if (rendered.resultStatement !== undefined) {
+    const n = rowCounts[rendered.resultStatement];
+    if (n !== undefined) out.rowCount = n;
+  }
+  return out;
+}
