@@ -4,9 +4,12 @@
 //   npm run bench                               compile, cli, run (x1, x10, x100), rerun (x100), pg (x10, x100)
 //   npm run bench -- run --scales 1,10,100,1000 only the DuckDB run benchmark, at these scales
 //   npm run bench -- compile cli                only these sections
+//   npm run bench -- baseline --baseline /tmp/base --scales 1000 --pg-scales 100 --reps 3
+//                                               this checkout vs another's built dist, alternating rounds
 // Options: --scales (run), --pg-scales (pg), --rerun-scale (rerun), --reps N (rounds per scale; best is kept),
 //          --memory-limit X (DuckDB memory_limit of both sides, default 768MB: the process then peaks near 1 GB;
-//          "none" for DuckDB's own default, 80% of RAM), --pg-url URL.
+//          "none" for DuckDB's own default, 80% of RAM), --pg-url URL, --baseline DIR (the baseline section: a checkout
+//          of another commit, built; its `omopetl run` and this one's alternate per round, ratios per phase).
 // Scaled Synthea copies are cached in $OMOPETL_BENCH_CACHE or <tmp>/omopetl-bench/x<N> (built once, reused).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileWorkflow } from "../dist/core/compile/compile-workflow.js";
 import { SpecificationManager } from "../dist/core/spec/specification-manager.js";
+import { benchBaselineDuckDb, benchBaselinePostgres } from "./baseline-bench.js";
 import { benchDuckDb, benchPostgres, benchRerun } from "./synthea-bench.js";
 import { benchCacheDir } from "./synthea-scale.js";
 import { writeSyntheticWorkflow } from "./synthetic-workflow.js";
@@ -23,8 +27,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = process.env.OMOPETL_SHARED_DIR ?? path.resolve(repo, "../shared");
 const specDir = path.join(shared, "cdm/inst/csv");
 
-const SECTIONS = ["compile", "cli", "run", "rerun", "pg"];
-const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--reps", "--memory-limit", "--pg-url"]);
+const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline"];
+const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--reps", "--memory-limit", "--pg-url", "--baseline"]);
 const argv = process.argv.slice(2);
 const options = {};
 const only = [];
@@ -38,7 +42,13 @@ for (let i = 0; i < argv.length; i++) {
     process.exit(2);
   }
 }
-const want = (name) => only.length === 0 || only.includes(name);
+// The baseline section runs only when asked for (it needs --baseline), and --baseline alone selects it.
+if (options.baseline !== undefined && !only.includes("baseline")) only.push("baseline");
+if (only.includes("baseline") && options.baseline === undefined) {
+  console.error("the baseline section needs --baseline <dir> (another checkout, with npm ci && npm run build done in it)");
+  process.exit(2);
+}
+const want = (name) => (only.length === 0 ? name !== "baseline" : only.includes(name));
 const list = (v, dflt) => (v === undefined ? dflt : String(v).split(",").map((x) => Number(x.trim())));
 for (const [k, v] of Object.entries({
   scales: list(options.scales, []),
@@ -160,6 +170,14 @@ if (want("rerun")) results.rerun = await benchRerun(synthea, Number(options["rer
 if (want("pg")) {
   const url = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
   results.pg = await benchPostgres(synthea, list(options["pg-scales"], [10, 100]), { url, reps: reps ?? 1 });
+}
+if (want("baseline")) {
+  const url = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  results.baseline = {
+    dir: path.resolve(options.baseline),
+    duckdb: await benchBaselineDuckDb(synthea, options.baseline, list(options.scales, [100]), { reps: reps ?? 3, memoryLimit }),
+    ...(options["pg-scales"] !== undefined ? { pg: await benchBaselinePostgres(synthea, options.baseline, list(options["pg-scales"], []), { url, reps: reps ?? 3 }) } : {}),
+  };
 }
 results.machine.loadAverageAtEnd = loadAverage();
 results.machine.note = "other processes share this machine: compare the ratios (measured side by side) rather than absolute times";

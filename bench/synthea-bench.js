@@ -16,8 +16,8 @@ const PATIENTS = 27;
  */
 const REFERENCE_DBT_SYNTHEA_X1000 = { seconds: 18.5, source: "issue 16 (2026-12): OHDSI dbt-synthea, 14 files, x1000, median of 2 rounds on another 2-core machine" };
 
-const sec = (ms) => Number((ms / 1000).toFixed(2));
-const mb = (bytes) => (bytes === undefined ? undefined : Math.round(bytes / 2 ** 20));
+export const sec = (ms) => Number((ms / 1000).toFixed(2));
+export const mb = (bytes) => (bytes === undefined ? undefined : Math.round(bytes / 2 ** 20));
 
 /**
  * Runs `node [--import probe] args...` in `cwd`; resolves with wall time, exit status, output tails and the probe's
@@ -73,11 +73,11 @@ export async function duckdbRowCounts(file, schema) {
 }
 
 /** The CLI's common arguments for the Synthea workflow at one scale. */
-function workflowArgs(ctx, sourceDir) {
+export function workflowArgs(ctx, sourceDir) {
   return [ctx.workflow, "--param", `source_dir=${sourceDir}`, "--param", `vocab_dir=${ctx.vocabDir}`, "--spec-dir", ctx.specDir];
 }
 
-function writeConfig(dir, targets) {
+export function writeConfig(dir, targets) {
   // YAML is a superset of JSON: no YAML writer needed.
   writeFileSync(path.join(dir, "omopetl.config.yaml"), JSON.stringify({ targets }, null, 2) + "\n");
 }
@@ -91,12 +91,12 @@ async function omopetlDuckRun(ctx, dir, sourceDir, extra = []) {
   return { ...r, metrics };
 }
 
-function stepDurations(metrics) {
+export function stepDurations(metrics) {
   return Object.fromEntries(metrics.steps.map((s) => [s.name, s.durationMs ?? 0]));
 }
 
 /** Step name -> kind (load, transform, ddl, sql) of a plan written by `omopetl compile -o`. */
-function stepKinds(planFile) {
+export function stepKinds(planFile) {
   return Object.fromEntries(JSON.parse(readFileSync(planFile, "utf8")).steps.map((s) => [s.name, s.body.kind]));
 }
 
@@ -105,7 +105,7 @@ function stepKinds(planFile) {
  * "outside steps" — the rest of the wall time (process start, compile, connecting, the ledger's set-up). Steps run
  * one at a time on DuckDB, so the sums add up to the wall time; with concurrency they may exceed it.
  */
-function phases(durationsByStep, kinds, wallMs) {
+export function phases(durationsByStep, kinds, wallMs) {
   const sums = { load: 0, transform: 0, other: 0 };
   for (const [step, ms] of Object.entries(durationsByStep)) {
     const kind = kinds[step];
@@ -115,7 +115,7 @@ function phases(durationsByStep, kinds, wallMs) {
   return { loadS: sec(sums.load), transformS: sec(sums.transform), otherStepsS: sec(sums.other), outsideStepsS: sec(Math.max(0, wallMs - inSteps)) };
 }
 
-function memoryRow(m) {
+export function memoryRow(m) {
   return m ? { heapUsedPeakMB: mb(m.heapUsedPeak), rssPeakMB: mb(m.rssPeak) } : {};
 }
 
@@ -283,21 +283,21 @@ function diffCounts(a, b) {
 }
 
 /** The vocabulary's tables: in the bench's PostgreSQL schemas they share bench_cdm with the CDM tables. */
-const VOCABULARY_TABLES = new Set(["concept", "concept_ancestor", "concept_class", "concept_relationship", "concept_synonym", "domain", "drug_strength", "relationship", "vocabulary", "source_to_concept_map"]);
+export const VOCABULARY_TABLES = new Set(["concept", "concept_ancestor", "concept_class", "concept_relationship", "concept_synonym", "domain", "drug_strength", "relationship", "vocabulary", "source_to_concept_map"]);
 
-const PG_SCHEMAS = { source: "bench_src", staging: "bench_stage", cdm: "bench_cdm", vocab: "bench_cdm" };
+export const PG_SCHEMAS = { source: "bench_src", staging: "bench_stage", cdm: "bench_cdm", vocab: "bench_cdm" };
 
-function psql(url, args) {
+export function psql(url, args) {
   // Notices ("schema ... does not exist, skipping") are noise here.
   return spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, ...args], { encoding: "utf8", env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" } });
 }
 
-function dropPgSchemas(url) {
+export function dropPgSchemas(url) {
   const r = psql(url, ["-c", [...new Set(Object.values(PG_SCHEMAS))].map((s) => `DROP SCHEMA IF EXISTS ${s} CASCADE;`).join(" ")]);
   if (r.status !== 0) throw new Error(`dropping the bench schemas failed: ${r.stderr}`);
 }
 
-function pgRowCounts(url) {
+export function pgRowCounts(url) {
   const r = psql(url, ["-At", "-F", "\t", "-c", `SELECT table_name FROM information_schema.tables WHERE table_schema = '${PG_SCHEMAS.cdm}' AND table_type = 'BASE TABLE' ORDER BY 1`]);
   const tables = r.stdout.split("\n").filter(Boolean);
   const union = tables.map((t) => `SELECT '${t}', count(*) FROM ${PG_SCHEMAS.cdm}."${t}"`).join(" UNION ALL ");
@@ -317,7 +317,7 @@ function pgRowCounts(url) {
  * A copy of the workflow whose `schemas:` are the bench's PostgreSQL schemas and whose DML paths are absolute, so
  * `omopetl compile --dialect postgres --sql-dir` writes exactly the SQL `omopetl run --target pg` executes.
  */
-function workflowWithSchemas(workflow, dir) {
+export function workflowWithSchemas(workflow, dir) {
   const base = path.dirname(workflow);
   let text = readFileSync(workflow, "utf8");
   text = text.replace(/^schemas:.*$/m, `schemas: ${JSON.stringify(PG_SCHEMAS)}`);
