@@ -68,7 +68,7 @@ export function renderIdMapMigration(g: IdLivenessGenerator, ctx: RenderContext)
 
 /**
  * The statements, in the assigning step's transaction, that record the keys `step` produced for `domain`:
- * `forget` first (before any key of the domain is recorded), then per select assigning the domain the insert of its
+ * `forget` first (before any key of the domain is recorded), then the insert of the keys the selects assigning the domain
  * enumerated keys (`enumeration`: `SELECT DISTINCT <key> AS k ...`), then `settle` once all are recorded.
  */
 export const idLiveness = {
