@@ -34,8 +34,9 @@ export function stepRows(rendered: RenderedStep, execution: StepExecution): Step
   };
   const bookkeeping = new Set(rendered.bookkeepingStatements ?? []);
   for (const [i, sql] of rendered.statements.entries()) {
-    const n = execution.rowCounts[i];
-    if (n === undefined || bookkeeping.has(i)) continue;
+    // A result statement whose engine returns no count is counted by a later statement (countStatement).
+    const n = i === rendered.resultStatement && rendered.countStatement !== undefined ? execution.rowCount : execution.rowCounts[i];
+    if (n === undefined || bookkeeping.has(i) || i === rendered.countStatement) continue;
     const verb = verbOf(sql);
     const isResult = i === rendered.resultStatement;
     if (verb === "INSERT" && (isResult || rendered.resultStatement === undefined)) add("inserted", n);

@@ -44,6 +44,13 @@ export interface RenderedStep {
    */
   resultStatement?: number;
   /**
+   * Index of a later statement returning the result statement's count, for engines whose writes return none (Delta's
+   * INSERT on open-source Spark): a statement whose execution reports that count as its `rowCount` (on Spark, a
+   * `SELECT count(*) AS num_affected_rows` over what was written). Optional; without it the result statement's own
+   * count is used.
+   */
+  countStatement?: number;
+  /**
    * Index of the DELETE removing the target rows a merge step wrote in an earlier run and whose source is gone (its
    * select no longer produces their key): counted apart, as rows deleted because their source is gone. Optional.
    */

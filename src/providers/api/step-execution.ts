@@ -76,7 +76,7 @@ export async function executeRenderedStep(
   const rowCounts = rendered.transactional && transactions === "multi-statement" ? await conn.transaction(run) : await conn.session(run);
   const out: StepExecution = { rowCounts };
   if (rendered.resultStatement !== undefined) {
-    const n = rowCounts[rendered.resultStatement];
+    const n = rowCounts[rendered.countStatement ?? rendered.resultStatement];
     if (n !== undefined) out.rowCount = n;
   }
   return out;

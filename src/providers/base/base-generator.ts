@@ -3,7 +3,7 @@ import type { RenderContext, RenderedStep, SqlGenerator } from "../provider-api.
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
 import { findTableDef, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
-import { mergeKeysTableDef, renderMergePrune } from "./merge-prune.js";
+import { mergeKeysTableDef, renderMergePrune, type MergePrune } from "./merge-prune.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list } from "./sql-text.js";
 import { IdAssignmentRenderer } from "./id-assignment-renderer.js";
@@ -96,6 +96,7 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
     const query = this.renderQuery(body, ctx);
     let resultStatement: number;
     let staleRowsStatement: number | undefined;
+    let countStatement: number | undefined;
     switch (body.mode) {
       case "merge": {
         if (body.key.length === 0) throw invalidPlan(`merge into ${body.target.schema}.${body.target.name} has no key.`);
@@ -103,7 +104,7 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
         statements.push(...this.createSchemas([ctx.idMap], ctx), this.createMergeKeysTable(ctx));
         resultStatement = statements.push(merge) - 1;
         // Rows the step wrote earlier whose source is gone are deleted: a re-run equals a fresh run (merge-prune.ts).
-        const prune = renderMergePrune(this, body, query, step, ctx);
+        const prune = this.renderMergePrune(body, query, step, ctx);
         const first = statements.length;
         staleRowsStatement = first + prune.staleRows;
         prune.bookkeeping.forEach((i) => bookkeeping.push(first + i));
@@ -111,9 +112,11 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
         break;
       }
       case "replace": {
-        const t = this.ident(TARGET_ALIAS);
-        statements.push(body.slice ? `DELETE FROM ${target} AS ${t}\nWHERE ${this.condition(body.slice)}` : `DELETE FROM ${target}`);
-        resultStatement = statements.push(`INSERT INTO ${target} ${this.columnList(body.columns)}\n${query}`) - 1;
+        const replace = this.renderReplace(body, query, ctx);
+        const first = statements.length;
+        statements.push(...replace.statements);
+        resultStatement = first + replace.result;
+        if (replace.count !== undefined) countStatement = first + replace.count;
         break;
       }
       case "rebuild": {
@@ -132,9 +135,28 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
       statements,
       transactional: true,
       resultStatement,
+      ...(countStatement !== undefined ? { countStatement } : {}),
       ...(staleRowsStatement !== undefined ? { staleRowsStatement } : {}),
       ...(bookkeeping.length > 0 ? { bookkeepingStatements: bookkeeping } : {}),
     };
+  }
+
+  /**
+   * Mode replace: the step's slice (or the whole target) deleted and the query's rows inserted, in the step's
+   * transaction; `result` is the index of the statement writing the rows, `count` of one counting them where the
+   * write returns no count (RenderedStep.countStatement). Engines without multi-statement transactions override it
+   * with one atomic statement.
+   */
+  protected renderReplace(body: TransformBody, query: string, ctx: RenderContext): { statements: string[]; result: number; count?: number } {
+    const target = this.table(body.target, ctx);
+    const t = this.ident(TARGET_ALIAS);
+    const del = body.slice ? `DELETE FROM ${target} AS ${t}\nWHERE ${this.condition(body.slice)}` : `DELETE FROM ${target}`;
+    return { statements: [del, `INSERT INTO ${target} ${this.columnList(body.columns)}\n${query}`], result: 1 };
+  }
+
+  /** The statements pruning a merge step's target after its MERGE (merge-prune.ts). */
+  protected renderMergePrune(body: TransformBody, query: string, step: string, ctx: RenderContext): MergePrune {
+    return renderMergePrune(this, body, query, step, ctx);
   }
 
   /**

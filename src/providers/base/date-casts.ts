@@ -18,6 +18,8 @@ export interface DateCastDialect {
   failValue(message: string, type: string): string;
   /** A checked ISO text (`YYYY-MM-DD`, or a date and a time) as a date or timestamp. */
   isoValue(text: string, kind: "date" | "datetime"): string;
+  /** `x` without trailing characters of `chars` (SQL text of a literal): `rtrim(x, chars)` where the engine reads it so. */
+  trimTrailing(x: string, chars: string): string;
 }
 
 const int = (s: string): string => `CAST(${s} AS INTEGER)`;
@@ -36,6 +38,6 @@ export function textToDate(d: DateCastDialect, x: string, kind: "date" | "dateti
   const type = kind === "date" ? "DATE" : "TIMESTAMP";
   const msg = `${d.stringLiteral(`invalid input syntax for type ${kind === "date" ? "date" : "timestamp"}: "`)} || ${x} || '"'`;
   // The checked text's first 10 characters are the date; a trailing Z says UTC, which a timestamp without a zone is.
-  const value = kind === "date" ? d.isoValue(`substr(${x}, 1, 10)`, "date") : d.isoValue(`rtrim(${x}, 'Z')`, "datetime");
+  const value = kind === "date" ? d.isoValue(`substr(${x}, 1, 10)`, "date") : d.isoValue(d.trimTrailing(x, "'Z'"), "datetime");
   return `(CASE WHEN ${x} IS NULL THEN NULL WHEN ${isoOk(d, x)} THEN ${value} ELSE ${d.failValue(msg, type)} END)`;
 }

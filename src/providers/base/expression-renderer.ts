@@ -303,6 +303,7 @@ export abstract class ExpressionRenderer {
       fullMatch: (x, p) => this.regexFullMatch(x, p),
       failValue: (m, t) => this.failValue(m, t),
       isoValue: (t, k) => this.isoValue(t, k),
+      trimTrailing: (x, c) => this.trimTrailing(x, c),
     };
   }
 
@@ -352,6 +353,32 @@ export abstract class ExpressionRenderer {
     return `CAST(${message} AS ${type})`;
   }
 
+  /**
+   * Text of `x` (any type) by a plain cast: `CAST(x AS VARCHAR)` by default. Engines whose VARCHAR needs a length
+   * (Spark: STRING) override it, or {@link castTypeName} for varchar.
+   */
+  textCast(x: string): string {
+    return `CAST(${x} AS ${this.castTypeName({ kind: "varchar" })})`;
+  }
+
+  /**
+   * `x` without the trailing characters of `chars` (SQL text of a string literal): `rtrim(x, chars)` on PostgreSQL,
+   * DuckDB and SQLite; Spark's two-argument rtrim takes its arguments the other way round.
+   */
+  trimTrailing(x: string, chars: string): string {
+    return `rtrim(${x}, ${chars})`;
+  }
+
+  /** Every match of the regular expression `pattern` in `x` replaced (SQL text of string literals for both). */
+  replaceAll(x: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${x}, ${pattern}, ${replacement}, 'g')`;
+  }
+
+  /** The aggregate joining `x` with `separator` (SQL text), in the order of `orderBy` (an ORDER BY list). */
+  stringAgg(x: string, separator: string, orderBy: string): string {
+    return `string_agg(${x}, ${separator} ORDER BY ${orderBy})`;
+  }
+
   /** `x COLLATE <byte order>`: the ordering every dialect shares, so ids come out equal across engines. */
   protected abstract binaryCollate(x: string): string;
 
@@ -374,7 +401,7 @@ export abstract class ExpressionRenderer {
    */
   protected varcharLength(value: string, length: number): string {
     const varchar = this.castTypeName({ kind: "varchar" });
-    return renderVarcharLength(value, length, (msg) => `CAST(${this.failValue(msg, "INTEGER")} AS ${varchar})`, (s) => this.stringLiteral(s));
+    return renderVarcharLength(value, length, (msg) => `CAST(${this.failValue(msg, "INTEGER")} AS ${varchar})`, (s) => this.stringLiteral(s), (x, c) => this.trimTrailing(x, c));
   }
 
   /** Rendered by {@link FunctionRenderer}. */

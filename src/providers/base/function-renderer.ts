@@ -318,6 +318,7 @@ export abstract class FunctionRenderer extends ExpressionRenderer {
       fullMatch: (x, p) => this.regexFullMatch(x, p),
       regexGroup: (x, r, n) => this.regexGroup(x, r, n),
       isoValue: (t, k) => this.isoValue(t, k),
+      textCast: (x) => this.textCast(x),
     };
   }
 

@@ -87,8 +87,13 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
       statements.push(idLiveness.record(this, domain, step, enumeration, list.every(({ id }) => neverNull(id.key)), true, ctx));
       statements.push(this.renderIdAssignment(domain, step, ctx));
     }
-    for (const d of byDomain.keys()) statements.push(...idLiveness.settle(this, d, ctx));
+    for (const d of byDomain.keys()) statements.push(...this.settleIdLiveness(d, ctx));
     return statements;
+  }
+
+  /** The statements settling the `live` flags of `domain` once its keys are recorded (id-liveness.ts). */
+  protected settleIdLiveness(domain: string, ctx: RenderContext): string[] {
+    return idLiveness.settle(this, domain, ctx);
   }
 
   /**

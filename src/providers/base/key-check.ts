@@ -11,6 +11,8 @@ export interface KeyCheckGenerator {
   failIfAny(select: string): string | undefined;
   /** Text in byte order (the generator's textOrder hook): the smallest duplicate key is the same on every engine. */
   textOrder(x: string): string;
+  /** Text of a key value or count (the generator's textCast hook). */
+  textCast(x: string): string;
 }
 
 /** The end of the duplicate-key message of a load. */
@@ -28,13 +30,13 @@ export const LOAD_KEY_FIX = "Remove the duplicate rows from the files (or load t
 export function renderKeyCheck(g: KeyCheckGenerator, def: TableDef | undefined, ctx: RenderContext, fix: string, declared = false): string[] {
   if (!def || (!def.cdm && !declared) || def.primaryKey.length === 0) return [];
   const cols = def.primaryKey.map((c) => g.ident(c));
-  const shown = def.primaryKey.map((c, i) => `${g.stringLiteral(`${i === 0 ? "" : ", "}${c} = `)} || coalesce(CAST(d.${cols[i]} AS VARCHAR), 'NULL')`);
+  const shown = def.primaryKey.map((c, i) => `${g.stringLiteral(`${i === 0 ? "" : ", "}${c} = `)} || coalesce(${g.textCast(`d.${cols[i]}`)}, 'NULL')`);
   const where = `${g.physicalSchema(def.schema, ctx)}.${def.name}`;
   const message = [
     g.stringLiteral(`duplicate ${def.cdm ? "primary key" : "key"} in ${where}: `),
     ...shown,
     g.stringLiteral(" occurs "),
-    "CAST(d.n AS VARCHAR)",
+    g.textCast("d.n"),
     g.stringLiteral(` times; the step's rows were not written. ${fix}`),
   ].join(" || ");
   const order = def.primaryKey.map((c, i) => (def.columns.find((d) => d.name === c)?.type.kind === "varchar" ? g.textOrder(cols[i]!) : cols[i]!));

@@ -18,6 +18,8 @@ export interface DateParseDialect {
   regexGroup(x: string, regex: string, n: number): string;
   /** A checked ISO text (`YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS[.f]`) as a date or timestamp. */
   isoValue(text: string, kind: "date" | "datetime"): string;
+  /** Text of `x` (a number), the generator's textCast hook. */
+  textCast(x: string): string;
 }
 
 /** A date or datetime column's formats, parsed; a plan not made by the compiler may hold a refused one. */
@@ -71,7 +73,7 @@ function isoText(d: DateParseDialect, v: string, f: ParsedDateFormat, kind: "dat
     // Portable zero-padding (not every engine has lpad).
     return f.parts.find((p) => p.field === field)!.fixed ? t : `CASE WHEN length(${t}) = 1 THEN '0' || ${t} ELSE ${t} END`;
   };
-  const year = f.parts.some((p) => p.directive === "y") ? `CAST(${yearSql(d, v, f)} AS VARCHAR)` : fieldText(d, v, f, "year")!;
+  const year = f.parts.some((p) => p.directive === "y") ? d.textCast(yearSql(d, v, f)) : fieldText(d, v, f, "year")!;
   const parts = [year, lit("-"), two("month"), lit("-"), two("day")];
   if (kind === "datetime") {
     parts.push(lit(" "), two("hour"), lit(":"), two("minute"), lit(":"), two("second"));

@@ -5,6 +5,10 @@ export interface HeaderCheckGenerator {
   stringLiteral(s: string): string;
   /** Text in byte order (the generator's textOrder hook): the suggested name is the same on every engine. */
   textOrder(x: string): string;
+  /** Every match of a regex replaced (the generator's replaceAll hook). */
+  replaceAll(x: string, pattern: string, replacement: string): string;
+  /** An ordered string aggregate (the generator's stringAgg hook). */
+  stringAgg(x: string, separator: string, orderBy: string): string;
 }
 
 /**
@@ -27,7 +31,7 @@ export function checksHeader(body: LoadBody, cdmTarget: boolean): boolean {
  */
 export function headerMismatchSelect(g: HeaderCheckGenerator, body: LoadBody, headerNames: string): string {
   const lit = (s: string): string => g.stringLiteral(s);
-  const squash = (x: string): string => `regexp_replace(lower(${x}), '[^a-z0-9]', '', 'g')`;
+  const squash = (x: string): string => g.replaceAll(`lower(${x})`, "'[^a-z0-9]'", "''");
   const wanted = body.columns.map((c, i) => `(${i + 1}, ${lit(c.name.toLowerCase())})`).join(", ");
   const files = body.files.join(", ");
   const msg = [
@@ -36,7 +40,7 @@ export function headerMismatchSelect(g: HeaderCheckGenerator, body: LoadBody, he
     lit(`" is in no header of ${files}.`),
     `coalesce(${lit(' Did you mean "')} || (SELECT min(${g.textOrder("h.name")}) FROM hdr AS h WHERE ${squash("h.name")} = ${squash("w.name")}) || ${lit('"?')}, '')`,
     lit(" The header has: "),
-    "coalesce((SELECT string_agg(h.name, ', ' ORDER BY h.pos) FROM hdr AS h), '')",
+    `coalesce((SELECT ${g.stringAgg("h.name", "', '", "h.pos")} FROM hdr AS h), '')`,
     lit(". Columns match the header by name, ignoring case: rename the column under the load's columns: (or fix the file)."),
   ].join(" || ");
   return [

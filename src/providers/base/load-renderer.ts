@@ -43,9 +43,9 @@ export abstract class LoadRenderer extends DdlRenderer {
         // No cast: a value longer than varchar(n) fails instead of being truncated by an explicit CAST.
         return col.type.length === undefined ? v : this.varcharLength(v, col.type.length);
       case "date":
-        return format.dateFormat ? this.loadFormattedDate(v, col, format.dateFormat, "date") : `CAST(${v} AS DATE)`;
+        return format.dateFormat ? this.loadFormattedDate(v, col, format.dateFormat, "date") : this.isoValue(v, "date");
       case "datetime":
-        return format.datetimeFormat ? this.loadFormattedDate(v, col, format.datetimeFormat, "datetime") : `CAST(${v} AS TIMESTAMP)`;
+        return format.datetimeFormat ? this.loadFormattedDate(v, col, format.datetimeFormat, "datetime") : this.isoValue(v, "datetime");
       case "boolean":
         return booleanValue(this.loadValueDialect(), v);
       default:
@@ -72,6 +72,8 @@ export abstract class LoadRenderer extends DdlRenderer {
       fullMatch: (x, p) => this.regexFullMatch(x, p),
       binary: (x) => this.binaryCollate(x),
       floatInRange: (v) => this.floatInRange(v),
+      trimTrailing: (x, c) => this.trimTrailing(x, c),
+      textCast: (x) => this.textCast(x),
     };
   }
 

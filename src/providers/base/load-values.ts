@@ -16,6 +16,10 @@ export interface LoadValueDialect {
   binary(x: string): string;
   /** For a value matching {@link FLOAT_PATTERN}: true when it is a finite double that does not underflow to 0. */
   floatInRange(v: string): string;
+  /** `x` without trailing characters of `chars` (SQL text of a literal), the generator's trimTrailing hook. */
+  trimTrailing(x: string, chars: string): string;
+  /** Text of `x` (a number), the generator's textCast hook. */
+  textCast(x: string): string;
 }
 
 /** Leading/trailing spaces are allowed around numbers (both engines' casts skip them). */
@@ -91,7 +95,7 @@ export function valueCheck(d: LoadValueDialect, v: string, col: ColumnDef, forma
       // PostgreSQL's rule, on every engine (varchar-length.ts): longer is refused unless the excess is all spaces,
       // which the load cuts.
       return {
-        ok: `(${v} IS NULL OR length(${v}) <= ${n} OR length(rtrim(${v}, ' ')) <= ${n})`,
+        ok: `(${v} IS NULL OR length(${v}) <= ${n} OR length(${d.trimTrailing(v, "' '")}) <= ${n})`,
         code: "LOAD_BAD_VALUE",
         reason: `is longer than ${n} characters (${varcharTooLongMessage(n)})`,
       };
@@ -175,7 +179,7 @@ export function badValueSelect(d: LoadValueDialect, stage: string, checks: reado
     lit(": "),
     "b.file",
     lit(" row "),
-    `CAST(${rowInFile} AS VARCHAR)`,
+    d.textCast(rowInFile),
     lit(" (data rows counted from 1, after the header), column "),
     byK((c) => lit(c.name)),
     lit(': "'),

@@ -23,10 +23,16 @@ export function varcharTooLongMessage(length: number): string {
  * `fail` (an expression of type VARCHAR that raises its message). `value` is repeated: engines evaluate the common
  * case (`length(value) > n` false) once per row and the rest only for the rare long values.
  */
-export function renderVarcharLength(value: string, length: number, fail: (messageSql: string) => string, literal: (s: string) => string): string {
+export function renderVarcharLength(
+  value: string,
+  length: number,
+  fail: (messageSql: string) => string,
+  literal: (s: string) => string,
+  trimTrailing: (x: string, chars: string) => string = (x, chars) => `rtrim(${x}, ${chars})`,
+): string {
   return [
     `CASE WHEN length(${value}) > ${length} THEN`,
-    `  CASE WHEN length(rtrim(${value}, ' ')) > ${length} THEN ${fail(literal(varcharTooLongMessage(length)))} ELSE left(${value}, ${length}) END`,
+    `  CASE WHEN length(${trimTrailing(value, "' '")}) > ${length} THEN ${fail(literal(varcharTooLongMessage(length)))} ELSE left(${value}, ${length}) END`,
     `ELSE ${value} END`,
   ].join("\n");
 }

@@ -8,6 +8,8 @@ export interface VocabularyCheckGenerator {
   failIfAny(select: string): string | undefined;
   /** Text in byte order (the generator's textOrder hook), so the message lists ids alike on every engine. */
   textOrder(x: string): string;
+  /** An ordered string aggregate (the generator's stringAgg hook). */
+  stringAgg(x: string, separator: string, orderBy: string): string;
 }
 
 /**
@@ -51,7 +53,7 @@ export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: Transf
     g.stringLiteral("LOOKUP_VOCABULARY_UNKNOWN: the lookup vocabulary "),
     `'"' || w.id || '"'`,
     g.stringLiteral(` is not a vocabulary id of the loaded ${tableNames.join(" or ")} table, so none of its codes could map. Known vocabulary ids: `),
-    `coalesce((SELECT string_agg(k.v, ', ' ORDER BY ${g.textOrder("k.v")}) FROM (${known}) AS k), '(none: ${tableNames.join(" and ")} ${tableNames.length === 1 ? "is" : "are"} empty)')`,
+    `coalesce((SELECT ${g.stringAgg("k.v", "', '", g.textOrder("k.v"))} FROM (${known}) AS k), '(none: ${tableNames.join(" and ")} ${tableNames.length === 1 ? "is" : "are"} empty)')`,
     vocabularyPlace
       ? `CASE WHEN EXISTS (SELECT 1 FROM ${g.table(vocabularyPlace[1].table, ctx)} AS x) THEN ${fix} ELSE ${emptyFix} END`
       : fix,

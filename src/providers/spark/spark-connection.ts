@@ -126,6 +126,9 @@ class SparkPool {
     })();
     try {
       slot.session = await withTimeout(opening, ms, `no answer within ${t.connectTimeoutSeconds} s (target option connectTimeoutSeconds)`);
+      // Tables a sql step creates without USING are Delta tables, as on Databricks (open-source Spark's default
+      // is Parquet, which takes no DELETE, UPDATE or MERGE).
+      await runStatement(slot as Slot, "SET spark.sql.sources.default=delta");
     } catch (e) {
       client.close();
       throw e;

@@ -1,17 +1,23 @@
 /**
  * SQL generation for Spark SQL on Delta Lake (Spark 4.0, Delta 4.0; Databricks SQL speaks the same dialect): the
- * start of issue 17's provider, NOT registered as a built-in yet. What it renders today: identifiers, literals,
- * types, schemas, CDM tables (USING DELTA, idempotent), rebuilds (CREATE OR REPLACE TABLE, one atomic Delta
- * operation), date parsing formats. Loads and key checks are refused with UNSUPPORTED_FEATURE until written, never
- * rendered as SQL that would behave differently.
+ * provider of issue 17, NOT registered as a built-in yet. What it renders: identifiers, literals, types, schemas, CDM
+ * tables (USING DELTA, idempotent), rebuilds (CREATE OR REPLACE TABLE, one atomic Delta operation), loads read by
+ * Spark (spark-load.ts) with the shared value checks, and the checks that fail a statement (raise_error).
  */
-import type { CastType, Expr } from "../../core/expr/ast.js";
-import type { LoadBody, TableDef } from "../../core/model/plan.js";
-import { BaseSqlGenerator } from "../base/base-generator.js";
-import { tokenizeStrftime } from "../base/strftime.js";
-import { sqlComment } from "../base/sql-text.js";
-import type { ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
-import { invalidLiteral, UnsupportedFeatureError } from "../provider-errors.js";
+export { toSparkPattern } from "./spark-expressions.js";
+import type { DdlBody, LoadBody, TableDef, TransformBody } from "../../core/model/plan.js";
+import { ID_KEYS_COLUMNS, ID_MAP_COLUMNS, idKeysTable } from "../base/id-liveness.js";
+import type { MergePrune } from "../base/merge-prune.js";
+import { renderSparkMergePrune } from "./spark-merge-prune.js";
+import { SparkExpressions } from "./spark-expressions.js";
+import { renderKeyCheck } from "../base/key-check.js";
+import { LOAD_KEY_FIX } from "../base/key-check.js";
+import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
+import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
+import { indent, sqlComment } from "../base/sql-text.js";
+import type { LedgerSql, ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
+import { SparkLedgerSql } from "./spark-ledger-sql.js";
+import { emptyFilesCheck, fileView, fileViewSql, headerNamesSelect, SPARK_STAGE, SPARK_TYPED, sparkLoadFiles, stagedRowsSelect } from "./spark-load.js";
 
 /** What Spark 4.0 with Delta 4.0 can do (checked against the server scripts/services.sh up spark starts). */
 export const SPARK_CAPABILITIES: ProviderCapabilities = {
@@ -22,7 +28,8 @@ export const SPARK_CAPABILITIES: ProviderCapabilities = {
   createOrReplaceTable: true,
   serverSideFileLoad: true,
   fileUriSchemes: ["file"],
-  fileGlobs: true,
+  // Spark skips 0-byte files a pattern matches, so LOAD_EMPTY_FILE could not be raised: files are listed one by one.
+  fileGlobs: false,
   parquet: false,
   // Open-source Spark parses no PRIMARY KEY / FOREIGN KEY constraints (Databricks' are informational only).
   alterTableAddPrimaryKey: false,
@@ -40,109 +47,14 @@ export const SPARK_CAPABILITIES: ProviderCapabilities = {
   singleWriter: false,
 };
 
-/** strftime directive -> Spark datetime pattern (java.time DateTimeFormatter letters as Spark reads them). */
-const SPARK_PATTERNS: Readonly<Record<string, string>> = {
-  Y: "yyyy",
-  y: "yy",
-  m: "MM",
-  d: "dd",
-  H: "HH",
-  I: "hh",
-  M: "mm",
-  S: "ss",
-  f: "SSSSSS",
-  p: "a",
-  b: "MMM",
-  B: "MMMM",
-};
 
-/**
- * A strftime format as a Spark datetime pattern: literal text in single quotes (doubled inside), where Spark would
- * otherwise read letters as pattern letters. Undefined with the directive Spark has no pattern for.
- */
-export function toSparkPattern(format: string): { pattern: string } | { unsupported: string } {
-  let pattern = "";
-  for (const t of tokenizeStrftime(format)) {
-    if (t.kind === "directive") {
-      const p = SPARK_PATTERNS[t.directive];
-      if (p === undefined) return { unsupported: `%${t.directive}` };
-      pattern += p;
-    } else {
-      pattern += /^[^A-Za-z']*$/.test(t.text) ? t.text : `'${t.text.replace(/'/g, "''")}'`;
-    }
-  }
-  return { pattern };
-}
-
-export class SparkGenerator extends BaseSqlGenerator {
+export class SparkGenerator extends SparkExpressions {
   readonly dialect = "spark";
   readonly capabilities = SPARK_CAPABILITIES;
 
-  /** Backticks, inner backticks doubled; bare only for plain lower-case names (Spark folds nothing: it compares case-insensitively). */
-  override ident(name: string): string {
-    this.validateIdentifier(name);
-    if (/^[a-z_][a-z0-9_]*$/.test(name) && !SPARK_RESERVED.has(name)) return name;
-    return `\`${name.replace(/`/g, "``")}\``;
-  }
+  /** omopetl's own tables as Delta tables, in Spark's types (spark-ledger-sql.ts). */
+  override readonly ledgerSql: LedgerSql = new SparkLedgerSql(this);
 
-  /**
-   * Spark's string literals escape with a backslash: `''` inside quotes is NOT a quote but two adjacent literals,
-   * concatenated ('a''b' is "ab"). Backslashes are doubled and quotes escaped, so any text stays one literal.
-   */
-  override stringLiteral(s: string): string {
-    if (s.includes("\0")) throw invalidLiteral(this.dialect, JSON.stringify(s), "it contains a NUL character");
-    return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  }
-
-  protected override literal(e: Extract<Expr, { k: "lit" }>): string {
-    // CDM datetimes are wall-clock values: TIMESTAMP_NTZ, never shifted by the session's time zone.
-    if (e.type === "datetime" && typeof e.value === "string") return `TIMESTAMP_NTZ ${this.stringLiteral(e.value)}`;
-    return super.literal(e);
-  }
-
-  override castTypeName(t: CastType): string {
-    switch (t.kind) {
-      case "integer":
-        return "INT";
-      case "float":
-        return "DOUBLE";
-      case "datetime":
-        return "TIMESTAMP_NTZ";
-      case "varchar":
-        // Spark's VARCHAR(n) fails on a longer value where PostgreSQL's cast truncates: STRING, cut in renderCast.
-        return "STRING";
-      default:
-        return super.castTypeName(t);
-    }
-  }
-
-  override columnTypeName(t: CastType): string {
-    return this.castTypeName(t);
-  }
-
-  protected override renderCast(arg: string, to: CastType): string {
-    if (to.kind === "varchar" && to.length !== undefined) return `left(CAST(${arg} AS STRING), ${to.length})`;
-    return super.renderCast(arg, to);
-  }
-
-  protected override renderParseDate(s: string, format: string): string {
-    return `to_date(${s}, ${this.stringLiteral(this.pattern(format))})`;
-  }
-
-  protected override renderParseTimestamp(s: string, format: string): string {
-    return `to_timestamp_ntz(${s}, ${this.stringLiteral(this.pattern(format))})`;
-  }
-
-  private pattern(format: string): string {
-    const p = toSparkPattern(format);
-    if ("unsupported" in p) throw new UnsupportedFeatureError(this.dialect, `the date format directive ${p.unsupported}`, `in "${format}"`);
-    return p.pattern;
-  }
-
-  /** Spark compares strings by UTF-8 bytes (collation UTF8_BINARY, the default): already PostgreSQL's COLLATE "C". */
-  protected override binaryCollate(x: string): string {
-    return x;
-  }
 
   protected override renderCreateSchema(physical: string): string {
     return `CREATE SCHEMA IF NOT EXISTS ${this.ident(physical)}`;
@@ -186,19 +98,188 @@ export class SparkGenerator extends BaseSqlGenerator {
     return `${sqlComment(lines)}\nSELECT 1 AS omopetl_note WHERE FALSE`;
   }
 
-  protected override renderLoad(body: LoadBody, _ctx: RenderContext): RenderedStep {
-    throw new UnsupportedFeatureError(
-      this.dialect,
-      "loads yet",
-      `load of ${body.target.schema}.${body.target.name}: the spark generator is a first stage (issue 17)`,
-      "load with the duckdb or postgres provider",
+  /** Temporary views, cached: computed once when created (CACHE TABLE is eager), gone with the session. */
+  protected override createTempTableAs(name: string, select: string): string[] {
+    return [`DROP VIEW IF EXISTS ${this.ident(name)}`, `CACHE TABLE ${this.ident(name)} AS\n${select}`];
+  }
+
+  protected override dropTempTable(name: string): string[] {
+    return [`DROP VIEW IF EXISTS ${this.ident(name)}`];
+  }
+
+  /**
+   * As the base, without the guard against CDM float columns of an older omopetl (which reads
+   * information_schema, absent from open-source Spark): no omopetl before this one wrote CDM tables on Spark.
+   */
+  override renderDdl(tables: readonly TableDef[], part: DdlBody["part"], ctx: RenderContext): string[] {
+    if (part !== "tables") return super.renderDdl(tables, part, ctx);
+    return [...this.createSchemas(tables, ctx), ...tables.map((t) => this.createTableIfNotExists(t, ctx))];
+  }
+
+
+  /** No secondary indexes on Spark (capability indexes: false): ddl part "indexes" says so, even when asked. */
+  protected override renderIndexes(def: TableDef, _ctx: RenderContext): string[] {
+    return def.indexes.length === 0 ? [] : [this.note([`${def.name}: ${def.indexes.length} indexes not created (Spark has no secondary indexes).`])];
+  }
+
+
+  /**
+   * One atomic Delta operation: `INSERT OVERWRITE` of the whole target, or `INSERT INTO ... REPLACE WHERE <slice>`
+   * (Delta also fails it when a row written falls outside the slice, which elsewhere would stay behind at the next
+   * run). Delta's INSERT returns no count: the rows of the slice (all written by it) are counted afterwards.
+   */
+  protected override renderReplace(body: TransformBody, query: string, ctx: RenderContext): { statements: string[]; result: number; count?: number } {
+    const target = this.table(body.target, ctx);
+    const def = tableDefOrColumns(ctx, body.target, body.columns);
+    // REPLACE WHERE takes no column list: the rows in the table's column order, NULL for columns the step leaves out.
+    const written = new Set(body.columns.map((c) => c.name));
+    const q = this.ident("q");
+    const ordered = def.columns.map((c) => (written.has(c.name) ? `${q}.${this.ident(c.name)}` : `CAST(NULL AS ${this.tableColumnTypeName(def, c.type)}) AS ${this.ident(c.name)}`));
+    const rows = `SELECT ${ordered.join(", ")}\nFROM (\n${indent(query)}\n) AS ${q}`;
+    if (!body.slice) {
+      return { statements: [`INSERT OVERWRITE ${target}\n${rows}`, this.countSql(target)], result: 0, count: 1 };
+    }
+    this.bareTarget = true;
+    let slice: string;
+    try {
+      slice = this.condition(body.slice);
+    } finally {
+      this.bareTarget = false;
+    }
+    const count = this.countSql(`${target} AS ${this.ident("t")}\nWHERE ${this.condition(body.slice)}`);
+    return { statements: [`INSERT INTO ${target}\nREPLACE WHERE ${slice}\n${rows}`, count], result: 0, count: 1 };
+  }
+
+  /** The merge prune without subqueries in DELETE/UPDATE conditions, which Delta refuses (spark-merge-prune.ts). */
+  protected override renderMergePrune(body: TransformBody, query: string, step: string, ctx: RenderContext): MergePrune {
+    return renderSparkMergePrune(
+      {
+        ident: (n) => this.ident(n),
+        stringLiteral: (x) => this.stringLiteral(x),
+        table: (r, c) => this.table(r, c),
+        expr: (e) => this.expr(e),
+        afterTempTable: () => [],
+        cachedView: (name, select) => this.createTempTableAs(name, select),
+      },
+      body,
+      query,
+      step,
+      ctx,
     );
   }
-}
 
-/** Spark's reserved words under ANSI mode (Spark 4's default) that omopetl's names could collide with. */
-const SPARK_RESERVED: ReadonlySet<string> = new Set(
-  `all and any as authorization both case cast check collate column constraint create cross current_date current_time current_timestamp current_user distinct else end escape except false fetch filter for foreign from full grant group having in inner intersect into is join lateral leading left natural not null offset on only or order outer overlaps primary references right select session_user some table then time to trailing true union unique unknown user using when where with`.split(
-    " ",
-  ),
-);
+  /** Rebuilds count what they inserted (Delta's INSERT returns no count), right after the INSERT. */
+  protected override renderTransform(body: TransformBody, ctx: RenderContext, step: string): RenderedStep {
+    const r = super.renderTransform(body, ctx, step);
+    if (body.mode !== "rebuild" || r.resultStatement === undefined) return r;
+    const at = r.resultStatement + 1;
+    const shift = (i: number): number => (i >= at ? i + 1 : i);
+    const statements = [...r.statements.slice(0, at), this.countSql(this.table(body.target, ctx)), ...r.statements.slice(at)];
+    return {
+      ...r,
+      statements,
+      countStatement: at,
+      ...(r.staleRowsStatement !== undefined ? { staleRowsStatement: shift(r.staleRowsStatement) } : {}),
+      ...(r.bookkeepingStatements ? { bookkeepingStatements: r.bookkeepingStatements.map(shift) } : {}),
+    };
+  }
+
+  /** The id map without UNIQUE (Spark declares no constraints): ids stay unique as on DuckDB (NOT EXISTS, max + n). */
+  protected override createIdMapTable(ctx: RenderContext): string {
+    return this.createTableSql(this.idMapTableDef(ctx), ctx, "CREATE TABLE IF NOT EXISTS", "none");
+  }
+
+  /** The map alone (one statement per call on Spark); no older omopetl made a map without `live` here. */
+  override renderIdMapSetup(ctx: RenderContext): string {
+    return this.createIdMapTable(ctx);
+  }
+
+  /**
+   * Liveness settled by one MERGE (Delta takes no subquery in an UPDATE's condition): keys recorded for the domain
+   * revive, the domain's other keys retire, only rows whose flag changes are written.
+   */
+  protected override settleIdLiveness(domain: string, ctx: RenderContext): string[] {
+    const map = this.table(ctx.idMap, ctx);
+    const keys = this.table(idKeysTable(ctx), ctx);
+    const [m, k] = [this.ident("m"), this.ident("k")];
+    const live = this.ident(ID_MAP_COLUMNS.live);
+    const d = this.stringLiteral(domain);
+    const sk = this.ident(ID_MAP_COLUMNS.sourceKey);
+    return [
+      [
+        `MERGE INTO ${map} AS ${m}`,
+        `USING (SELECT DISTINCT ${this.ident(ID_KEYS_COLUMNS.sourceKey)} AS ${sk} FROM ${keys} WHERE ${this.ident(ID_KEYS_COLUMNS.domain)} = ${d}) AS ${k}`,
+        `ON ${m}.${this.ident(ID_MAP_COLUMNS.domain)} = ${d} AND ${m}.${sk} = ${k}.${sk}`,
+        `WHEN MATCHED AND ${m}.${live} IS NOT TRUE THEN UPDATE SET ${live} = TRUE`,
+        `WHEN NOT MATCHED BY SOURCE AND ${m}.${this.ident(ID_MAP_COLUMNS.domain)} = ${d} AND ${m}.${live} IS NOT FALSE THEN UPDATE SET ${live} = FALSE`,
+      ].join("\n"),
+    ];
+  }
+
+  /**
+   * A load (spark-load.ts): each file a temporary view read by Spark; 0-byte files refused; the header checked; the
+   * rows staged as text and their values checked (or diverted, on_error: reject); the typed rows and their key checked;
+   * then one atomic write: INSERT OVERWRITE of a CDM table, or the staging target recreated and filled. A failure
+   * before the write leaves the target as it was.
+   */
+  protected override renderLoad(body: LoadBody, ctx: RenderContext): RenderedStep {
+    const paths = sparkLoadFiles(this, body);
+    const def = findTableDef(ctx, body.target);
+    const statements = paths.map((p, i) => fileViewSql(this, body, p, i + 1));
+    statements.push(emptyFilesCheck(this, body, paths));
+    if (checksHeader(body, def?.cdm === true)) statements.push(this.failIfAny(headerMismatchSelect(this, body, headerNamesSelect(this, paths))));
+    statements.push(...this.createTempTableAs(SPARK_STAGE, stagedRowsSelect(this, body, paths)));
+    const stage = this.ident(SPARK_STAGE);
+    const probe = this.loadValueProbe(body, stage);
+    if (probe !== undefined) statements.push(probe);
+    const f = this.ident("f");
+    const rejects = this.loadRejects(body, stage, f, ctx);
+    if (rejects) statements.push(...rejects.statements);
+    const typed = [
+      "SELECT",
+      indent(body.columns.map((c) => `${this.loadValue(`${f}.${this.ident(c.name)}`, c, body.format)} AS ${this.ident(c.name)}`).join(",\n")),
+      `FROM ${stage} AS ${f}`,
+      ...(rejects?.keep ? [`WHERE ${rejects.keep}`] : []),
+    ].join("\n");
+    statements.push(...this.createTempTableAs(SPARK_TYPED, typed));
+    statements.push(...this.loadKeyChecks(def, body, ctx));
+    const target = this.table(body.target, ctx);
+    const rows = `SELECT * FROM ${this.ident(SPARK_TYPED)}`;
+    let resultStatement: number;
+    if (def?.cdm) {
+      resultStatement = statements.push(`INSERT OVERWRITE ${target} ${this.columnList(body.columns)}\n${rows}`) - 1;
+    } else {
+      // Recreated at every run (a table of an earlier run with another declaration must not stay), then filled.
+      statements.push(this.renderCreateSchema(this.physicalSchema(body.target.schema, ctx)));
+      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+      resultStatement = statements.push(`INSERT INTO ${target} ${this.columnList(body.columns)}\n${rows}`) - 1;
+    }
+    // Delta's INSERT returns no row count: the rows written are the typed rows, counted.
+    const countStatement = statements.push(this.countSql(this.ident(SPARK_TYPED))) - 1;
+    statements.push(...this.dropTempTable(SPARK_TYPED), ...this.dropTempTable(SPARK_STAGE));
+    if (rejects) statements.push(...rejects.cleanup);
+    statements.push(...paths.map((_, i) => `DROP VIEW IF EXISTS ${this.ident(fileView(i + 1))}`));
+    return { statements, transactional: true, resultStatement, countStatement };
+  }
+
+  /** The count of the rows of `from` (a FROM clause), as the connection reads a statement's count. */
+  private countSql(from: string): string {
+    return `SELECT count(*) AS num_affected_rows FROM ${from}`;
+  }
+
+  /** A load's key, checked on its typed rows before they are written (Spark cannot take a write back). */
+  protected override loadKeyChecks(def: TableDef | undefined, body: LoadBody, ctx: RenderContext): string[] {
+    const typed = this.ident(SPARK_TYPED);
+    const hooks = {
+      ident: (n: string) => this.ident(n),
+      stringLiteral: (s: string) => this.stringLiteral(s),
+      physicalSchema: (l: string, c: RenderContext) => this.physicalSchema(l, c),
+      table: () => typed,
+      failIfAny: (s: string) => this.failIfAny(s),
+      textOrder: (x: string) => this.textOrder(x),
+      textCast: (x: string) => this.textCast(x),
+    };
+    if (def && body.key && !def.cdm) return renderKeyCheck(hooks, { ...def, primaryKey: body.key }, ctx, LOAD_KEY_FIX, true);
+    return renderKeyCheck(hooks, def, ctx, LOAD_KEY_FIX);
+  }
+}

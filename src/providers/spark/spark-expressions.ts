@@ -1,0 +1,225 @@
+/**
+ * Spark SQL's spelling of values and expressions (the expression and function rooms of the generator, for Spark):
+ * identifiers, string and number literals, types, casts, regular expressions, the checks that fail a statement
+ * (raise_error), and the catalogue functions whose Spark builtins differ from PostgreSQL's semantics. The generator
+ * itself (spark-generator.ts) extends this class with DDL, loads and the transform modes.
+ */
+import type { CastType, Expr, ValueType } from "../../core/expr/ast.js";
+import { BaseSqlGenerator } from "../base/base-generator.js";
+import { indent } from "../base/sql-text.js";
+import { tokenizeStrftime } from "../base/strftime.js";
+import { invalidLiteral } from "../provider-errors.js";
+
+/** strftime directive -> Spark datetime pattern (java.time DateTimeFormatter letters as Spark reads them). */
+const SPARK_PATTERNS: Readonly<Record<string, string>> = {
+  Y: "yyyy",
+  y: "yy",
+  m: "MM",
+  d: "dd",
+  H: "HH",
+  I: "hh",
+  M: "mm",
+  S: "ss",
+  f: "SSSSSS",
+  p: "a",
+  b: "MMM",
+  B: "MMMM",
+};
+
+/**
+ * A strftime format as a Spark datetime pattern: literal text in single quotes (doubled inside), where Spark would
+ * otherwise read letters as pattern letters. Undefined with the directive Spark has no pattern for.
+ */
+export function toSparkPattern(format: string): { pattern: string } | { unsupported: string } {
+  let pattern = "";
+  for (const t of tokenizeStrftime(format)) {
+    if (t.kind === "directive") {
+      const p = SPARK_PATTERNS[t.directive];
+      if (p === undefined) return { unsupported: `%${t.directive}` };
+      pattern += p;
+    } else {
+      pattern += /^[^A-Za-z']*$/.test(t.text) ? t.text : `'${t.text.replace(/'/g, "''")}'`;
+    }
+  }
+  return { pattern };
+}
+
+/** The Spark dialect's expressions; {@link SparkGenerator} adds statements. */
+export abstract class SparkExpressions extends BaseSqlGenerator {
+  /** Backticks, inner backticks doubled; bare only for plain lower-case names (Spark folds nothing: it compares case-insensitively). */
+  override ident(name: string): string {
+    this.validateIdentifier(name);
+    if (/^[a-z_][a-z0-9_]*$/.test(name) && !SPARK_RESERVED.has(name)) return name;
+    return `\`${name.replace(/`/g, "``")}\``;
+  }
+
+  /**
+   * Spark's string literals escape with a backslash: `''` inside quotes is NOT a quote but two adjacent literals,
+   * concatenated ('a''b' is "ab"). Backslashes are doubled and quotes escaped, so any text stays one literal.
+   */
+  override stringLiteral(s: string): string {
+    if (s.includes("\0")) throw invalidLiteral(this.dialect, JSON.stringify(s), "it contains a NUL character");
+    return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  }
+
+  protected override literal(e: Extract<Expr, { k: "lit" }>): string {
+    // CDM datetimes are wall-clock values: TIMESTAMP_NTZ, never shifted by the session's time zone.
+    if (e.type === "datetime" && typeof e.value === "string") return `TIMESTAMP_NTZ ${this.stringLiteral(e.value)}`;
+    return super.literal(e);
+  }
+
+  override castTypeName(t: CastType): string {
+    switch (t.kind) {
+      case "integer":
+        return "INT";
+      case "float":
+        return "DOUBLE";
+      case "datetime":
+        return "TIMESTAMP_NTZ";
+      case "varchar":
+        // Spark's VARCHAR(n) fails on a longer value where PostgreSQL's cast truncates: STRING, cut in renderCast.
+        return "STRING";
+      default:
+        return super.castTypeName(t);
+    }
+  }
+
+  override columnTypeName(t: CastType): string {
+    return this.castTypeName(t);
+  }
+
+  protected override renderCast(arg: string, to: CastType): string {
+    if (to.kind === "varchar" && to.length !== undefined) return `left(CAST(${arg} AS STRING), ${to.length})`;
+    return super.renderCast(arg, to);
+  }
+
+  /** Spark compares strings by UTF-8 bytes (collation UTF8_BINARY, the default): already PostgreSQL's COLLATE "C". */
+  protected override binaryCollate(x: string): string {
+    return x;
+  }
+
+  /**
+   * Java regular expressions: `\z` ends the match at the end of the text (`$` would also match before a final line
+   * break, so "12\n" would pass as an integer).
+   */
+  protected override regexFullMatch(x: string, pattern: string): string {
+    return `(${x} RLIKE ${this.stringLiteral(`^(?:${pattern})\\z`)})`;
+  }
+
+  protected override regexGroup(x: string, regex: string, n: number): string {
+    return `regexp_extract(${x}, ${this.stringLiteral(`^(?:${regex})\\z`)}, ${n})`;
+  }
+
+  /** raise_error fails the statement with the message as its text (error class USER_RAISED_EXCEPTION). */
+  protected override failValue(message: string, type: string): string {
+    return `CAST(raise_error(${message}) AS ${type})`;
+  }
+
+  override failIfAny(select: string): string {
+    return `SELECT raise_error(a.msg) AS omopetl_check\nFROM (\n${indent(select)}\n) AS a`;
+  }
+
+  /** Spark reads 1e400 as NULL (ANSI mode) and 1e-400 as 0; its NUMERIC is DECIMAL(10,0), so no exact route. */
+  protected override floatInRange(v: string): string {
+    const x = `CAST(${v} AS DOUBLE)`;
+    return `(${x} IS NOT NULL AND (${x} <> 0 OR NOT regexp_replace(${v}, '[eE].*$', '') RLIKE '[1-9]'))`;
+  }
+
+  /** Wall-clock datetimes: TIMESTAMP_NTZ, never shifted by the session's time zone. */
+  protected override isoValue(text: string, kind: "date" | "datetime"): string {
+    return `CAST(${text} AS ${kind === "date" ? "DATE" : "TIMESTAMP_NTZ"})`;
+  }
+
+  /** Spark's rtrim(a, b) trims the characters of a from b: the standard form says which is which. */
+  override trimTrailing(x: string, chars: string): string {
+    return `trim(TRAILING ${chars} FROM ${x})`;
+  }
+
+  /** Spark's regexp_replace replaces every match (its fourth argument is a position). */
+  override replaceAll(x: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${x}, ${pattern}, ${replacement})`;
+  }
+
+  override stringAgg(x: string, separator: string, orderBy: string): string {
+    return `string_agg(${x}, ${separator}) WITHIN GROUP (ORDER BY ${orderBy})`;
+  }
+
+
+  /** Float literals as doubles (`1.0D`): Spark reads `1.0` as a DECIMAL, so 1.0 / 3 would be 0.333333. */
+  override numberLiteral(n: number, type: ValueType): string {
+    const s = super.numberLiteral(n, type);
+    return type === "float" ? `${s}D` : s;
+  }
+
+  protected override renderFunction(e: Extract<Expr, { k: "fn" }>): string {
+    const args = (): string[] => e.args.map((a) => this.expr(a));
+    switch (e.name) {
+      case "concat":
+      case "concat_ws": {
+        // PostgreSQL's concat skips NULLs, Spark's returns NULL: concat_ws skips them on Spark too.
+        const parts = e.args.map((a) => (a.type === "float" ? this.floatText(this.expr(a)) : a.type === "string" ? this.expr(a) : this.textCast(this.expr(a))));
+        return e.name === "concat" ? `concat_ws('', ${parts.join(", ")})` : `concat_ws(${parts.join(", ")})`;
+      }
+      case "strpos":
+        return this.call("instr", args());
+      case "substr": {
+        // PostgreSQL's substr counts a start below 1 against the length (substr('hello', 0, 2) is 'h'); Spark reads 0
+        // as 1 and a negative start from the end.
+        const [str, start, len] = args() as [string, string, string | undefined];
+        if (len === undefined) return `substr(${str}, greatest(${start}, 1))`;
+        return `CASE WHEN ${start} >= 1 THEN substr(${str}, ${start}, ${len}) ELSE substr(${str}, 1, greatest(${start} + ${len} - 1, 0)) END`;
+      }
+      case "sqrt": {
+        // Spark returns NaN for a negative number; PostgreSQL fails.
+        const x = this.expr(e.args[0]!);
+        return `CASE WHEN ${x} < 0 THEN ${this.failValue(this.stringLiteral("cannot take square root of a negative number"), "DOUBLE")} ELSE sqrt(${x}) END`;
+      }
+      case "trim":
+      case "ltrim":
+      case "rtrim": {
+        if (e.args.length !== 2) return super.renderFunction(e);
+        // Spark's two-argument trims take the characters first; the standard form says which is which.
+        const [str, chars] = args() as [string, string];
+        return `trim(${e.name === "trim" ? "BOTH" : e.name === "ltrim" ? "LEADING" : "TRAILING"} ${chars} FROM ${str})`;
+      }
+      default:
+        return super.renderFunction(e);
+    }
+  }
+
+  /** Spark has no MICROSECONDS field: the seconds with their fraction, in microseconds (PostgreSQL's field). */
+  protected override extractInt(part: string, x: string): string {
+    if (part === "microseconds") return `CAST(EXTRACT(SECOND FROM ${x}) * 1000000 AS BIGINT)`;
+    return super.extractInt(part, x);
+  }
+
+  /** Integer division truncating toward zero: Spark's `/` always divides exactly. */
+  protected override intDivide(a: string, b: string): string {
+    return `${a} DIV ${b}`;
+  }
+
+  protected override renderDivision(e: Extract<Expr, { k: "bin" }>, left: string, right: string): string {
+    if (e.type === "integer") return `CAST(${left} DIV ${right} AS INT)`;
+    if (e.type === "bigint") return `${left} DIV ${right}`;
+    return `${left} / ${right}`;
+  }
+
+  /** A column of the target alias `t` written bare: Delta's REPLACE WHERE names the table's columns unqualified. */
+  protected bareTarget = false;
+
+  override expr(e: Expr): string {
+    if (this.bareTarget && e.k === "col" && e.table === "t") return this.ident(e.column);
+    // A float cast to an integer rounds half away from zero, as PostgreSQL does (Spark truncates).
+    if (e.k === "cast" && (e.to.kind === "integer" || e.to.kind === "bigint") && e.arg.type === "float") {
+      return this.renderCast(`round(${this.expr(e.arg)})`, e.to);
+    }
+    return super.expr(e);
+  }
+}
+
+/** Spark's reserved words under ANSI mode (Spark 4's default) that omopetl's names could collide with. */
+const SPARK_RESERVED: ReadonlySet<string> = new Set(
+  `all and any as authorization both case cast check collate column constraint create cross current_date current_time current_timestamp current_user distinct else end escape except false fetch filter for foreign from full grant group having in inner intersect into is join lateral leading left natural not null offset on only or order outer overlaps primary references right select session_user some table then time to trailing true union unique unknown user using when where with`.split(
+    " ",
+  ),
+);

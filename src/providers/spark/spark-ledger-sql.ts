@@ -1,0 +1,44 @@
+import type { LedgerColumn, LedgerTable } from "../provider-api.js";
+import { BaseLedgerSql } from "../base/ledger-sql.js";
+import type { SqlQuoting } from "../base/sql-quoting.js";
+
+/**
+ * omopetl's own tables on Spark: Delta tables without key constraints (open-source Spark declares none), Spark's
+ * type names, wall-clock timestamps (TIMESTAMP_NTZ, as CDM datetimes).
+ */
+export class SparkLedgerSql extends BaseLedgerSql {
+  constructor(quoting: SqlQuoting) {
+    super(quoting);
+  }
+
+  protected override typeName(type: LedgerColumn["type"]): string {
+    switch (type) {
+      case "VARCHAR":
+        return "STRING";
+      case "INTEGER":
+        return "INT";
+      case "TIMESTAMP":
+        return "TIMESTAMP_NTZ";
+      default:
+        return type;
+    }
+  }
+
+  protected override timestamp(d: Date): string {
+    return `TIMESTAMP_NTZ ${this.quoting.stringLiteral(d.toISOString().replace("T", " ").replace("Z", ""))}`;
+  }
+
+  /** The primary key is not declared (Spark has no key constraints): the ledger's writers keep it. */
+  override createTable(table: LedgerTable, columns: readonly LedgerColumn[], _primaryKey: readonly string[]): string {
+    const lines = columns.map((c) => `  ${this.quoting.ident(c.name)} ${this.typeName(c.type)}${c.notNull ? " NOT NULL" : ""}`);
+    return `CREATE TABLE IF NOT EXISTS ${this.table(table)} (\n${lines.join(",\n")}\n) USING DELTA`;
+  }
+
+  /**
+   * Nothing to migrate: a column is added to ledgers of an older omopetl, and no older omopetl wrote a ledger on
+   * Spark (which has no ADD COLUMN IF NOT EXISTS). A statement that does nothing, since the caller runs one.
+   */
+  override addColumn(table: LedgerTable, column: LedgerColumn): string {
+    return `-- ${this.table(table).replace(/\n/g, " ")}: ${column.name.replace(/\n/g, " ")} is created with the table\nSELECT 1 AS omopetl_note WHERE FALSE`;
+  }
+}
