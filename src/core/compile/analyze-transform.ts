@@ -1,13 +1,14 @@
 import type { CastType, Expr, ValueType } from "../expr/ast.js";
 import { containsAggregate, containsWindow, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
 import { isAggregateName } from "../expr/functions.js";
-import type { SelectDml } from "../model/dml-schema.js";
-import type { AuditSelect, ColumnDef, IdKey, Join, LookupCoverage, Select, TableRef, TransformBody } from "../model/plan.js";
+import type { SelectDml, SubSelectDml } from "../model/dml-schema.js";
+import { SUB_SELECT_SCHEMA, type AuditSelect, type ColumnDef, type IdKey, type Join, type LookupCoverage, type Select, type TableRef, type TransformBody } from "../model/plan.js";
 import { closest, didYouMean } from "../diagnostics/did-you-mean.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import { analyzeAt, scopeTableFor, type AnalysisContext } from "./analysis-context.js";
+import { analyzeSubSelects, subSelectsRead, type AnalyzedSubSelect, type SubSelectEnv } from "./analyze-sub-selects.js";
 import { assignable } from "./assignability.js";
-import { castTypeLabel, parseColumnType, valueToCastType } from "./column-types.js";
+import { castTypeLabel, castTypeToValue, parseColumnType, valueToCastType } from "./column-types.js";
 import {
   aggregateWithoutGroup,
   columnTypeMismatch,
@@ -29,13 +30,16 @@ import {
   unknownVocabulary,
   lookupViaDuplicate,
   nondeterministicWindow,
+  unknownSubSelect,
 } from "./compile-errors.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or, sourceKeyText } from "./expr-builders.js";
 import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
 import type { LoadedStep } from "./load-workflow.js";
-import { defaultIdDomain, parseFrom, resolveTableName, selectsOf } from "./step-io.js";
+import { defaultIdDomain, isSubSelectName, parseFrom, resolveTableName, selectsOf } from "./step-io.js";
 import type { CatalogTable } from "./table-catalog.js";
+import { getTable } from "../spec/spec-model.js";
+import { logicalSchemaOf } from "./table-catalog.js";
 import { breakTies, columnsRead, selectRowKey, windowOffset } from "./window-ties.js";
 
 const KNOWN_VOCABULARIES = new Set(OHDSI_VOCABULARY_IDS);
@@ -61,6 +65,10 @@ interface AnalyzedSelect {
   /** What the row accounting counts for this select. */
   audit: AuditSelect;
   path: YamlPath;
+  /** The expressions identifying a row of the select (before windows), when the compiler knows them. */
+  rowKey?: Expr[];
+  /** The `with:` sub-selects it reads directly. */
+  reads: Set<string>;
 }
 
 /**
@@ -81,9 +89,12 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
   if (cdm && t.mode === "rebuild") ctx.diagnostics.push(rebuildCdm(y.locate(["mode"]), cdm.name));
   if (t.slice !== undefined && t.mode !== "replace") ctx.diagnostics.push(sliceNotReplace(y.locate(["slice"]), t.mode));
 
+  // Sub-selects first, each after those it reads: the selects read them like tables.
+  const subTarget = (name: string): TableRef => ({ schema: SUB_SELECT_SCHEMA, name });
+  const env = analyzeSubSelects(step, ctx, (select, path, e) => analyzeSelect(step, select, path, subTarget(String(path[path.length - 1])), undefined, ctx, e));
   const analyzed: AnalyzedSelect[] = [];
   for (const { select, path } of selectsOf(step)) {
-    const a = analyzeSelect(step, select, path, target, targetTable, ctx);
+    const a = analyzeSelect(step, select, path, target, targetTable, ctx, env);
     if (a) analyzed.push(a);
   }
   if (analyzed.length === 0) return undefined;
@@ -145,7 +156,8 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
         ctx.diagnostics.push(conceptColumnNotConcept(y.locate(m.path), c.name));
       }
     }
-    selects.push({ ...a.select, columns: out });
+    const withs = subSelectsRead(a.reads, env);
+    selects.push({ ...a.select, columns: out, ...(withs.length ? { with: withs } : {}) });
   }
 
   // Key: explicit, or the CDM table's primary key.
@@ -216,13 +228,37 @@ function looksLikeConcept(e: Expr): boolean {
 
 function analyzeSelect(
   step: LoadedStep,
-  s: SelectDml,
+  s: SelectDml | SubSelectDml,
   path: YamlPath,
   target: TableRef,
   targetTable: CatalogTable | undefined,
   ctx: AnalysisContext,
+  env: SubSelectEnv,
 ): AnalyzedSelect | undefined {
   const y = step.yaml;
+  const sIds = "ids" in s ? s.ids : undefined;
+  // The sub-selects read, and a reader of a table or a sub-select: its plan name, and the sub-select if it is one.
+  const reads = new Set<string>();
+  const resolveSource = (name: string, p: YamlPath): { ref: TableRef; sub?: AnalyzedSubSelect } | undefined => {
+    if (!isSubSelectName(name)) {
+      const ref = resolveTableName(name, y.locate(p), ctx.schemas, ctx.spec, []);
+      return ref ? { ref } : undefined;
+    }
+    const sub = env.analyzed.get(name);
+    if (sub) {
+      reads.add(name);
+      return { ref: { schema: SUB_SELECT_SCHEMA, name }, sub };
+    }
+    // Declared but not analyzed: its own errors (or the cycle it is in) are reported already.
+    if (env.declared.has(name)) ctx.poisoned.value = true;
+    else ctx.diagnostics.push(unknownSubSelect(y.locate(p), name, [...env.declared], didYouMean(name, env.declared) ?? tableNamed(name, ctx)));
+    return undefined;
+  };
+  const subScope = (alias: string, sub: AnalyzedSubSelect): ScopeTable => ({
+    alias,
+    columns: new Map(sub.columns.map((c) => [c.name, castTypeToValue(c.type)] as [string, ValueType])),
+    description: `sub-select ${sub.name}`,
+  });
   const aliases = new Set<string>();
   const claim = (alias: string, p: YamlPath, which: "key" | "value" = "value") => {
     if (aliases.has(alias)) {
@@ -238,8 +274,9 @@ function analyzeSelect(
     ctx.diagnostics.push(invalidFrom(y.locate([...path, "from"]), String(s.from)));
     return undefined;
   }
-  const fromRef = resolveTableName(from.table, y.locate([...path, "from"]), ctx.schemas, ctx.spec, []);
-  if (!fromRef) return undefined;
+  const fromSource = resolveSource(from.table, [...path, "from"]);
+  if (!fromSource) return undefined;
+  const fromRef = fromSource.ref;
   const fromAlias = from.alias ?? fromRef.name;
   claim(fromAlias, [...path, "from"]);
   const poisoned = ctx.poisoned;
@@ -248,20 +285,21 @@ function analyzeSelect(
     if (!t || t.origin === "failed") poisoned.value = true;
     else if (t && t.columns === "any" && t.origin !== "external") ctx.diagnostics.push(unknownTableColumns(y.locate(p), `${ref.schema}.${ref.name}`));
   };
-  warnUntyped(fromRef, [...path, "from"]);
-  const scopeTables: ScopeTable[] = [scopeTableFor(fromAlias, ctx.catalog.get(fromRef), fromRef)];
+  if (!fromSource.sub) warnUntyped(fromRef, [...path, "from"]);
+  const scopeTables: ScopeTable[] = [fromSource.sub ? subScope(fromAlias, fromSource.sub) : scopeTableFor(fromAlias, ctx.catalog.get(fromRef), fromRef)];
 
   const joins: Join[] = [];
   for (const [i, j] of (s.joins ?? []).entries()) {
-    const ref = resolveTableName(j.table, y.locate([...path, "joins", i, "table"]), ctx.schemas, ctx.spec, []);
-    if (!ref) return undefined;
+    const source = resolveSource(j.table, [...path, "joins", i, "table"]);
+    if (!source) return undefined;
+    const ref = source.ref;
     const alias = j.as ?? ref.name;
-    warnUntyped(ref, [...path, "joins", i, "table"]);
+    if (!source.sub) warnUntyped(ref, [...path, "joins", i, "table"]);
     claim(alias, [...path, "joins", i, j.as ? "as" : "table"]);
-    scopeTables.push(scopeTableFor(alias, ctx.catalog.get(ref), ref));
+    scopeTables.push(source.sub ? subScope(alias, source.sub) : scopeTableFor(alias, ctx.catalog.get(ref), ref));
     // ON may use the tables joined so far, as SQL requires.
     const on = analyzeAt(ctx, y, [...path, "joins", i, "on"], j.on, { tables: [...scopeTables] }, { expected: "boolean" });
-    if (on) joins.push({ type: j.type, table: ref, alias, on, role: "user" });
+    if (on) joins.push({ type: j.type, table: ref, alias, on, role: "user", ...(source.sub ? { sub: source.sub.name } : {}) });
   }
 
   // Lookups: left joins per `via` source (lookup-joins.ts); their columns are rewritten below.
@@ -342,7 +380,7 @@ function analyzeSelect(
   // Surrogate ids: a left join on the persisted id map per id column.
   const ids: IdKey[] = [];
   const idColumns = new Map<string, Expr>();
-  for (const [column, id] of Object.entries(s.ids ?? {})) {
+  for (const [column, id] of Object.entries(sIds ?? {})) {
     const aliasName = `__id_${column}`;
     if (!claim(aliasName, [...path, "ids", column], "key")) continue;
     const targetCol = targetTable && targetTable.columns !== "any" ? targetTable.columns.find((c) => c.name === column) : undefined;
@@ -461,9 +499,10 @@ function analyzeSelect(
     if (!t) return "integer"; // a lookup's concept / concept_relationship join: concept ids
     return t.columns === "any" ? "any" : (t.columns.get(column) ?? "any");
   };
-  const rowKey = selectRowKey({ from: { table: fromRef, alias: fromAlias }, joins, groupBy, grouped: isGrouped }, ctx.catalog, typeOf);
+  const subKey = (ref: TableRef) => (ref.schema === SUB_SELECT_SCHEMA ? (env.analyzed.get(ref.name)?.key ?? []) : undefined);
+  const rowKey = selectRowKey({ from: { table: fromRef, alias: fromAlias }, joins, groupBy, grouped: isGrouped }, ctx.catalog, typeOf, subKey);
   const fallback = columnsRead([...[...mapped.values()].map((m) => m.expr), ...(qualify ? [qualify] : [])]);
-  const fromText = `${fromRef.schema}.${fromRef.name}`;
+  const fromText = fromSource.sub ? `sub-select ${fromRef.name}` : `${fromRef.schema}.${fromRef.name}`;
   const tieBreak = (e: Expr, p: YamlPath, raw: unknown, where: string): Expr => {
     const r = breakTies(e, rowKey, fallback);
     // A table whose writer failed to compile has no known key: the first error says what to fix.
@@ -485,6 +524,8 @@ function analyzeSelect(
     path,
     mapped,
     suggested,
+    reads,
+    ...(rowKey ? { rowKey } : {}),
     filters: [
       ...(typeof s.where === "string" ? [`where ${s.where.trim()}`] : s.where !== undefined ? [`where ${String(s.where)}`] : []),
       ...(s.joins ?? []).filter((j) => j.type === "inner").map((j) => `no match in inner join ${j.table}${j.as ? ` ${j.as}` : ""}`),
@@ -507,7 +548,7 @@ function analyzeSelect(
     },
     select: {
       distinct: s.distinct ?? false,
-      from: { table: fromRef, alias: fromAlias },
+      from: { table: fromRef, alias: fromAlias, ...(fromSource.sub ? { sub: fromRef.name } : {}) },
       joins,
       ...(where ? { where } : {}),
       groupBy,
@@ -518,6 +559,18 @@ function analyzeSelect(
       columns: [],
     },
   };
+}
+
+/**
+ * A table whose name is `name` without its schema (a forgotten `source.`), as a did-you-mean: tables the workflow
+ * declared so far, then CDM tables.
+ */
+function tableNamed(name: string, ctx: AnalysisContext): string | undefined {
+  const lower = name.toLowerCase();
+  const declared = ctx.catalog.all().find((t) => t.ref.name === lower && !t.cdm);
+  if (declared) return `Did you mean "${declared.ref.schema}.${declared.ref.name}"?`;
+  const cdm = getTable(ctx.spec, lower);
+  return cdm ? `Did you mean "${logicalSchemaOf(cdm)}.${cdm.name}"?` : undefined;
 }
 
 /** A line and column of a located node. */

@@ -214,3 +214,12 @@ export const nondeterministicWindow = (loc: SourceLocation, fn: string, where: s
         `${fn}() OVER (...) in ${where} takes a value from the first or last row of a RANGE frame, whose tied rows (peers) come in an order no engine guarantees.`,
         "Use a ROWS frame over an ORDER BY that identifies a row, or min()/max() over the RANGE frame.",
       );
+export const unknownSubSelect = (loc: SourceLocation, name: string, known: readonly string[], hint?: string) =>
+  error(
+    "UNKNOWN_SUB_SELECT",
+    loc,
+    `"${name}" is not a sub-select of this transform${known.length ? ` (its with: names ${known.join(", ")})` : " (it has no with:)"}.${hint ? ` ${hint}` : ""}`,
+    'Name a table as "schema.table", or declare the sub-select under with:.',
+  );
+export const subSelectCycle = (loc: SourceLocation, path: readonly string[]) =>
+  error("SUB_SELECT_CYCLE", loc, `sub-selects read each other in a cycle: ${path.join(" -> ")}.`, "A sub-select may read only sub-selects that do not read it back; move the shared part into a sub-select of its own.");

@@ -1,6 +1,6 @@
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
-import type { SelectDml } from "../model/dml-schema.js";
+import type { SelectDml, SubSelectDml } from "../model/dml-schema.js";
 import type { TableRef } from "../model/plan.js";
 import type { CdmSpec } from "../spec/spec-model.js";
 import { getTable } from "../spec/spec-model.js";
@@ -38,10 +38,24 @@ export function selectsOf(step: LoadedStep): { select: SelectDml; path: YamlPath
   return [{ select: t, path: [] }];
 }
 
-/** `from:` as table + alias. Accepts "schema.table", "schema.table AS x" and "schema.table x". */
+/** The `with:` sub-selects of a transform, in YAML order, with the YAML path of each. */
+export function subSelectsOf(step: LoadedStep): { name: string; select: SubSelectDml; path: YamlPath }[] {
+  if (step.dml.kind !== "transform") return [];
+  return Object.entries(step.dml.dml.with ?? {}).map(([name, select]) => ({ name, select, path: ["with", name] }));
+}
+
+/** Whether a source name (a parsed `from:` or a join's `table:`) names a `with:` sub-select: it has no schema. */
+export function isSubSelectName(table: string): boolean {
+  return !table.includes(".");
+}
+
+/**
+ * `from:` as table + alias. Accepts "schema.table", "schema.table AS x" and "schema.table x", and the same with the
+ * name of a `with:` sub-select instead of "schema.table" ({@link isSubSelectName}).
+ */
 export function parseFrom(from: SelectDml["from"]): { table: string; alias?: string } | undefined {
   if (typeof from !== "string") return from.as ? { table: from.table, alias: from.as } : { table: from.table };
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)(?:\s+(?:as\s+)?([A-Za-z_][A-Za-z0-9_]*))?\s*$/i.exec(from);
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)(?:\s+(?:as\s+)?([A-Za-z_][A-Za-z0-9_]*))?\s*$/i.exec(from);
   if (!m) return undefined;
   return m[2] ? { table: m[1]!, alias: m[2] } : { table: m[1]! };
 }
@@ -101,10 +115,12 @@ export function stepIo(step: LoadedStep, schemas: ReadonlySet<string>, spec: Cdm
       const target = use(t.target, ["target"], io.writes);
       io.mode = t.mode;
       if (typeof t.slice === "string") io.slice = t.slice.trim();
-      for (const { select, path } of selectsOf(step)) {
+      // Sub-selects are read like tables but are not tables: what they read is what the step reads. A name that is
+      // no sub-select of the step is reported by the analysis (UNKNOWN_SUB_SELECT, with a did-you-mean).
+      for (const { select, path } of [...subSelectsOf(step), ...selectsOf(step)]) {
         const from = parseFrom(select.from);
-        if (from) use(from.table, [...path, "from"], io.reads);
-        for (const [i, j] of (select.joins ?? []).entries()) use(j.table, [...path, "joins", i, "table"], io.reads);
+        if (from && !isSubSelectName(from.table)) use(from.table, [...path, "from"], io.reads);
+        for (const [i, j] of (select.joins ?? []).entries()) if (!isSubSelectName(j.table)) use(j.table, [...path, "joins", i, "table"], io.reads);
         if (select.lookups && Object.keys(select.lookups).length > 0) {
           const loc = y.locate([...path, "lookups"], "key");
           io.reads.push({ ref: { schema: "vocab", name: "concept" }, location: loc });
@@ -115,7 +131,7 @@ export function stepIo(step: LoadedStep, schemas: ReadonlySet<string>, spec: Cdm
           if (vias.includes("maps_to")) io.reads.push({ ref: { schema: "vocab", name: "concept_relationship" }, location: loc });
           if (vias.includes("source_to_concept_map")) io.reads.push({ ref: { schema: "vocab", name: "source_to_concept_map" }, location: loc });
         }
-        for (const [column, id] of Object.entries(select.ids ?? {})) {
+        for (const [column, id] of Object.entries(("ids" in select ? select.ids : undefined) ?? {})) {
           if (!target) continue;
           const domain = id.domain ?? defaultIdDomain(target, column);
           const location = y.locate([...path, "ids", column], "key");

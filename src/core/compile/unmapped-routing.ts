@@ -1,7 +1,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { unmappedConflict } from "./compile-errors.js";
 import type { LoadedStep } from "./load-workflow.js";
-import { parseFrom, selectsOf } from "./step-io.js";
+import { isSubSelectName, parseFrom, selectsOf } from "./step-io.js";
 
 /** One lookup that routes by domain and keeps the unmapped rows of its source. */
 interface Keeper {
@@ -25,7 +25,8 @@ export function checkUnmappedRouting(steps: readonly LoadedStep[], diagnostics: 
   for (const step of steps) {
     for (const { select, path } of selectsOf(step)) {
       const from = parseFrom(select.from);
-      if (!from) continue;
+      // A sub-select's name means nothing outside its step: rows read through one are not compared.
+      if (!from || isSubSelectName(from.table)) continue;
       for (const [name, l] of Object.entries(select.lookups ?? {})) {
         if (!l.domain || l.keep_unmapped === false) continue;
         const vocabularies = (Array.isArray(l.vocabulary) ? l.vocabulary : [l.vocabulary]).map((v) => v.toLowerCase()).sort();

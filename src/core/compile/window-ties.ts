@@ -61,10 +61,18 @@ const keyOf = (e: Expr): string => JSON.stringify(e);
  * The expressions that identify a row of the select (before windows), or undefined when the compiler cannot tell.
  * Columns are typed "any" here: only their identity matters (the type is taken from the select's own references).
  */
-export function selectRowKey(s: TieSelect, catalog: TableCatalog, typeOf: (table: string, column: string) => Expr["type"]): Expr[] | undefined {
+export function selectRowKey(
+  s: TieSelect,
+  catalog: TableCatalog,
+  typeOf: (table: string, column: string) => Expr["type"],
+  /** The row key of a table the catalog does not hold (a `with:` sub-select's output columns), when known. */
+  keyOf?: (ref: TableRef) => readonly string[] | undefined,
+): Expr[] | undefined {
   if (s.grouped) return [...s.groupBy];
   const col = (table: string, column: string): Expr => ({ k: "col", table, column, type: typeOf(table, column) });
-  const keyOfTable = (ref: TableRef) => {
+  const keyOfTable = (ref: TableRef): readonly string[] => {
+    const own = keyOf?.(ref);
+    if (own) return own;
     const t = catalog.get(ref);
     return t?.rowKey ?? t?.primaryKey ?? [];
   };

@@ -67,13 +67,19 @@ export const LoadDmlSchema = z.strictObject({
 });
 export type LoadDml = z.infer<typeof LoadDmlSchema>;
 
+/** A table a select reads: `schema.table`, or the name of one of the transform's `with:` sub-selects. */
+export const SelectSourceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'must be "schema.table" (e.g. "cdm.person") or the name of a `with:` sub-select')
+  .describe('"schema.table", or the name of one of the transform\'s `with:` sub-selects.');
+
 export const TableSourceSchema = z.union([
   z.string(),
-  z.strictObject({ table: QualifiedTableSchema, as: Identifier.optional() }),
+  z.strictObject({ table: SelectSourceNameSchema, as: Identifier.optional() }),
 ]);
 
 export const JoinDmlSchema = z.strictObject({
-  table: QualifiedTableSchema,
+  table: SelectSourceNameSchema,
   as: Identifier.optional(),
   on: ExpressionSchema,
   type: z.enum(["inner", "left"]).default("inner"),
@@ -129,6 +135,27 @@ export const SelectDmlShape = {
 export const SelectDmlSchema = z.strictObject(SelectDmlShape);
 export type SelectDml = z.infer<typeof SelectDmlSchema>;
 
+/** A `with:` sub-select: a select without surrogate ids, its output columns typed from their expressions. */
+export const SubSelectDmlSchema = z
+  .strictObject({
+    description: Description,
+    from: SelectDmlShape.from,
+    joins: SelectDmlShape.joins,
+    lookups: SelectDmlShape.lookups,
+    where: SelectDmlShape.where,
+    group_by: SelectDmlShape.group_by,
+    having: SelectDmlShape.having,
+    qualify: SelectDmlShape.qualify,
+    distinct: SelectDmlShape.distinct,
+    columns: SelectDmlShape.columns,
+  })
+  .describe(
+    "A named select read like a table by later sub-selects and by the transform's selects (`from: <name>`, " +
+      "`joins: [{ table: <name> }]`), rendered as a common table expression. It has its own from, joins, lookups, " +
+      "where, group_by, having, qualify and columns (typed from their expressions); it assigns no ids.",
+  );
+export type SubSelectDml = z.infer<typeof SubSelectDmlSchema>;
+
 const TransformCommon = {
   kind: z.literal("transform"),
   description: Description,
@@ -139,6 +166,18 @@ const TransformCommon = {
   /** Types for non-CDM target columns whose type cannot be inferred (e.g. a NULL literal). */
   column_types: z.record(Identifier, ColumnTypeSchema).optional(),
   indexes: Indexes,
+  /**
+   * Named sub-selects (common table expressions): name -> select. Each may read the ones it names, in any order
+   * (not in a cycle); the transform's selects read them like tables. A window over a window, an aggregate over a
+   * window or "the first row per key" needs no staging table.
+   */
+  with: z
+    .record(Identifier, SubSelectDmlSchema)
+    .optional()
+    .describe(
+      "Named sub-selects (common table expressions), name -> select: read like a table by each other (no cycle) and " +
+        "by the transform's selects, e.g. `from: ranked` after `with: { ranked: { from: ..., columns: ... } }`.",
+    ),
 };
 
 /** A transform is either one select (from/joins/columns at the top level) or a `union_all` of selects. */

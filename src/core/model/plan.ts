@@ -96,10 +96,18 @@ export const NestedJoinSchema = z.object({
   on: ExprSchema,
 });
 
+/**
+ * The logical schema of a {@link TableRefSchema} naming a `with:` sub-select of the transform (`sub` then holds its
+ * name): not a table of the database, so providers render the sub-select instead.
+ */
+export const SUB_SELECT_SCHEMA = "with";
+
 export const JoinSchema = z.object({
   type: z.enum(["inner", "left"]),
   table: TableRefSchema,
   alias: z.string(),
+  /** The `with:` sub-select joined (its name; `table` is then `with.<name>`). Absent for tables. */
+  sub: z.string().optional(),
   on: ExprSchema,
   /** "id_map" joins read surrogate ids; providers leave them out when enumerating keys to assign. */
   role: z.enum(["user", "lookup", "id_map"]),
@@ -157,9 +165,10 @@ export const LookupCoverageSchema = z.object({
 });
 export type LookupCoverage = z.infer<typeof LookupCoverageSchema>;
 
-export const SelectSchema = z.object({
+const SelectFields = {
   distinct: z.boolean(),
-  from: z.object({ table: TableRefSchema, alias: z.string() }),
+  /** `sub`: the `with:` sub-select read (its name; `table` is then `with.<name>`). Absent for tables. */
+  from: z.object({ table: TableRefSchema, alias: z.string(), sub: z.string().optional() }),
   joins: z.array(JoinSchema),
   where: ExprSchema.optional(),
   groupBy: z.array(ExprSchema),
@@ -174,6 +183,26 @@ export const SelectSchema = z.object({
   lookups: z.array(LookupCoverageSchema).optional(),
   /** Output columns in the order of the transform's `columns`; an unmapped nullable column is a NULL literal. */
   columns: z.array(z.object({ name: z.string(), expr: ExprSchema })),
+};
+
+/**
+ * A `with:` sub-select of a transform: a named select that later sub-selects and the transform's selects read like a
+ * table (rendered as a common table expression). Its `select.columns` are its `columns`, in order. It assigns no ids.
+ */
+export const SubSelectSchema = z.object({
+  name: z.string(),
+  columns: z.array(ColumnDefSchema),
+  select: z.object(SelectFields),
+});
+export type SubSelect = z.infer<typeof SubSelectSchema>;
+
+export const SelectSchema = z.object({
+  ...SelectFields,
+  /**
+   * The `with:` sub-selects this select reads, directly or through each other, each after those it reads. Absent
+   * when it reads none (plans without sub-selects are unchanged).
+   */
+  with: z.array(SubSelectSchema).optional(),
 });
 export type Select = z.infer<typeof SelectSchema>;
 

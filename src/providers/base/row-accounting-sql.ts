@@ -10,8 +10,8 @@ export interface RowAccountingGenerator {
   expr(e: Expr): string;
   /** `FROM ... JOIN ...` lines of `select` with `joins` (and its WHERE when it has one). */
   from(select: Select, joins: Select["joins"]): string[];
-  /** The table of a join, qualified. */
-  table(join: Pick<Join, "table">): string;
+  /** What a join reads: a table, or a `with:` sub-select (`sub`). */
+  table(join: Pick<Join, "table" | "sub">): string;
   /** The select as the step runs it, producing `columns`. */
   select(select: Select, columns: readonly ColumnDef[]): string;
 }

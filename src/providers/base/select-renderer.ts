@@ -1,5 +1,5 @@
 import type { Expr, ValueType } from "../../core/expr/ast.js";
-import type { ColumnDef, Select, TransformBody } from "../../core/model/plan.js";
+import type { ColumnDef, Join, Select, SubSelect, TableRef, TransformBody } from "../../core/model/plan.js";
 import type { LookupCoverageQuery, RenderContext, RowAccountingOptions, RowAccountingQuery, FailureProbes } from "../provider-api.js";
 import { invalidPlan } from "../provider-errors.js";
 import { ID_MAP_COLUMNS } from "./id-liveness.js";
@@ -18,9 +18,22 @@ import { LoadRenderer } from "./load-renderer.js";
  * one below it and declares abstract what it calls in a room above.
  */
 export abstract class SelectRenderer extends LoadRenderer {
-  /** FROM, JOINs, WHERE of a select (GROUP BY/HAVING are added by {@link renderSelect}). */
-  protected fromClause(select: Select, joins: Select["joins"], ctx: RenderContext): string[] {
-    const lines = [`FROM ${this.table(select.from.table, ctx)} AS ${this.ident(select.from.alias)}`];
+  /**
+   * What a FROM or JOIN reads: a table, or a `with:` sub-select of the select (`sub`), by its name when the statement
+   * declares it in its WITH clause (`named`, see {@link renderQuery}), otherwise as a derived table: the queries
+   * built from the select's parts (row accounting, coverage, failure probes, key enumeration) stay single SELECTs.
+   */
+  protected selectSource(table: TableRef, sub: string | undefined, withs: SubSelect[] | undefined, ctx: RenderContext, named?: ReadonlySet<string>): string {
+    if (sub === undefined) return this.table(table, ctx);
+    if (named?.has(sub)) return this.ident(sub);
+    const def = withs?.find((w) => w.name === sub);
+    if (!def) throw invalidPlan(`the select reads sub-select "${sub}", which is not in its with.`);
+    return `(\n${indent(this.renderSelect({ ...def.select, with: withs }, def.columns, ctx, named))}\n)`;
+  }
+
+  /** FROM, JOINs, WHERE of a select (GROUP BY/HAVING are added by {@link renderSelect}); `named`: see {@link selectSource}. */
+  protected fromClause(select: Select, joins: Select["joins"], ctx: RenderContext, named?: ReadonlySet<string>): string[] {
+    const lines = [`FROM ${this.selectSource(select.from.table, select.from.sub, select.with, ctx, named)} AS ${this.ident(select.from.alias)}`];
     // Ids read from another step's domain: only keys its assigners still produce (see id-liveness.ts), as in a
     // fresh run; a key gone from the source must not lend its old id to a join.
     const readOnly = new Set(select.ids.filter((i) => !i.assign).map((i) => i.alias));
@@ -34,7 +47,7 @@ export abstract class SelectRenderer extends LoadRenderer {
         lines.push(`${kind} (`, `  ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
         for (const n of j.nested) lines.push(`  INNER JOIN ${this.table(n.table, ctx)} AS ${this.ident(n.alias)}`, `    ON ${this.condition(n.on, 6)}`);
         lines.push(")");
-      } else lines.push(`${kind} ${this.table(j.table, ctx)} AS ${this.ident(j.alias)}`);
+      } else lines.push(`${kind} ${this.selectSource(j.table, j.sub, select.with, ctx, named)} AS ${this.ident(j.alias)}`);
       lines.push(`  ON ${this.condition(j.on, 4)}`);
     }
     if (select.where) lines.push(`WHERE ${this.condition(select.where)}`);
@@ -56,10 +69,10 @@ export abstract class SelectRenderer extends LoadRenderer {
     return typed;
   }
 
-  /** A select producing `columns` (in order, named as the target's columns). */
-  protected renderSelect(select: Select, columns: readonly ColumnDef[], ctx: RenderContext): string {
+  /** A select producing `columns` (in order, named as the target's columns); `named`: see {@link selectSource}. */
+  protected renderSelect(select: Select, columns: readonly ColumnDef[], ctx: RenderContext, named?: ReadonlySet<string>): string {
     const outputs = columns.map((c) => `${this.outputColumn(select, c)} AS ${this.ident(c.name)}`);
-    const body = this.fromClause(select, select.joins, ctx);
+    const body = this.fromClause(select, select.joins, ctx, named);
     if (select.groupBy.length) body.push(`GROUP BY ${select.groupBy.map((g) => this.expr(g)).join(", ")}`);
     if (select.having) body.push(`HAVING ${this.condition(select.having)}`);
     if (select.qualify) return this.renderQualifiedSelect(select, select.qualify, columns, outputs, body);
@@ -88,10 +101,21 @@ export abstract class SelectRenderer extends LoadRenderer {
     ].join("\n");
   }
 
-  /** All selects of a transform, UNION ALL. */
+  /**
+   * All selects of a transform, UNION ALL, after a WITH clause declaring the `with:` sub-selects they read (each
+   * after those it reads), which the selects and later sub-selects name.
+   */
   protected renderQuery(body: TransformBody, ctx: RenderContext): string {
     if (body.selects.length === 0) throw invalidPlan(`transform of ${body.target.schema}.${body.target.name} has no select.`);
-    return body.selects.map((s) => this.renderSelect(s, body.columns, ctx)).join("\nUNION ALL\n");
+    const withs = allSubSelects(body);
+    const named = new Set<string>();
+    const ctes: string[] = [];
+    for (const w of withs) {
+      ctes.push(`${this.ident(w.name)} AS (\n${indent(this.renderSelect({ ...w.select, with: withs }, w.columns, ctx, named))}\n)`);
+      named.add(w.name);
+    }
+    const union = body.selects.map((s) => this.renderSelect(s, body.columns, ctx, named)).join("\nUNION ALL\n");
+    return ctes.length ? `WITH ${ctes.join(",\n")}\n${union}` : union;
   }
 
   protected columnList(columns: readonly ColumnDef[]): string {
@@ -124,11 +148,18 @@ export abstract class SelectRenderer extends LoadRenderer {
         ident: (n) => this.ident(n),
         expr: (e) => this.expr(e),
         from: (s, joins) => this.fromClause(s, joins, ctx),
-        table: (j) => this.table(j.table, ctx),
+        table: (j) => this.selectSource(j.table, j.sub, allSubSelects(body), ctx),
         select: (s, columns) => this.renderSelect(s, columns, ctx),
       },
       body,
       options,
     );
   }
+}
+
+/** The sub-selects the selects of a transform read, once each, each after those it reads. */
+export function allSubSelects(body: TransformBody): SubSelect[] {
+  const seen = new Map<string, SubSelect>();
+  for (const s of body.selects) for (const w of s.with ?? []) if (!seen.has(w.name)) seen.set(w.name, w);
+  return [...seen.values()];
 }
