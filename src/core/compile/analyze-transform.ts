@@ -1,5 +1,6 @@
 import type { CastType, Expr, ValueType } from "../expr/ast.js";
 import { containsAggregate, containsWindow, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
+import type { ScopeNames } from "../expr/scope.js";
 import { isAggregateName } from "../expr/functions.js";
 import type { SelectDml, SubSelectDml } from "../model/dml-schema.js";
 import { SUB_SELECT_SCHEMA, type AuditSelect, type ColumnDef, type IdKey, type Join, type LookupCoverage, type Select, type TableRef, type TransformBody } from "../model/plan.js";
@@ -374,8 +375,16 @@ function analyzeSelect(
       }
     });
 
-  const fullScope: ExprScope = { tables: [...scopeTables, ...lookupScope] };
-  const keyScope: ExprScope = { tables: [...scopeTables, ...lookupScope] };
+  // Named expressions (let:) and output columns, checked when first used and expanded where used (scope.ts).
+  const names = selectNames(s, path, (p, raw, st) => {
+    const e = analyzeAt(ctx, y, p, raw, st, { allowAggregates: true, allowWindows: true });
+    // Its errors are reported; the expressions using it must not report their own untyped follow-ons.
+    if (!e) ctx.poisoned.value = true;
+    return e;
+  });
+  const fullScope: ExprScope = { tables: [...scopeTables, ...lookupScope], names: names.scope };
+  const keyScope: ExprScope = fullScope;
+  names.bind(fullScope);
 
   // Surrogate ids: a left join on the persisted id map per id column.
   const ids: IdKey[] = [];
@@ -444,7 +453,7 @@ function analyzeSelect(
 
   const mapped = new Map<string, { expr: Expr; path: YamlPath }>();
   const suggested = new Set<string>();
-  for (const [name, value] of Object.entries(s.columns)) {
+  for (const [name] of Object.entries(s.columns)) {
     const colName = name.toLowerCase();
     const p = [...path, "columns", name];
     if (targetTable && targetTable.columns !== "any" && !targetTable.columns.some((c) => c.name === colName)) {
@@ -454,7 +463,8 @@ function analyzeSelect(
       ctx.diagnostics.push(unknownTargetColumn(y.locate(p, "key"), name, target.name, didYouMean(name, names)));
       continue;
     }
-    const e = analyzeAt(ctx, y, p, value, fullScope, { allowAggregates: true, allowWindows: true });
+    // Checked once, here or where another expression used it first (a cycle through it is reported where it closes).
+    const e = names.output(colName);
     if (e) mapped.set(colName, { expr: expandLookups(e), path: p });
   }
   for (const [column, e] of idColumns) mapped.set(column, { expr: e, path: [...path, "ids", column] });
@@ -571,6 +581,55 @@ function tableNamed(name: string, ctx: AnalysisContext): string | undefined {
   if (declared) return `Did you mean "${declared.ref.schema}.${declared.ref.name}"?`;
   const cdm = getTable(ctx.spec, lower);
   return cdm ? `Did you mean "${logicalSchemaOf(cdm)}.${cdm.name}"?` : undefined;
+}
+
+/**
+ * The names of a select an unqualified reference may stand for (scope.ts, ScopeNames): its lets and output columns,
+ * each checked once, when first used, in the scope `bind` gives (the select's tables and lookups, and these names).
+ * A let and an output column may share a name: in expressions the name means the let; `output` is the column.
+ */
+function selectNames(
+  s: SelectDml | SubSelectDml,
+  path: YamlPath,
+  check: (path: YamlPath, raw: string | number | boolean | null, scope: ExprScope) => Expr | undefined,
+): { scope: ScopeNames; output(name: string): Expr | undefined; bind(scope: ExprScope): void } {
+  type Def = { name: string; raw: string | number | boolean | null; path: YamlPath };
+  const lets = new Map<string, Def>();
+  const outputs = new Map<string, Def>();
+  for (const [name, raw] of Object.entries(s.columns)) outputs.set(name.toLowerCase(), { name: name.toLowerCase(), raw, path: [...path, "columns", name] });
+  for (const [name, raw] of Object.entries(s.let ?? {})) lets.set(name.toLowerCase(), { name: name.toLowerCase(), raw, path: [...path, "let", name] });
+  const memo = new Map<Def, Expr | null | "checking">();
+  const stack: Def[] = [];
+  let bound: ExprScope | undefined;
+  const resolveDef = (d: Def): Expr | null | { cycle: string[] } => {
+    const m = memo.get(d);
+    if (m === "checking") return { cycle: [...stack.slice(stack.indexOf(d)), d].map((x) => x.name) };
+    if (m !== undefined) return m;
+    if (!bound) return null;
+    memo.set(d, "checking");
+    stack.push(d);
+    const e = check(d.path, d.raw, bound) ?? null;
+    stack.pop();
+    memo.set(d, e);
+    return e;
+  };
+  const scope: ScopeNames = {
+    kind: (name) => (lets.has(name) ? "let" : outputs.has(name) ? "output" : undefined),
+    all: () => new Set([...lets.keys(), ...outputs.keys()]),
+    resolve: (name) => {
+      const d = lets.get(name) ?? outputs.get(name);
+      return d ? resolveDef(d) : null;
+    },
+  };
+  return {
+    scope,
+    output: (name) => {
+      const d = outputs.get(name);
+      const r = d ? resolveDef(d) : null;
+      return r === null || "cycle" in r ? undefined : r;
+    },
+    bind: (b) => (bound = b),
+  };
 }
 
 /** A line and column of a located node. */

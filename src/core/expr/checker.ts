@@ -12,9 +12,10 @@ import type { BinaryOp, CastType, Expr, FrameBound, OrderItem, ValueType, Window
 import { DatePartSchema } from "./ast.js";
 import * as err from "./expr-errors.js";
 import type { ExprIssue } from "./expr-errors.js";
-import { type CallContext, type FunctionDef, describeArity, functionNames, lookupFunction } from "./functions.js";
+import { type CallContext, type FunctionDef, describeArity, functionNames, isAggregateName, lookupFunction } from "./functions.js";
 import type { RawFrame, RawFrameBound, RawIdent, RawNode, RawOrderItem, Span } from "./raw-ast.js";
 import { type ExprScope, type ScopeTable, findAlias, lowerColumns } from "./scope.js";
+import { walkExpr } from "./walk.js";
 import {
   castAllowed,
   castTypeToValueType,
@@ -153,10 +154,21 @@ export class Checker {
       }
       return { k: "col", table: t.alias, column: name, type };
     }
+    const names = this.scope.names;
+    const kind = names?.kind(name);
     let found: ScopeTable | undefined;
     let foundType: ValueType = "any";
     let ambiguous: string[] | undefined;
     let untyped: ScopeTable[] | undefined;
+    if (kind === "let") {
+      // A let is never a column's second name: reading it must not depend on which tables are in scope.
+      const shadowed = tables.filter((t) => t.columns !== "any" && lowerColumns(t.columns).has(name)).map((t) => t.alias);
+      if (shadowed.length > 0) {
+        this.report(err.letShadowsColumn(name, shadowed, column.start, column.end - column.start));
+        return FAILED;
+      }
+      return this.named(name, column);
+    }
     for (const t of tables) {
       if (t.columns === "any") {
         (untyped ??= []).push(t);
@@ -175,14 +187,41 @@ export class Checker {
     }
     if (found !== undefined) return { k: "col", table: found.alias, column: name, type: foundType };
     if (untyped?.length === 1) return { k: "col", table: untyped[0]!.alias, column: name, type: "any" };
+    if (kind === "output" && untyped === undefined) return this.named(name, column);
     if (untyped !== undefined) {
       this.report(err.ambiguousColumn(name, untyped.map((t) => t.alias), span.start, span.length));
       return FAILED;
     }
     const candidates: string[] = [];
     for (const t of tables) if (t.columns !== "any") for (const c of lowerColumns(t.columns).keys()) candidates.push(c);
+    if (names) candidates.push(...names.all());
     this.report(err.unknownColumn(name, undefined, undefined, tables.map((t) => t.alias), candidates, span.start, span.length));
     return FAILED;
+  }
+
+  /**
+   * A let or output column, expanded: its checked expression, provided that what it contains (an aggregate, a
+   * window) is allowed where it is used, as if written there.
+   */
+  private named(name: string, at: RawIdent): Expr {
+    const r = this.scope.names!.resolve(name);
+    const span = { start: at.start, length: at.end - at.start };
+    if (r === null) return FAILED;
+    if ("cycle" in r) {
+      this.report(err.nameCycle(r.cycle, span.start, span.length));
+      return FAILED;
+    }
+    const window = firstCall(r, (n) => n.k === "window");
+    if (window !== undefined) {
+      if (this.inAggregate || this.inWindow) this.report(err.windowNotAllowed(window, true, span.start, span.length));
+      else if (!this.opts.allowWindows) this.report(err.windowNotAllowed(window, false, span.start, span.length));
+    }
+    const aggregate = firstCall(r, (n) => n.k === "fn" && isAggregateName(n.name));
+    if (aggregate !== undefined) {
+      if (this.inAggregate) this.report(err.aggregateNotAllowed(aggregate, true, span.start, span.length));
+      else if (!this.opts.allowAggregates) this.report(err.aggregateNotAllowed(aggregate, false, span.start, span.length));
+    }
+    return r;
   }
 
   // ---- operators ------------------------------------------------------------------------------------------------
@@ -589,4 +628,15 @@ function validLiteral(s: string, type: ValueType): boolean {
     default:
       return true;
   }
+}
+
+/** The name of the first call (outside windows' own arguments too) that `is` matches, for a message. */
+function firstCall(e: Expr, is: (n: Expr) => boolean): string | undefined {
+  let name: string | undefined;
+  walkExpr(e, (n) => {
+    if (name !== undefined) return false;
+    if (is(n) && (n.k === "fn" || n.k === "window")) name = n.name;
+    return undefined;
+  });
+  return name;
 }

@@ -153,3 +153,25 @@ export function issueToDiagnostic(e: ExprIssue, locate: (offset: number) => Sour
   if (e.hint !== undefined) d.hint = e.hint;
   return d;
 }
+
+/** NAME_CYCLE: a named expression (let) or output column that refers back to itself, directly or through others. */
+export function nameCycle(cycle: readonly string[], offset: number, length: number): ExprIssue {
+  return issue(
+    "NAME_CYCLE",
+    `named expressions refer to each other in a cycle: ${cycle.join(" -> ")}.`,
+    offset,
+    length,
+    "A let or an output column may use only names that do not use it back; qualify a table's column (e.x) to read it instead.",
+  );
+}
+
+/** AMBIGUOUS_COLUMN for a let named like a column of a table in scope. */
+export function letShadowsColumn(name: string, tables: readonly string[], offset: number, length: number): ExprIssue {
+  return issue(
+    "AMBIGUOUS_COLUMN",
+    `"${name}" is both a let of this select and a column of ${tables.map((t) => `"${t}"`).join(", ")}.`,
+    offset,
+    length,
+    `Qualify the column (${tables[0]}.${name}) or rename the let.`,
+  );
+}

@@ -119,8 +119,19 @@ export const IdDmlSchema = z.strictObject({
   assign: z.boolean().optional(),
 });
 
+/** A select's named expressions: name -> expression, usable by name in its other expressions. */
+const LetSchema = z
+  .record(Identifier, ExpressionSchema)
+  .optional()
+  .describe(
+    "Named expressions, name -> expression: used by their bare name in columns, where, group_by, having, qualify, " +
+      "ids source keys and other lets (no cycle), and expanded there. A let must not be named like a column of a " +
+      "table in scope (qualify the column instead).",
+  );
+
 export const SelectDmlShape = {
   from: TableSourceSchema,
+  let: LetSchema,
   joins: z.array(JoinDmlSchema).optional(),
   lookups: z.record(Identifier, LookupDmlSchema).optional(),
   ids: z.record(Identifier, IdDmlSchema).optional(),
@@ -140,6 +151,7 @@ export const SubSelectDmlSchema = z
   .strictObject({
     description: Description,
     from: SelectDmlShape.from,
+    let: SelectDmlShape.let,
     joins: SelectDmlShape.joins,
     lookups: SelectDmlShape.lookups,
     where: SelectDmlShape.where,
