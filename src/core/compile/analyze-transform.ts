@@ -100,27 +100,52 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
   }
   if (analyzed.length === 0) return undefined;
 
-  // The union's selects must agree on their columns.
+  // defaults: what a select that omits a column writes there (a constant; null for NULL).
+  const defaults = new Map<string, { expr: Expr; path: YamlPath }>();
+  for (const [name, raw] of Object.entries(t.defaults ?? {})) {
+    const colName = name.toLowerCase();
+    const p = ["defaults", name];
+    if (targetTable && targetTable.columns !== "any" && !targetTable.columns.some((c) => c.name === colName)) {
+      ctx.diagnostics.push(unknownTargetColumn(y.locate(p, "key"), name, target.name, didYouMean(name, targetTable.columns.map((c) => c.name))));
+      continue;
+    }
+    const e = analyzeAt(ctx, y, p, raw, { tables: [] });
+    if (e) defaults.set(colName, { expr: e, path: p });
+  }
+
+  // The union's selects must agree on their columns, except those with a default; a CDM target's nullable columns
+  // may be left out by any select (NULL, as for a single select). A staging target's column left out without a
+  // default stays an error: a misspelt column would otherwise become a new column and NULLs in the intended one.
   const first = analyzed[0]!;
-  const firstNames = [...first.mapped.keys()];
-  for (const [i, a] of analyzed.entries()) {
-    if (i === 0) continue;
-    const names = [...a.mapped.keys()];
-    const missing = firstNames.filter((n) => !a.mapped.has(n));
-    const extra = names.filter((n) => !first.mapped.has(n));
-    if (missing.length || extra.length) ctx.diagnostics.push(unionColumnsMismatch(y.locate([...a.path, "columns"], "key"), i, missing, extra));
+  const cdmColumns = targetTable && targetTable.columns !== "any" ? targetTable.columns : undefined;
+  if (!cdmColumns) {
+    const firstNames = [...first.mapped.keys()];
+    for (const [i, a] of analyzed.entries()) {
+      if (i === 0) continue;
+      const names = [...a.mapped.keys()];
+      const missing = firstNames.filter((n) => !a.mapped.has(n) && !defaults.has(n));
+      const extra = names.filter((n) => !first.mapped.has(n) && !defaults.has(n));
+      if (missing.length || extra.length) ctx.diagnostics.push(unionColumnsMismatch(y.locate([...a.path, "columns"], "key"), i, missing, extra));
+    }
   }
 
   // Target columns: the CDM table's (all of them, unmapped nullable ones as NULL), or inferred for staging tables.
   let columns: ColumnDef[];
-  if (targetTable && targetTable.columns !== "any") {
-    columns = targetTable.columns;
-    const missing = columns.filter((c) => c.required && !first.mapped.has(c.name) && !first.suggested.has(c.name)).map((c) => c.name);
-    if (missing.length) ctx.diagnostics.push(requiredColumnMissing(y.locate([...first.path, "columns"], "key"), missing, target.name));
+  if (cdmColumns) {
+    columns = cdmColumns;
+    for (const a of analyzed) {
+      const missing = columns.filter((c) => c.required && !a.mapped.has(c.name) && !a.suggested.has(c.name) && !defaults.has(c.name)).map((c) => c.name);
+      if (missing.length) ctx.diagnostics.push(requiredColumnMissing(y.locate([...a.path, "columns"], "key"), missing, target.name));
+    }
   } else {
     columns = [];
-    for (const [name, m] of first.mapped) {
+    // Every column some select maps (in order of first appearance), then those only a default writes.
+    const named = new Map<string, { expr: Expr; path: YamlPath }>();
+    for (const a of analyzed) for (const [name, m] of a.mapped) if (!named.has(name)) named.set(name, m);
+    for (const [name, d] of defaults) if (!named.has(name)) named.set(name, d);
+    for (const [name, m] of named) {
       const declared = t.column_types?.[name];
+      // A NULL default says nothing of the type: a select mapping the column, or column_types, does.
       const inferred: CastType | undefined = declared ? parseColumnType(declared) : valueToCastType(m.expr.type);
       if (!inferred) {
         if (ctx.poisoned.value) return undefined;
@@ -136,7 +161,7 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
   for (const a of analyzed) {
     const out: { name: string; expr: Expr }[] = [];
     for (const c of columns) {
-      const m = a.mapped.get(c.name);
+      const m = a.mapped.get(c.name) ?? defaults.get(c.name);
       if (!m) {
         out.push({ name: c.name, expr: cast(lit(null), c.type) });
         continue;

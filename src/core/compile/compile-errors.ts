@@ -131,7 +131,7 @@ export const unknownTableColumns = (loc: SourceLocation, table: string) =>
 export const duplicateAlias = (loc: SourceLocation, alias: string) =>
   error("DUPLICATE_ALIAS", loc, `alias "${alias}" is used twice in one select.`, "Give each table, lookup and id a distinct alias.");
 export const unionColumnsMismatch = (loc: SourceLocation, index: number, missing: string[], extra: string[]) =>
-  error("UNION_COLUMNS_MISMATCH", loc, `union_all select #${index + 1} does not write the same columns as the first${missing.length ? `: it lacks ${missing.join(", ")}` : ""}${extra.length ? `${missing.length ? ";" : ":"} it adds ${extra.join(", ")}` : ""}.`, "Every select of a union must map the same columns.");
+  error("UNION_COLUMNS_MISMATCH", loc, `union_all select #${index + 1} does not write the same columns as the first${missing.length ? `: it lacks ${missing.join(", ")}` : ""}${extra.length ? `${missing.length ? ";" : ":"} it adds ${extra.join(", ")}` : ""}.`, "Map the same columns in every select of the union, or declare what a select leaving one out writes: defaults: { <column>: null }.");
 export const sliceNotReplace = (loc: SourceLocation, mode: string) =>
   error("SLICE_NOT_REPLACE", loc, `slice only applies to mode replace, not ${mode}.`, "Remove slice: or use mode: replace.");
 export const rebuildCdm = (loc: SourceLocation, table: string) =>

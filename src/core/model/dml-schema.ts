@@ -175,6 +175,17 @@ const TransformCommon = {
   mode: z.enum(["merge", "replace", "rebuild"]),
   key: z.array(Identifier).optional(),
   slice: ExpressionSchema.optional(),
+  /**
+   * What a select that leaves a column out writes there: column -> constant expression (null for NULL). A
+   * `union_all` select may leave out any column with a default (and, on a CDM target, any nullable column: NULL).
+   */
+  defaults: z
+    .record(Identifier, ExpressionSchema)
+    .optional()
+    .describe(
+      "Column -> constant (null for NULL) written by a select that leaves the column out: union_all selects may then " +
+        "map different columns. On a CDM target a nullable column left out is NULL without a default.",
+    ),
   /** Types for non-CDM target columns whose type cannot be inferred (e.g. a NULL literal). */
   column_types: z.record(Identifier, ColumnTypeSchema).optional(),
   indexes: Indexes,
