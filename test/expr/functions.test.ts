@@ -44,6 +44,13 @@ const VALID: [string, string][] = [
   ["current_date", "date"],
   ["make_date(1980, 1, p.id)", "date"],
   ["to_date(p.gender, '%Y%m%d')", "date"],
+  ["TRY_CAST(p.gender AS integer)", "integer"],
+  ["regexp_matches(p.gender, '^[MF]$')", "boolean"],
+  ["regexp_replace(p.gender, '([0-9]+)-([0-9]+)', '\\2\\1')", "string"],
+  ["regexp_extract(p.gender, '_([0-9]{4})_', 1)", "string"],
+  ["translate(p.gender, '-/', '')", "string"],
+  ["parse_date(p.gender, '%Y%m%d', '%d/%m/%Y')", "date"],
+  ["parse_datetime(p.gender, '%Y-%m-%d %H:%M')", "datetime"],
   ["to_timestamp(p.gender, '%Y-%m-%d %H:%M:%S')", "datetime"],
   ["count(p.id)", "bigint"],
   ["sum(p.id)", "bigint"],
@@ -79,7 +86,8 @@ describe("function catalogue", () => {
     }
   });
 
-  it.each(FUNCTIONS.map((f) => [f.name, f] as const))("%s: wrong arity is reported with the expected arity", (name, f) => {
+  // try_cast is written TRY_CAST(x AS type): a call without AS is a syntax error (see "try_cast" below).
+  it.each(FUNCTIONS.filter((f) => f.name !== "try_cast").map((f) => [f.name, f] as const))("%s: wrong arity is reported with the expected arity", (name, f) => {
     const count = f.minArgs > 0 ? f.minArgs - 1 : f.maxArgs + 1;
     const call = `${name}(${Array.from({ length: count }, () => "NULL").join(", ")})`;
     const over = f.kind === "window" ? " OVER (ORDER BY p.id)" : "";
@@ -154,6 +162,48 @@ describe("function catalogue", () => {
     expect(ok("to_date(p.gender, '%Y%%%m%d')").type).toBe("date");
   });
 
+  it("try_cast is written like CAST, reads text only, and carries its type as a literal", () => {
+    expect(show(ok("try_cast(p.gender AS varchar(3))"))).toBe("(try_cast:string p.gender:string 'varchar(3)':string)");
+    expect(show(ok("TRY_CAST(p.gender AS date)"))).toBe("(try_cast:date p.gender:string 'date':string)");
+    const i = oneIssue("try_cast(p.id AS bigint)");
+    expect([i.code, i.at, i.message]).toEqual(["TYPE_MISMATCH", "p.id", "argument 1 of try_cast() must be text, got integer."]);
+    expect(i.hint).toMatch(/CAST\(x AS type\)/);
+    const s = oneIssue("try_cast(p.gender, 'integer')");
+    expect([s.code, s.at]).toEqual(["EXPR_SYNTAX", ","]);
+    const t = oneIssue("try_cast(p.gender AS intger)");
+    expect([t.code, t.at, t.hint]).toEqual(["EXPR_SYNTAX", "intger", 'Did you mean "integer"?']);
+  });
+
+  it("regexp patterns are literals of the one flavour; extract/replace refuse patterns engines match differently", () => {
+    const cases: [string, string, RegExp][] = [
+      ["regexp_matches(p.gender, '\\d+')", "'\\d+'", /has "\\d", which engines read differently \(at character 1\)/],
+      ["regexp_matches(p.gender, '[[:digit:]]')", "'[[:digit:]]'", /POSIX class/],
+      ["regexp_matches(p.gender, 'a(?=b)')", "'a(?=b)'", /"\(\?"/],
+      ["regexp_matches(p.gender, 'a*?')", "'a*?'", /after a quantifier/],
+      ["regexp_matches(p.gender, '(ab')", "'(ab'", /without its "\)"/],
+      ["regexp_matches(p.gender, 'a{2,1}')", "'a{2,1}'", /maximum is below its minimum/],
+      ["regexp_matches(p.gender, p.gender)", "p.gender", /must be a string literal pattern/],
+      ["regexp_extract(p.gender, 'a|ab')", "'a|ab'", /engines choose different matches for it \(PostgreSQL the longest, DuckDB the first alternative\)/],
+      ["regexp_replace(p.gender, '(ab)+', '')", "'(ab)+'", /a quantified group/],
+      ["regexp_replace(p.gender, '(a)', '\\2')", "'\\2'", /refers to group \\2, but the pattern has 1 group/],
+      ["regexp_replace(p.gender, 'a', '\\n')", "'\\n'", /only \\1 to \\9/],
+      ["regexp_extract(p.gender, '(a)', 2)", "2", /from 0 \(the whole match\) to 1/],
+    ];
+    for (const [text, at, message] of cases) {
+      const i = oneIssue(text);
+      expect([i.code, i.at], text).toEqual(["TYPE_MISMATCH", at]);
+      expect(i.message, text).toMatch(message);
+    }
+    // Any pattern of the flavour may be tested.
+    expect(ok("regexp_matches(p.gender, 'a|(bc)+')").type).toBe("boolean");
+  });
+
+  it("parse_date / parse_datetime check every format", () => {
+    const i = oneIssue("parse_date(p.gender, '%Y%m%d', '%d/%b/%Y')");
+    expect([i.code, i.at]).toEqual(["INVALID_DATE_FORMAT", "'%d/%b/%Y'"]);
+    expect(oneIssue("parse_datetime(p.gender, '%Y-%m-%d %H:%M', p.gender)").at).toBe("p.gender");
+  });
+
   it("count(*) has no arguments; only count takes *", () => {
     expect(show(ok("count(*)", ALL))).toBe("(count:bigint)");
     const i = oneIssue("sum(*)", ALL);
@@ -174,7 +224,8 @@ describe("unknown functions", () => {
       "UNKNOWN_FUNCTION", 7, 4, "lowr", '"lowr" is not a known function.', 'Did you mean "lower"?',
     ]);
     expect(oneIssue("datediff2('day', p.birth_date, p.birth_date)").hint).toBe('Did you mean "datediff"?');
-    expect(oneIssue("regexp_matches(p.gender, 'x')").hint).toMatch(/function catalogue/);
+    expect(oneIssue("soundex(p.gender)").hint).toMatch(/function catalogue/);
+    expect(oneIssue("regexp_replac(p.gender, 'x', 'y')").hint).toBe('Did you mean "regexp_replace"?');
   });
 
   it("still checks the arguments of an unknown function", () => {

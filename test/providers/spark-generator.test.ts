@@ -49,6 +49,21 @@ describe("Spark generator: rendering", () => {
     expect(toSparkPattern("%Y%j")).toEqual({ unsupported: "%j" });
   });
 
+  it("refuses the functions of messy sources with UNSUPPORTED_FEATURE (not spelled for Spark yet)", () => {
+    const s = { k: "lit", value: "a1", type: "string" } as const;
+    const lit = (value: string) => ({ k: "lit", value, type: "string" }) as const;
+    const calls = [
+      { k: "fn", name: "try_cast", args: [s, lit("integer")], type: "integer" },
+      { k: "fn", name: "regexp_matches", args: [s, lit("[0-9]")], type: "boolean" },
+      { k: "fn", name: "regexp_replace", args: [s, lit("[0-9]"), lit("")], type: "string" },
+      { k: "fn", name: "regexp_extract", args: [s, lit("[0-9]")], type: "string" },
+      { k: "fn", name: "parse_date", args: [s, lit("%Y"), lit("%Y%m")], type: "date" },
+    ] as const;
+    for (const e of calls) {
+      expect(() => gen.expr(e as never), e.name).toThrow(`error UNSUPPORTED_FEATURE: the spark provider does not support ${e.name}() yet.`);
+    }
+  });
+
   it("renders CDM tables as Delta tables without key constraints, deterministically; rebuild is CREATE OR REPLACE", () => {
     const ctx: RenderContext = { tables: all, schemas: { cdm: "cdm", vocab: "vocab" }, idMap: { schema: "cdm", name: "omopetl_id_map" } };
     const tables = pick(["person", "observation_period"]);

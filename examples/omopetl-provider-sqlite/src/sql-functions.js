@@ -239,6 +239,76 @@ function regexpFull(x, pattern) {
   return regex(String(pattern)).test(String(x)) ? 1 : 0;
 }
 
+/**
+ * A pattern of omopetl's one regex flavour (src/core/expr/regex-flavour.ts) as a JavaScript regex: flag `s` so `.`
+ * takes a line break; `\-` outside brackets (allowed by the flavour, refused by the `u` flag) becomes `-`.
+ */
+function flavourRegex(pattern, global) {
+  let out = "";
+  let inBracket = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (!inBracket && c === "\\") {
+      const n = pattern[++i];
+      out += n === "-" ? "-" : `\\${n}`;
+    } else if (!inBracket && c === "[") {
+      inBracket = true;
+      out += c;
+      if (pattern[i + 1] === "^") out += pattern[++i];
+      if (pattern[i + 1] === "]") out += `\\${pattern[++i]}`;
+    } else {
+      if (inBracket && c === "]") inBracket = false;
+      // Inside brackets the flavour has no escapes: characters JavaScript would read specially are escaped.
+      out += inBracket && (c === "[" || c === "\\") ? `\\${c}` : c;
+    }
+  }
+  return regex(out, global ? "gsu" : "su");
+}
+
+/** regexp_matches: the flavour's pattern found anywhere in `x`. */
+function regexpSearch(x, pattern) {
+  if (x === null || pattern === null) return null;
+  const r = flavourRegex(String(pattern), false);
+  return r.test(String(x)) ? 1 : 0;
+}
+
+/** regexp_replace: every match replaced; `\1`..`\9` are groups, `\\\\` a backslash, anything else literal. */
+function regexpReplaceAll(x, pattern, replacement) {
+  if (x === null || pattern === null || replacement === null) return null;
+  const r = flavourRegex(String(pattern), true);
+  r.lastIndex = 0;
+  const rep = String(replacement);
+  return String(x).replace(r, (...m) => {
+    let out = "";
+    for (let i = 0; i < rep.length; i++) {
+      if (rep[i] === "\\" && /[1-9]/.test(rep[i + 1] ?? "")) out += m[Number(rep[++i])] ?? "";
+      else if (rep[i] === "\\" && rep[i + 1] === "\\") out += rep[++i];
+      else out += rep[i];
+    }
+    return out;
+  });
+}
+
+/** regexp_extract: group `n` of the first match, NULL without one. */
+function regexpExtract(x, pattern, n) {
+  if (x === null || pattern === null) return null;
+  const m = flavourRegex(String(pattern), false).exec(String(x));
+  return m ? (m[Number(n)] ?? null) : null;
+}
+
+/** translate: each character of `from` becomes the one at its position in `to`, or goes. */
+function translate(s, from, to) {
+  if (s === null || from === null || to === null) return null;
+  const f = chars(String(from));
+  const t = chars(String(to));
+  return chars(String(s))
+    .map((c) => {
+      const i = f.indexOf(c);
+      return i < 0 ? c : (t[i] ?? "");
+    })
+    .join("");
+}
+
 /** LIKE as PostgreSQL's: case-sensitive, `%` and `_` over characters, backslash escapes. */
 function like(s, pattern) {
   if (s === null || pattern === null) return null;
@@ -430,6 +500,19 @@ function strptime(s, format, kind) {
   return kind === "date" ? dateText(p) : timestampText(p);
 }
 
+/** parse_date / parse_datetime: the first format that reads `s` (in order), else an error naming them all. */
+function strptimeAny(s, kind, ...formats) {
+  if (s === null) return null;
+  for (const f of formats) {
+    try {
+      return strptime(s, f, kind);
+    } catch {
+      // not this format: the next one
+    }
+  }
+  fail(`${kind === "date" ? "parse_date" : "parse_datetime"}: "${s}" matches none of the formats tried in order, ${formats.map((f) => JSON.stringify(f)).join(", ")}`);
+}
+
 /** Today's date (UTC) as ISO text. */
 const currentDate = () => new Date().toISOString().slice(0, 10);
 
@@ -472,6 +555,11 @@ export const SQL_FUNCTIONS = {
   omopetl_date_trunc: [dateTrunc, {}],
   omopetl_make_date: [makeDate, {}],
   omopetl_strptime: [strptime, {}],
+  omopetl_strptime_any: [strptimeAny, { varargs: true }],
+  omopetl_regexp_search: [regexpSearch, {}],
+  omopetl_regexp_replace_all: [regexpReplaceAll, {}],
+  omopetl_regexp_extract: [regexpExtract, {}],
+  omopetl_translate: [translate, {}],
   omopetl_current_date: [currentDate, { deterministic: false }],
   // Names other omopetl SQL calls as is (load checks, header checks, messages): PostgreSQL's meaning.
   regexp_replace: [regexpReplace, { varargs: true }],

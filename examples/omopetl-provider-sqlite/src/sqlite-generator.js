@@ -73,6 +73,7 @@ const RENAMED = {
   sqrt: "omopetl_sqrt",
   power: "omopetl_power",
   strpos: "instr",
+  translate: "omopetl_translate",
 };
 
 /**
@@ -293,6 +294,23 @@ export class SqliteGenerator extends BaseSqlGenerator {
 
   renderParseTimestamp(s, format) {
     return `omopetl_strptime(${s}, ${this.stringLiteral(format)}, 'timestamp')`;
+  }
+
+  renderParseFormats(s, formats, kind) {
+    return this.call("omopetl_strptime_any", [s, kind === "date" ? "'date'" : "'timestamp'", ...formats.map((f) => this.stringLiteral(f))]);
+  }
+
+  /** The regular-expression functions, by registered JavaScript functions reading the one flavour. */
+  regexSearch(x, pattern) {
+    return `omopetl_regexp_search(${x}, ${this.stringLiteral(pattern)})`;
+  }
+
+  regexReplaceAll(x, pattern, replacement) {
+    return `omopetl_regexp_replace_all(${x}, ${this.stringLiteral(pattern)}, ${this.stringLiteral(replacement)})`;
+  }
+
+  regexExtract(x, pattern, group) {
+    return `omopetl_regexp_extract(${x}, ${this.stringLiteral(pattern)}, ${group})`;
   }
 
   /** RANGE offsets over dates would need interval arithmetic on ISO text, which SQLite's frames cannot do. */

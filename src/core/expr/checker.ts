@@ -92,7 +92,7 @@ export class Checker {
       case "case":
         return this.caseExpr(n);
       case "cast":
-        return this.cast(n.arg, n.to, n);
+        return n.try ? this.tryCast(n.arg, n.to, n) : this.cast(n.arg, n.to, n);
       case "in": {
         const [arg, ...list] = this.unifyAll([n.arg, ...n.list], "IN");
         return { k: "in", arg: arg!, list, negated: n.negated, type: "boolean" };
@@ -400,6 +400,12 @@ export class Checker {
       return this.mismatch(rawArg, `'${arg.value}' is not a valid ${formatCastType(to)}.`, isTemporal(type) ? "CAST accepts ISO dates (YYYY-MM-DD); use to_date() for other formats." : undefined);
     }
     return { k: "cast", arg, to, type };
+  }
+
+  /** TRY_CAST(x AS t): the catalogue's try_cast(x, 't'), the type carried as a string literal (functions.ts). */
+  private tryCast(rawArg: RawNode, to: CastType, span: Span): Expr {
+    const arg = this.check(rawArg);
+    return this.typeCall(lookupFunction("try_cast")!, [arg, lit(formatCastType(to), "string")], [rawArg, span], span, false);
   }
 
   // ---- calls ----------------------------------------------------------------------------------------------------

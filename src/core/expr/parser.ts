@@ -308,7 +308,7 @@ class Parser {
       return { t: "typed", to: w === "date" ? "date" : "datetime", value: after.text, start: t.start, end: after.end };
     }
     if (after.kind === "op" && after.text === "(") {
-      if (w === "cast") return this.cast(t);
+      if (w === "cast" || w === "try_cast") return this.cast(t, w === "try_cast");
       if (w === "extract") return this.extract(t);
       return this.call(t);
     }
@@ -359,8 +359,8 @@ class Parser {
     return node;
   }
 
-  /** CAST(x AS type[(n[, m])]) */
-  private cast(kw: Token): RawNode {
+  /** CAST(x AS type[(n[, m])]), and TRY_CAST (`isTry`) written the same way. */
+  private cast(kw: Token, isTry = false): RawNode {
     this.next(); // (
     const arg = this.expr(BP_OR);
     this.expectWord("as");
@@ -393,7 +393,7 @@ class Parser {
     }
     const to: CastType = base.kind === "varchar" && length !== undefined ? { kind: "varchar", length } : base;
     const close = this.expectOp(")");
-    return { t: "cast", arg, to, start: kw.start, end: close.end };
+    return isTry ? { t: "cast", arg, to, try: true, start: kw.start, end: close.end } : { t: "cast", arg, to, start: kw.start, end: close.end };
   }
 
   /** EXTRACT(part FROM x) */

@@ -61,8 +61,8 @@ export type RawNode =
   | (Span & { t: "unary"; op: "-" | "+" | "not"; arg: RawNode })
   | (Span & { t: "binary"; op: RawBinaryOp; left: RawNode; right: RawNode; opStart: number; opEnd: number })
   | (Span & { t: "case"; operand?: RawNode; whens: { when: RawNode; then: RawNode }[]; else?: RawNode })
-  /** `CAST(x AS type)`; the parser already resolved the type name. */
-  | (Span & { t: "cast"; arg: RawNode; to: CastType })
+  /** `CAST(x AS type)` (`try`: `TRY_CAST(x AS type)`); the parser already resolved the type name. */
+  | (Span & { t: "cast"; arg: RawNode; to: CastType; try?: true })
   | (Span & { t: "in"; arg: RawNode; list: RawNode[]; negated: boolean })
   | (Span & { t: "between"; arg: RawNode; low: RawNode; high: RawNode; negated: boolean })
   | (Span & { t: "isnull"; arg: RawNode; negated: boolean })

@@ -24,8 +24,13 @@ export interface DateCastDialect {
 
 const int = (s: string): string => `CAST(${s} AS INTEGER)`;
 
+/** SQL true when `x` is NULL or an ISO date or datetime of the calendar: what a cast of text to a date reads (try_cast). */
+export function isoTextOk(d: Pick<DateCastDialect, "fullMatch">, x: string): string {
+  return `(${x} IS NULL OR ${isoOk(d, x)})`;
+}
+
 /** SQL true when `x` (not NULL) is an ISO date or datetime of the calendar. */
-function isoOk(d: DateCastDialect, x: string): string {
+function isoOk(d: Pick<DateCastDialect, "fullMatch">, x: string): string {
   const day = calendarDateOk(int(`substr(${x}, 1, 4)`), int(`substr(${x}, 6, 2)`), int(`substr(${x}, 9, 2)`));
   return `CASE WHEN ${d.fullMatch(x, ISO_DATETIME_PATTERN)} THEN ${day} ELSE FALSE END`;
 }

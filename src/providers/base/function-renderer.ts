@@ -1,4 +1,7 @@
-import type { Expr, FrameBound, OrderItem, ValueType, WindowFrame } from "../../core/expr/ast.js";
+import type { CastType, Expr, FrameBound, OrderItem, ValueType, WindowFrame } from "../../core/expr/ast.js";
+import { tryCastTarget } from "../../core/expr/functions.js";
+import { isoTextOk } from "./date-casts.js";
+import { booleanValue, valueCheck, type LoadValueDialect } from "./load-values.js";
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
 import { formatsReason, formatsValue, parsedFormats, type DateParseDialect } from "./load-dates.js";
 import { inTextOrder, ordersArgument } from "./text-order.js";
@@ -34,6 +37,7 @@ const PLAIN_FUNCTIONS = new Set([
   "sqrt",
   "power",
   "substr",
+  "translate",
 ]);
 
 const AGGREGATES = new Set(["count", "sum", "min", "max", "avg"]);
@@ -68,6 +72,13 @@ export abstract class FunctionRenderer extends ExpressionRenderer {
     const a = e.args[i];
     if (a?.k === "lit" && typeof a.value === "string") return a.value;
     throw new UnsupportedFeatureError(this.dialect, `${e.name}() with a format that is not a string literal`);
+  }
+
+  /** The text of a string literal argument (patterns and replacements are literals: core/expr/functions.ts). */
+  protected textArg(e: { name: string; args: Expr[] }, i: number): string {
+    const a = e.args[i];
+    if (a?.k === "lit" && typeof a.value === "string") return a.value;
+    throw invalidPlan(`argument ${i + 1} of ${e.name}() must be a string literal.`);
   }
 
   protected call(name: string, args: readonly string[]): string {
@@ -118,6 +129,26 @@ export abstract class FunctionRenderer extends ExpressionRenderer {
       case "make_date":
         this.arity(e, 3);
         return this.renderMakeDate(e.args);
+      case "try_cast":
+        this.arity(e, 2);
+        return this.renderTryCast(e);
+      case "regexp_matches":
+        this.arity(e, 2);
+        return this.regexSearch(this.expr(e.args[0]!), this.textArg(e, 1));
+      case "regexp_replace":
+        this.arity(e, 3);
+        return this.regexReplaceAll(this.expr(e.args[0]!), this.textArg(e, 1), this.textArg(e, 2));
+      case "regexp_extract": {
+        this.arity(e, 2, 3);
+        const g = e.args[2];
+        const group = g === undefined ? 0 : g.k === "lit" && typeof g.value === "number" && Number.isInteger(g.value) && g.value >= 0 ? g.value : undefined;
+        if (group === undefined) throw invalidPlan("the group of regexp_extract() must be a non-negative integer literal.");
+        return this.regexExtract(this.expr(e.args[0]!), this.textArg(e, 1), group);
+      }
+      case "parse_date":
+      case "parse_datetime":
+        this.arity(e, 2, Infinity);
+        return this.renderParseFormats(this.expr(e.args[0]!), e.args.slice(1).map((_, i) => this.formatArg(e, i + 1)), e.name === "parse_date" ? "date" : "datetime", e.name);
       case "to_date":
         this.arity(e, 2);
         return this.renderParseDate(this.expr(e.args[0]!), this.formatArg(e, 1));
@@ -234,10 +265,87 @@ export abstract class FunctionRenderer extends ExpressionRenderer {
   }
 
   private parseWithFormat(s: string, format: string, kind: "date" | "datetime"): string {
-    const parsed = parsedFormats(format, kind);
-    const fn = kind === "date" ? "to_date" : "to_timestamp";
-    const msg = `${this.stringLiteral(`${fn}: "`)} || ${s} || ${this.stringLiteral(`" ${formatsReason(parsed, "format")}`)}`;
+    return this.parseFormatsOrFail(s, [format], kind, kind === "date" ? "to_date" : "to_timestamp");
+  }
+
+  /**
+   * parse_date(s, f1, f2, ...) / parse_datetime: `s` read by the first format that reads it (load-dates.ts, the
+   * grammar of load date formats tried in order); a value none reads fails the statement naming the formats.
+   */
+  protected renderParseFormats(s: string, formats: readonly string[], kind: "date" | "datetime", fn: string): string {
+    return this.parseFormatsOrFail(s, formats, kind, fn);
+  }
+
+  private parseFormatsOrFail(s: string, formats: readonly string[], kind: "date" | "datetime", fn: string): string {
+    const parsed = parsedFormats(formats.length === 1 ? formats[0]! : formats, kind);
+    const msg = `${this.stringLiteral(`${fn}: "`)} || ${s} || ${this.stringLiteral(`" ${formatsReason(parsed, formats.length === 1 ? "format" : fn)}`)}`;
     return formatsValue(this.dateParseDialect(), s, parsed, kind, this.failValue(msg, kind === "date" ? "DATE" : "TIMESTAMP"));
+  }
+
+  /**
+   * try_cast(s AS t): NULL where CAST(s AS t) would fail, else its value. Whether it converts is decided by the
+   * grammar loads and casts share (load-values.ts, date-casts.ts), the same SQL on every engine; a text that passes
+   * is converted by the dialect's own cast rendering (booleans by the load's words), which then cannot fail.
+   */
+  protected renderTryCast(e: Extract<Expr, { k: "fn" }>): string {
+    const a = e.args[1];
+    const to = a?.k === "lit" && typeof a.value === "string" ? tryCastTarget(a.value) : undefined;
+    if (to === undefined) throw invalidPlan("the type of try_cast() must be a string literal naming a type (integer, varchar(10), ...).");
+    const arg = e.args[0]!;
+    const x = this.expr(arg);
+    const d = this.valueDialect();
+    const ok = this.tryCastOk(d, x, to);
+    const value = to.kind === "boolean" ? booleanValue(d, x) : this.expr({ k: "cast", arg, to, type: e.type });
+    return ok === undefined ? value : `(CASE WHEN ${ok} THEN ${value} END)`;
+  }
+
+  /** SQL true when text `x` converts to `to` (NULL included); undefined when every text does (unbounded varchar). */
+  private tryCastOk(d: LoadValueDialect, x: string, to: CastType): string | undefined {
+    if (to.kind === "date" || to.kind === "datetime") return isoTextOk(this.dateCastDialect(), x);
+    return valueCheck(d, x, { name: "try_cast", type: to, required: false }, { type: "csv", header: true, delimiter: ",", quote: null, nullValues: [] })?.ok;
+  }
+
+  /** The hooks the grammar of text values uses (load-values.ts), for loads and try_cast. */
+  protected valueDialect(): LoadValueDialect {
+    return {
+      stringLiteral: (s) => this.stringLiteral(s),
+      fullMatch: (x, p) => this.regexFullMatch(x, p),
+      binary: (x) => this.binaryCollate(x),
+      floatInRange: (v) => this.floatInRange(v),
+      trimTrailing: (x, c) => this.trimTrailing(x, c),
+      textCast: (x) => this.textCast(x),
+    };
+  }
+
+  /**
+   * For a text `v` matching the float grammar: true when it converts to a finite double that is not an underflow
+   * to 0 (PostgreSQL refuses both, DuckDB reads 1e400 as infinity and 1e-400 as 0). By default through NUMERIC,
+   * which holds any such text exactly.
+   */
+  protected floatInRange(v: string): string {
+    const n = `CAST(${v} AS NUMERIC)`;
+    return `CASE WHEN ${n} = 0 THEN TRUE ELSE abs(${n}) BETWEEN 4.9406564584124654e-324 AND 1.7976931348623157e308 END`;
+  }
+
+  /**
+   * True when `pattern`, of the one regex flavour (core/expr/regex-flavour.ts: `.` takes a line break, `^`/`$` are
+   * the ends of the text), matches somewhere in `x`: PostgreSQL's `~`.
+   */
+  protected regexSearch(x: string, pattern: string): string {
+    return `(${x} ~ ${this.stringLiteral(pattern)})`;
+  }
+
+  /** `x` with every match of `pattern` replaced by `replacement` (`\1`..`\9` groups, `\\` a backslash). */
+  protected regexReplaceAll(x: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${x}, ${this.stringLiteral(pattern)}, ${this.stringLiteral(replacement)}, 'g')`;
+  }
+
+  /**
+   * Group `group` (0: the whole match) of the first match of `pattern` in `x`, NULL without a match: PostgreSQL's
+   * regexp_match with the pattern wrapped in one more group, so group 0 is its first element.
+   */
+  protected regexExtract(x: string, pattern: string, group: number): string {
+    return `(regexp_match(${x}, ${this.stringLiteral(`(${pattern})`)}))[${group + 1}]`;
   }
 
   protected override renderWindow(e: Extract<Expr, { k: "window" }>): string {

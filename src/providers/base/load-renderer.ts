@@ -67,24 +67,7 @@ export abstract class LoadRenderer extends DdlRenderer {
 
   /** The hooks the value checks of loads use (src/providers/base/load-values.ts). */
   protected loadValueDialect(): LoadValueDialect {
-    return {
-      stringLiteral: (s) => this.stringLiteral(s),
-      fullMatch: (x, p) => this.regexFullMatch(x, p),
-      binary: (x) => this.binaryCollate(x),
-      floatInRange: (v) => this.floatInRange(v),
-      trimTrailing: (x, c) => this.trimTrailing(x, c),
-      textCast: (x) => this.textCast(x),
-    };
-  }
-
-  /**
-   * For a text `v` matching the float grammar: true when it converts to a finite double that is not an underflow
-   * to 0 (PostgreSQL refuses both, DuckDB reads 1e400 as infinity and 1e-400 as 0). By default through NUMERIC,
-   * which holds any such text exactly.
-   */
-  protected floatInRange(v: string): string {
-    const n = `CAST(${v} AS NUMERIC)`;
-    return `CASE WHEN ${n} = 0 THEN TRUE ELSE abs(${n}) BETWEEN 4.9406564584124654e-324 AND 1.7976931348623157e308 END`;
+    return this.valueDialect();
   }
 
   /** The checked columns of a load (see load-values.ts). */

@@ -16,6 +16,7 @@ import { TEXT_SEMANTICS } from "./semantics/text.js";
 import { NUMBER_AND_NULL_SEMANTICS } from "./semantics/numbers-and-nulls.js";
 import { DATE_SEMANTICS } from "./semantics/dates.js";
 import { AGGREGATE_AND_WINDOW_SEMANTICS } from "./semantics/aggregates-and-windows.js";
+import { MESSY_SOURCE_ENTRIES } from "./semantics/messy-sources.js";
 import type { SemanticsEntry } from "./semantics/semantics-types.js";
 
 export { SEMANTICS_ROWS } from "./semantics/semantics-types.js";
@@ -28,5 +29,6 @@ export const SEMANTICS_CATALOGUE: readonly SemanticsEntry[] = [
   ...TEXT_SEMANTICS,
   ...NUMBER_AND_NULL_SEMANTICS,
   ...DATE_SEMANTICS,
+  ...MESSY_SOURCE_ENTRIES,
   ...AGGREGATE_AND_WINDOW_SEMANTICS,
 ];

@@ -142,6 +142,21 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     return `regexp_full_match(${x}, ${this.stringLiteral(pattern)})`;
   }
 
+  /** RE2 with option 's': `.` takes a line break, as PostgreSQL's `.` does (`^`/`$` stay the ends of the text). */
+  protected override regexSearch(x: string, pattern: string): string {
+    return `regexp_matches(${x}, ${this.stringLiteral(pattern)}, 's')`;
+  }
+
+  protected override regexReplaceAll(x: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${x}, ${this.stringLiteral(pattern)}, ${this.stringLiteral(replacement)}, 'gs')`;
+  }
+
+  /** DuckDB's regexp_extract gives '' without a match, where the catalogue promises NULL. */
+  protected override regexExtract(x: string, pattern: string, group: number): string {
+    const p = this.stringLiteral(pattern);
+    return `(CASE WHEN regexp_matches(${x}, ${p}, 's') THEN regexp_extract(${x}, ${p}, ${group}, 's') END)`;
+  }
+
   protected override floatInRange(v: string): string {
     // DuckDB's NUMERIC is DECIMAL(18,3); TRY_CAST to DOUBLE gives infinity on overflow and 0 on underflow.
     const x = `TRY_CAST(${v} AS DOUBLE)`;
