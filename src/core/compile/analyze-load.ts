@@ -10,6 +10,9 @@ import {
   badDelimiter,
   cdmColumnsDeclared,
   columnsRequired,
+  columnTypesWithoutHeader,
+  fromHeaderBadName,
+  fromHeaderUnreadable,
   dataFileNotFound,
   formatNotDetected,
   loadEmptyFile,
@@ -48,6 +51,9 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     }
     const t = ctx.catalog.get(target)!;
     columns = t.columns === "any" ? [] : t.columns;
+  } else if (l.columns === "from_header") {
+    // Declared once the files and their format are known (below).
+    columns = [];
   } else {
     if (!l.columns || Object.keys(l.columns).length === 0) {
       ctx.diagnostics.push(columnsRequired(y.locate(["target"]), `${target.schema}.${target.name}`));
@@ -56,17 +62,12 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     columns = Object.entries(l.columns).map(([name, type]) => ({ name: name.toLowerCase(), type: parseColumnType(type), required: false }));
     ctx.catalog.declare(target, columns, [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
   }
-  const key = l.key?.map((k) => k.toLowerCase());
-  if (key) {
-    for (const [i, k] of key.entries()) {
-      if (!columns.some((c) => c.name === k)) {
-        ctx.diagnostics.push(unknownKeyColumn(y.locate(["key", i]), k, target.name, didYouMean(k, columns.map((c) => c.name))));
-        ok = false;
-      }
-    }
-    // Not the table's PRIMARY KEY (a table made by an earlier run would not get one): the load checks it itself.
-    ctx.catalog.get(target)!.rowKey = key;
+  if (l.column_types && l.columns !== "from_header") {
+    ctx.diagnostics.push(columnTypesWithoutHeader(y.locate(["column_types"], "key")));
+    ok = false;
   }
+  const key = l.key?.map((k) => k.toLowerCase());
+  if (key && l.columns !== "from_header" && !checkKey(step, key, columns, target.name, ctx)) ok = false;
 
   const rawFiles = Array.isArray(l.files) ? l.files : [l.files];
   const files: string[] = [];
@@ -160,13 +161,73 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   }
   if (!ok) return undefined;
   const missingNull = l.missing_columns === "null";
+  if (l.columns === "from_header") {
+    const declared = headerColumns(step, files, format, l.column_types ?? {}, ctx);
+    if (!declared) return undefined;
+    columns = declared;
+    ctx.catalog.declare(target, columns, [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
+    if (key && !checkKey(step, key, columns, target.name, ctx)) return undefined;
+  }
+  // Not the table's PRIMARY KEY (a table made by an earlier run would not get one): the load checks it itself.
+  if (key) ctx.catalog.get(target)!.rowKey = key;
   if (format.type === "csv" && format.header) {
     const headers = readLoadHeaders(files, format.delimiter, format.quote);
-    if (!cdm && !missingNull && l.columns) checkHeaders(step, headers, Object.keys(l.columns), ctx);
+    if (!cdm && !missingNull && l.columns && l.columns !== "from_header") checkHeaders(step, headers, Object.keys(l.columns), ctx);
     const what = cdm ? `not in CDM table ${cdm.name}` : "not declared";
     for (const message of ignoredColumnNotes(headers, columns.map((c) => c.name), what)) ctx.notes.push({ file: step.yaml.file, message });
   }
   return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };
+}
+
+/** Each key column is a column of the load; false (after reporting) when one is not. */
+function checkKey(step: LoadedStep, key: readonly string[], columns: readonly ColumnDef[], table: string, ctx: AnalysisContext): boolean {
+  let ok = true;
+  for (const [i, k] of key.entries()) {
+    if (!columns.some((c) => c.name === k)) {
+      ctx.diagnostics.push(unknownKeyColumn(step.yaml.locate(["key", i]), k, table, didYouMean(k, columns.map((c) => c.name))));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/**
+ * `columns: from_header`: every column of the local files' headers (read now, in file order, each name once,
+ * ignoring case as the engines match them), as varchar unless `types` names it; each name of `types` must be in a
+ * header. Undefined (after reporting) when no header can be read or a name is not a column name.
+ */
+function headerColumns(step: LoadedStep, files: readonly string[], format: FileFormat, types: Record<string, string>, ctx: AnalysisContext): ColumnDef[] | undefined {
+  const y = step.yaml;
+  const shownFile = (f: string): string => path.relative(path.dirname(step.absFile), f).split(path.sep).join("/");
+  const headers = format.type === "csv" && format.header ? readLoadHeaders(files, format.delimiter, format.quote) : [];
+  if (headers.length === 0) {
+    const why = format.type !== "csv" ? "parquet files are not read at compile time" : !format.header ? "the format has header: false" : "no local file of the load could be read";
+    ctx.diagnostics.push(fromHeaderUnreadable(y.locate(["columns"]), why));
+    return undefined;
+  }
+  const names: string[] = [];
+  let ok = true;
+  for (const h of headers) {
+    for (const n of h.names) {
+      if (names.some((m) => m.toLowerCase() === n.toLowerCase())) continue;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) {
+        ctx.diagnostics.push(fromHeaderBadName(y.locate(["columns"]), n, shownFile(h.file)));
+        ok = false;
+      }
+      names.push(n);
+    }
+  }
+  const lower = new Map(names.map((n) => [n.toLowerCase(), n]));
+  for (const name of Object.keys(types)) {
+    if (lower.has(name.toLowerCase())) continue;
+    const shown = headers.length === 1 ? `"${shownFile(headers[0]!.file)}"` : `the ${headers.length} files`;
+    const close = squashedMatch(name, names);
+    ctx.diagnostics.push(loadHeaderMismatch(y.locate(["column_types", name], "key"), name, shown, names, close !== undefined ? `Did you mean "${close}"?` : didYouMean(name, names)));
+    ok = false;
+  }
+  if (!ok) return undefined;
+  const typeOf = new Map(Object.entries(types).map(([n, t]) => [n.toLowerCase(), parseColumnType(t)]));
+  return names.map((n) => ({ name: n.toLowerCase(), type: typeOf.get(n.toLowerCase()) ?? { kind: "varchar" }, required: false }));
 }
 
 /**

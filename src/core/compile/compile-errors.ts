@@ -177,6 +177,22 @@ export const loadHeaderMismatch = (loc: SourceLocation, column: string, files: s
     `the declared column "${column}" is in no header of ${files} (the header has: ${header.join(", ")}).${suggestion ? ` ${suggestion}` : ""}`,
     "Columns match the header by name, ignoring case: rename the column (header columns not declared are ignored).",
   );
+export const fromHeaderUnreadable = (loc: SourceLocation, files: string) =>
+  error(
+    "FROM_HEADER_UNREADABLE",
+    loc,
+    `columns: from_header needs a header to read at compile time, and ${files}.`,
+    "Point files at local CSV/TSV files with a header (format header: true), or declare columns: { name: type, ... }.",
+  );
+export const fromHeaderBadName = (loc: SourceLocation, name: string, file: string) =>
+  error(
+    "FROM_HEADER_BAD_NAME",
+    loc,
+    `the header of "${file}" has the column ${JSON.stringify(name)}, which is not a column name (letters, digits and _, not starting with a digit).`,
+    "Rename it in the file, or declare columns: { name: type, ... } and read the file without it.",
+  );
+export const columnTypesWithoutHeader = (loc: SourceLocation) =>
+  error("COLUMN_TYPES_WITHOUT_FROM_HEADER", loc, "column_types only goes with columns: from_header.", "Give the types under columns: instead, or write columns: from_header.");
 export const unmappedConflict = (loc: SourceLocation, lookup: string, step: string, otherLookup: string, otherStep: string, otherAt: string) =>
   error(
     "UNMAPPED_CONFLICT",

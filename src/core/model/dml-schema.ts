@@ -45,8 +45,19 @@ export const LoadDmlSchema = z.strictObject({
       datetime_format: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     })
     .optional(),
-  /** Column name -> type, for non-CDM targets. CDM targets take their columns from the spec. */
-  columns: z.record(Identifier, ColumnTypeSchema).optional(),
+  /**
+   * Column name -> type, for non-CDM targets, or `from_header`: every column of the files' headers (read at compile
+   * time), as varchar unless `column_types` names it. CDM targets take their columns from the spec.
+   */
+  columns: z
+    .union([z.literal("from_header"), z.record(Identifier, ColumnTypeSchema)])
+    .optional()
+    .describe("Column name -> type (non-CDM targets), or from_header: every column of the files' headers as varchar, typed by column_types where it names one."),
+  /** With `columns: from_header`: the types of the header columns that are not varchar. */
+  column_types: z
+    .record(Identifier, ColumnTypeSchema)
+    .optional()
+    .describe("With columns: from_header, the type of each header column named here (the others are varchar); each must be in a header."),
   /**
    * What a declared column that no file's header has means: `error` (the default: LOAD_HEADER_MISMATCH, since it
    * would otherwise load as all-NULL) or `"null"` (the column is optional: NULL when the files lack it).
