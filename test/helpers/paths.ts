@@ -10,3 +10,5 @@ export const syntheaDir = path.join(sharedDir, "data/dbt-synthea/synthea");
 export const vocabDir = path.join(sharedDir, "data/vocabulary");
 export const vocabAthenaDir = path.join(sharedDir, "data/vocabulary-athena");
 export const fixturesDir = path.join(repoRoot, "test/fixtures");
+/** DQD 2.8.4's check definitions (../shared/dqd: inst/csv holds the CSVs), read where they are, never copied. */
+export const dqdDir = path.join(sharedDir, "dqd");
