@@ -18,6 +18,8 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** `omopetl check`: where DQD's check definitions are (a copy of its inst/csv, or the folder holding inst/csv). */
+  checks: z.strictObject({ dqd_dir: z.string().optional() }).optional(),
   /** Each target's own options are checked by its provider (src/providers/target-options.ts). */
   targets: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   providers: z.array(z.string()).optional(),

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createRequire } from "node:module";
 import { registerRunCommands } from "./commands/run-commands.js";
 
@@ -69,6 +69,27 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (opts: { dialect: string; cdmVersion: "5.3" | "5.4"; schema: string; vocabSchema?: string; part: "tables" | "constraints" | "indexes" | "all"; target?: string }) => {
       const { ddlCommand } = await import("./commands/ddl-command.js");
       process.exitCode = await ddlCommand(opts, program.opts());
+    });
+
+  program
+    .command("check")
+    .description("run OHDSI Data Quality Dashboard checks (DQD 2.8 definitions, its default selection) on a target; results in <staging>.dq_result")
+    .argument("[workflow]", "workflow YAML or compiled plan JSON naming the schemas and CDM version (default: the target's schemas, CDM 5.4)")
+    .option("--target <name>", 'target from the configuration (default: "default")')
+    .addOption(new Option("--fail-on <what>", "exit 1 when: a check errored (error), also a fatal check failed (fatal), also any check failed (threshold); none: never").choices(["none", "error", "fatal", "threshold"]).default("error"))
+    .option("--json-out <file>", "also write the results as JSON shaped like DQD's results file")
+    .option("--checks <name...>", "only these check types (DQD's checkNames, e.g. isPrimaryKey isForeignKey)")
+    .option("--samples <n>", "print (and put in the JSON) up to n violating rows of each failed check", (v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > 1000) throw new InvalidArgumentError("--samples must be an integer from 1 to 1000.");
+      return n;
+    })
+    .option("--dqd-dir <dir>", "DQD's check definitions (its inst/csv, or a folder holding inst/csv); env OMOPETL_DQD_DIR, config checks.dqd_dir, default ../shared/dqd")
+    .addOption(new Option("--cdm-version <v>", "CDM version when no workflow is given").choices(["5.3", "5.4"]).default("5.4"))
+    .addOption(paramOption())
+    .action(async (workflow: string | undefined, opts: import("./commands/check-command.js").CheckCommandOptions) => {
+      const { checkCommand } = await import("./commands/check-command.js");
+      process.exitCode = await checkCommand(workflow, opts, program.opts());
     });
 
   const spec = program.command("spec").description("the OMOP CDM specification");

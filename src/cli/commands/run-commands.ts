@@ -28,6 +28,10 @@ export interface RunCommandOptions {
   rowAccounting?: boolean;
   /** --profile: true, or the file to write the profile JSON to. */
   profile?: true | string;
+  /** --check: run the data quality checks after a successful run ([check-command.ts](check-command.ts)). */
+  check?: boolean;
+  /** --fail-on with --check (default fatal). */
+  failOn?: "none" | "error" | "fatal" | "threshold";
 }
 
 /** Options of `omopetl status`. */
@@ -73,6 +77,8 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--strict", "treat compile warnings as errors (exit 1 before connecting; a compiled plan JSON was checked when compiled)")
     .option("--metrics-out <file>", "write the run's metrics (per step: rows, duration, attempts; totals) as JSON")
     .option("--no-row-accounting", "do not count, per reason, the rows each transform read and did not write")
+    .option("--check", "after a successful run, run the data quality checks (`omopetl check`) on the target; a check failing as --fail-on says fails the run (exit 1)")
+    .addOption(new Option("--fail-on <what>", "with --check: none, error, fatal (default) or threshold, as for `omopetl check`").choices(["none", "error", "fatal", "threshold"]))
     .option("--profile [file]", "time every statement and ledger call of every step; print the slowest steps by phase, and write the profile as JSON to file if given")
     .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
     .action(async (workflow: string, opts: RunCommandOptions) => {
@@ -94,7 +100,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
 }
 
 /** Reads a plan written by `omopetl compile`. */
-async function readPlan(file: string): Promise<CompiledWorkflowPlan> {
+export async function readPlan(file: string): Promise<CompiledWorkflowPlan> {
   const { OmopetlError } = await import("../../core/diagnostics/diagnostic.js");
   const { CompiledWorkflowPlanSchema } = await import("../../core/model/plan.js");
   const fail = (message: string) => new OmopetlError({ code: "PLAN_INVALID", severity: "error", location: { file, line: 1, column: 1 }, message }, 2);
@@ -258,7 +264,12 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
       await writeFile(metricsOut, maskSecrets(JSON.stringify(result, null, 2), target.secrets) + "\n");
     });
   }
-  return result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
+  const code = result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
+  if (opts.check && code === 0 && !result.dryRun) {
+    const { checkOnTarget } = await import("./check-command.js");
+    return checkOnTarget(plan, config, global, { failOn: opts.failOn ?? "fatal", cdmVersion: plan.cdmVersion, param: [], ...(opts.target !== undefined ? { target: opts.target } : {}) });
+  }
+  return code;
 }
 
 /**

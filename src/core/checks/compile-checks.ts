@@ -155,11 +155,11 @@ function measureOf(check: SelectedCheck, spec: CdmSpec): CheckMeasure {
     }
     case "plausibleAfterBirth": {
       const pp = (c: string): Expr => col("p", c, "integer");
-      const birth = fn(
-        "coalesce",
-        [cast(col("p", "birth_datetime", "datetime"), "date"), fn("make_date", [pp("year_of_birth"), fn("coalesce", [pp("month_of_birth"), int(1)], "integer"), fn("coalesce", [pp("day_of_birth"), int(1)], "integer")], "date")],
-        "date",
-      );
+      // DQD's COALESCE(birth_datetime, year-month-day): a CASE, so the parts are not made a date (which fails on
+      // an implausible month) where birth_datetime is set — engines may evaluate every COALESCE argument.
+      const birthDatetime = col("p", "birth_datetime", "datetime");
+      const fromParts = fn("make_date", [pp("year_of_birth"), fn("coalesce", [pp("month_of_birth"), int(1)], "integer"), fn("coalesce", [pp("day_of_birth"), int(1)], "integer")], "date");
+      const birth: Expr = { k: "case", whens: [{ when: notNull(birthDatetime), then: cast(birthDatetime, "date") }], else: fromParts, type: "date" };
       const join: CheckJoin = { type: "inner", table: refOf(spec, "person"), alias: "p", on: bin("=", col(T, "person_id", "integer"), pp("person_id")) };
       return ratio(and(notNull(field), bin("<", asDate(field), birth)), [join], rows(table, T, [], notNull(field)));
     }

@@ -1,5 +1,6 @@
 /** What a dialect's SQL generator is: pure rendering of plan steps, and the queries orchestrators run around them (part of `omopetl/provider`). */
 import type { DdlBody, LoadBody, PlanStep, TableDef, TableRef, TransformBody } from "../../core/model/plan.js";
+import type { CheckMeasure } from "../../core/checks/check-model.js";
 import type { ProviderCapabilities } from "./capabilities.js";
 import type { CatalogSql, LedgerSql } from "./ledger.js";
 
@@ -131,6 +132,20 @@ export interface SqlGenerator {
    * Absent: ANSI SQL over `information_schema`.
    */
   catalogSql?: CatalogSql;
+  /**
+   * Optional: one SELECT returning one row `(num_violated_rows, num_denominator_rows)` for a data quality check's
+   * `ratio` measure (`omopetl check`, [base/check-sql.ts](../base/check-sql.ts)). Absent: the provider runs no checks.
+   */
+  renderCheck?(measure: CheckMeasure, ctx: RenderContext): string;
+  /**
+   * Optional: several `ratio` measures in one query, rows `(check_index, num_violated_rows, num_denominator_rows)`,
+   * `check_index` the position in `measures`; fewer round trips than {@link renderCheck} one by one.
+   */
+  renderCheckBatch?(measures: readonly CheckMeasure[], ctx: RenderContext): string;
+  /** Optional: up to `limit` violating rows of a check's `ratio` measure, for a failed check's sample. */
+  renderCheckSample?(measure: CheckMeasure, ctx: RenderContext, limit: number): string;
+  /** Optional: a query reading no row that fails when `column` is not a column of `table` (the cdmField check). */
+  renderFieldProbe?(table: TableRef, column: string, ctx: RenderContext): string;
 }
 
 

@@ -6,6 +6,9 @@ import { renderVocabularyChecks } from "./vocabulary-check.js";
 import { mergeKeysTableDef, renderMergePrune, type MergePrune } from "./merge-prune.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list } from "./sql-text.js";
+import { renderCheckBatch, renderCheckQuery, renderCheckSample, renderFieldProbe } from "./check-sql.js";
+import type { CheckMeasure } from "../../core/checks/check-model.js";
+import type { TableRef } from "../../core/model/plan.js";
 import { IdAssignmentRenderer } from "./id-assignment-renderer.js";
 export { ID_MAP_COLUMNS } from "./id-liveness.js";
 
@@ -42,6 +45,26 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
       case "ddl":
         return { statements: this.renderDdl(requireTableDefs(ctx, body.tables), body.part, ctx), transactional: true };
     }
+  }
+
+  /** A data quality check's counting query ([check-sql.ts](check-sql.ts)). */
+  renderCheck(measure: CheckMeasure, ctx: RenderContext): string {
+    return renderCheckQuery(this, measure, ctx);
+  }
+
+  /** Several checks' counting queries in one ([check-sql.ts](check-sql.ts)). */
+  renderCheckBatch(measures: readonly CheckMeasure[], ctx: RenderContext): string {
+    return renderCheckBatch(this, measures, ctx);
+  }
+
+  /** Up to `limit` violating rows of a check ([check-sql.ts](check-sql.ts)). */
+  renderCheckSample(measure: CheckMeasure, ctx: RenderContext, limit: number): string {
+    return renderCheckSample(this, measure, ctx, limit);
+  }
+
+  /** A query failing when `column` is missing from `table` ([check-sql.ts](check-sql.ts)). */
+  renderFieldProbe(table: TableRef, column: string, ctx: RenderContext): string {
+    return renderFieldProbe(this, table, column, ctx);
   }
 
   /** `sql` steps: placeholders replaced by quoted schema names and parameter literals ({@link paramLiteral}). */

@@ -1,0 +1,80 @@
+import type { CheckResult } from "../../core/checks/evaluate-results.js";
+import type { Connection, LedgerColumn, LedgerTable, SqlGenerator } from "../../providers/provider-api.js";
+import { catalogSqlOf, ledgerSqlOf } from "../../providers/provider-api.js";
+
+/** The table of check results in the target's staging schema: one row per check and check run. */
+export const DQ_RESULT_TABLE = "dq_result";
+
+/**
+ * Its columns. Percentages and thresholds are text (the ledger's types are integers, text and timestamps): the
+ * exact decimal a reader parses, never a rounded float.
+ */
+export const DQ_RESULT_COLUMNS: readonly LedgerColumn[] = [
+  { name: "check_run_id", type: "VARCHAR", notNull: true },
+  { name: "check_id", type: "VARCHAR", notNull: true },
+  { name: "checked_at", type: "TIMESTAMP", notNull: true },
+  { name: "check_name", type: "VARCHAR", notNull: true },
+  { name: "check_level", type: "VARCHAR", notNull: true },
+  { name: "cdm_table_name", type: "VARCHAR", notNull: true },
+  { name: "cdm_field_name", type: "VARCHAR" },
+  { name: "concept_id", type: "VARCHAR" },
+  { name: "unit_concept_id", type: "VARCHAR" },
+  { name: "category", type: "VARCHAR" },
+  { name: "subcategory", type: "VARCHAR" },
+  { name: "context", type: "VARCHAR" },
+  { name: "severity", type: "VARCHAR" },
+  { name: "num_violated_rows", type: "BIGINT" },
+  { name: "num_denominator_rows", type: "BIGINT" },
+  { name: "pct_violated_rows", type: "VARCHAR" },
+  { name: "threshold_value", type: "VARCHAR" },
+  { name: "status", type: "VARCHAR", notNull: true },
+  { name: "not_applicable_reason", type: "VARCHAR" },
+  { name: "error", type: "VARCHAR" },
+];
+
+/** Rows per INSERT: small enough for every engine's statement size, few enough statements for thousands of checks. */
+const BATCH = 200;
+
+/**
+ * Appends the results of one check run to `<staging>.dq_result` (created when missing, with the schema), through the
+ * provider's ledger statements: no SQL of omopetl's own, and a re-run adds its own rows under its own id.
+ */
+export async function writeDqResults(
+  conn: Connection,
+  generator: Pick<SqlGenerator, "ledgerSql" | "catalogSql">,
+  stagingSchema: string,
+  checkRunId: string,
+  checkedAt: Date,
+  results: readonly CheckResult[],
+): Promise<void> {
+  const sql = ledgerSqlOf(generator);
+  const table: LedgerTable = { schema: stagingSchema, name: DQ_RESULT_TABLE };
+  await conn.execute(catalogSqlOf(generator).createSchema(stagingSchema));
+  await conn.execute(sql.createTable(table, DQ_RESULT_COLUMNS, ["check_run_id", "check_id"]));
+  const columns = DQ_RESULT_COLUMNS.map((c) => c.name);
+  const row = (r: CheckResult): (string | number | Date | null)[] => [
+    checkRunId,
+    r.checkId,
+    checkedAt,
+    r.checkName,
+    r.checkLevel,
+    r.cdmTableName,
+    r.cdmFieldName ?? null,
+    r.conceptId ?? null,
+    r.unitConceptId ?? null,
+    r.kahnCategory,
+    r.kahnSubcategory || null,
+    r.kahnContext,
+    r.severity,
+    r.numViolatedRows,
+    r.numDenominatorRows,
+    r.pctViolatedRows === null ? null : String(r.pctViolatedRows),
+    r.thresholdValue === null ? null : String(r.thresholdValue),
+    r.status,
+    r.notApplicableReason,
+    r.error,
+  ];
+  await conn.transaction(async (tx) => {
+    for (let i = 0; i < results.length; i += BATCH) await tx.execute(sql.insert(table, columns, results.slice(i, i + BATCH).map(row)));
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * An independent oracle for the checks: a tiny CDM, written by hand, whose every count below is computed by hand
+ * from the rows inserted here (not by running the code under test), on DuckDB and PostgreSQL; then deliberately
+ * broken copies, each of which must change the outcome of exactly the checks that should flag it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CompiledCheck } from "../../src/core/checks/check-model.js";
+import { compileChecks } from "../../src/core/checks/compile-checks.js";
+import { loadDqdDefinitions } from "../../src/core/checks/dqd-definitions.js";
+import { selectDqdChecks } from "../../src/core/checks/dqd-select.js";
+import { evaluateChecks, type CheckResult } from "../../src/core/checks/evaluate-results.js";
+import { cdmTableDefs } from "../../src/core/compile/cdm-table-defs.js";
+import { SpecificationManager } from "../../src/core/spec/specification-manager.js";
+import { measureChecks, type CheckGenerator } from "../../src/orchestrators/checks/measure-checks.js";
+import type { RenderContext } from "../../src/providers/provider-api.js";
+import { dqdDir, specDir } from "../helpers/paths.js";
+import { openEngine, type Engine, type EngineName } from "../providers/helpers/engines.js";
+
+/** The tables the fixture fills, and NOTE, which it leaves out (a missing table). */
+const FIXTURE_TABLES = ["person", "observation_period", "visit_occurrence", "condition_occurrence", "measurement", "death"];
+const CHECKED_TABLES = new Set([...FIXTURE_TABLES, "note"].map((t) => t.toUpperCase()));
+
+const CONCEPTS: [number, string, string, string, string, string | null][] = [
+  // concept_id, name, domain, vocabulary, class, standard
+  [0, "No matching concept", "Metadata", "None", "Undefined", null],
+  [8507, "MALE", "Gender", "Gender", "Gender", "S"],
+  [8532, "FEMALE", "Gender", "Gender", "Gender", "S"],
+  [8527, "White", "Race", "Race", "Race", "S"],
+  [38003564, "Not Hispanic", "Ethnicity", "Ethnicity", "Ethnicity", "S"],
+  [32817, "EHR", "Type Concept", "Type Concept", "Type Concept", "S"],
+  [9201, "Inpatient Visit", "Visit", "Visit", "Visit", "S"],
+  [201826, "Type 2 diabetes mellitus", "Condition", "SNOMED", "Clinical Finding", "S"],
+  [45576876, "Type 2 diabetes mellitus (ICD10CM E11)", "Condition", "ICD10CM", "3-char nonbill code", null],
+  [3004410, "Hemoglobin A1c", "Measurement", "LOINC", "Lab Test", "S"],
+  [8554, "percent", "Unit", "UCUM", "Unit", "S"],
+];
+
+const d = (iso: string): string => `DATE '${iso}'`;
+const ts = (iso: string): string => `TIMESTAMP '${iso} 00:00:00'`;
+
+/** The clean fixture: two persons, each with one period, visit, condition and measurement; no death. */
+function cleanRows(): Record<string, string[]> {
+  return {
+    concept: CONCEPTS.map(
+      ([id, name, domain, vocab, cls, std]) =>
+        `(${id}, '${name}', '${domain}', '${vocab}', '${cls}', ${std ? `'${std}'` : "NULL"}, 'c${id}', ${d("1970-01-01")}, ${d("2099-12-31")}, NULL)`,
+    ),
+    person: [
+      `(1, 8507, 1970, 5, 10, ${ts("1970-05-10")}, 8527, 38003564, 'p1', 'M', 'white', 'nh')`,
+      `(2, 8532, 1980, 1, 1, ${ts("1980-01-01")}, 8527, 38003564, 'p2', 'F', 'white', 'nh')`,
+    ],
+    observation_period: [`(1, 1, ${d("2015-01-01")}, ${d("2021-12-31")}, 32817)`, `(2, 2, ${d("2016-01-01")}, ${d("2021-12-31")}, 32817)`],
+    visit_occurrence: [
+      `(1, 1, 9201, ${d("2020-03-01")}, ${d("2020-03-05")}, 32817, 'IP')`,
+      `(2, 2, 9201, ${d("2020-06-01")}, ${d("2020-06-03")}, 32817, 'IP')`,
+    ],
+    condition_occurrence: [
+      `(1, 1, 201826, ${d("2020-03-02")}, ${d("2020-03-10")}, 32817, 1, 'E11', 45576876)`,
+      `(2, 2, 201826, ${d("2020-06-02")}, ${d("2020-06-20")}, 32817, 2, 'E11', 45576876)`,
+    ],
+    measurement: [
+      `(1, 1, 3004410, ${d("2020-03-02")}, 32817, 6.5, 8554, 1, 'HbA1c')`,
+      `(2, 2, 3004410, ${d("2020-06-02")}, 32817, 7.1, 8554, 2, 'HbA1c')`,
+    ],
+  };
+}
+
+const COLUMNS: Record<string, string> = {
+  concept: "concept_id, concept_name, domain_id, vocabulary_id, concept_class_id, standard_concept, concept_code, valid_start_date, valid_end_date, invalid_reason",
+  person:
+    "person_id, gender_concept_id, year_of_birth, month_of_birth, day_of_birth, birth_datetime, race_concept_id, ethnicity_concept_id, person_source_value, gender_source_value, race_source_value, ethnicity_source_value",
+  observation_period: "observation_period_id, person_id, observation_period_start_date, observation_period_end_date, period_type_concept_id",
+  visit_occurrence: "visit_occurrence_id, person_id, visit_concept_id, visit_start_date, visit_end_date, visit_type_concept_id, visit_source_value",
+  condition_occurrence:
+    "condition_occurrence_id, person_id, condition_concept_id, condition_start_date, condition_end_date, condition_type_concept_id, visit_occurrence_id, condition_source_value, condition_source_concept_id",
+  measurement: "measurement_id, person_id, measurement_concept_id, measurement_date, measurement_type_concept_id, value_as_number, unit_concept_id, visit_occurrence_id, measurement_source_value",
+};
+
+/** The breakages of the issue, each a change of one row of the clean fixture, and the checks it must flag. */
+const BREAKAGES: { name: string; change: (rows: Record<string, string[]>) => void; flagged: string[] }[] = [
+  {
+    name: "a duplicate primary key",
+    change: (r) => r.condition_occurrence!.push(`(1, 1, 201826, ${d("2020-03-03")}, ${d("2020-03-10")}, 32817, 1, 'E11', 45576876)`),
+    flagged: ["field_isprimarykey_condition_occurrence_condition_occurrence_id"],
+  },
+  {
+    name: "an orphan foreign key",
+    change: (r) => (r.condition_occurrence![1] = `(2, 2, 201826, ${d("2020-06-02")}, ${d("2020-06-20")}, 32817, 99, 'E11', 45576876)`),
+    flagged: ["field_isforeignkey_condition_occurrence_visit_occurrence_id"],
+  },
+  {
+    name: "a concept of the wrong domain",
+    change: (r) => (r.measurement![1] = `(2, 2, 201826, ${d("2020-06-02")}, 32817, 7.1, 8554, 2, 'HbA1c')`),
+    flagged: ["field_fkdomain_measurement_measurement_concept_id"],
+  },
+  {
+    name: "a date before birth",
+    // Person 1 was born on 1970-05-10; the condition's visit is in 2020, so it is also out of its visit's dates.
+    change: (r) => (r.condition_occurrence![0] = `(1, 1, 201826, ${d("1965-01-01")}, ${d("2020-03-10")}, 32817, 1, 'E11', 45576876)`),
+    flagged: ["field_plausibleafterbirth_condition_occurrence_condition_start_date", "field_withinvisitdates_condition_occurrence_condition_start_date"],
+  },
+  {
+    name: "a negative value below plausibleValueLow",
+    change: (r) => (r.person![1] = `(2, 8532, 1980, -1, 1, ${ts("1980-01-01")}, 8527, 38003564, 'p2', 'F', 'white', 'nh')`),
+    flagged: ["field_plausiblevaluelow_person_month_of_birth"],
+  },
+  {
+    name: "an empty required field",
+    change: (r) => (r.condition_occurrence![1] = `(2, 2, NULL, ${d("2020-06-02")}, ${d("2020-06-20")}, 32817, 2, 'E11', 45576876)`),
+    // measureValueCompleteness of a field DQD requires has a threshold of 0: it flags the NULL too.
+    flagged: ["field_isrequired_condition_occurrence_condition_concept_id", "field_measurevaluecompleteness_condition_occurrence_condition_concept_id"],
+  },
+];
+
+const spec = await new SpecificationManager({ dir: specDir, offline: true }).load("5.4");
+const checks: CompiledCheck[] = compileChecks(selectDqdChecks(loadDqdDefinitions(dqdDir, "5.4")), spec).filter(
+  (c) => CHECKED_TABLES.has(c.cdmTableName) || c.checkName === "measureConditionEraCompleteness",
+);
+
+async function runFixture(engine: Engine, rows: Record<string, string[]>, tag: string): Promise<Map<string, CheckResult>> {
+  const schemas = { cdm: `${engine.schemas.cdm}_${tag}`, vocab: `${engine.schemas.vocab}_${tag}` };
+  const ctx: RenderContext = { tables: [], schemas, idMap: { schema: "staging", name: "omopetl_id_map" } };
+  engine.schemas[`cdm_${tag}`] = schemas.cdm;
+  engine.schemas[`vocab_${tag}`] = schemas.vocab;
+  // Tables as another tool may have made them: no NOT NULL, no keys (DQD checks exactly what those would stop).
+  const defs = cdmTableDefs(spec, [...FIXTURE_TABLES, "concept"]).map((t) => ({ ...t, columns: t.columns.map((c) => ({ ...c, required: false })) }));
+  const g = engine.provider.generator;
+  for (const sql of g.renderDdl(defs, "tables", ctx)) if (!sql.trimStart().startsWith("--")) await engine.conn.execute(sql);
+  for (const [table, values] of Object.entries(rows)) {
+    if (values.length === 0) continue;
+    const ref = { schema: table === "concept" ? "vocab" : "cdm", name: table };
+    const physical = `"${schemas[ref.schema as "cdm" | "vocab"]}"."${table}"`;
+    await engine.conn.execute(`INSERT INTO ${physical} (${COLUMNS[table]}) VALUES ${values.join(", ")}`);
+  }
+  const measured = await measureChecks(checks, g as CheckGenerator, engine.conn, ctx);
+  return new Map(evaluateChecks(checks.filter((c) => c.measure.kind !== "unsupported"), measured).map((r) => [r.checkId, r]));
+}
+
+const pick = (r: CheckResult | undefined) =>
+  r && { num: r.numViolatedRows, den: r.numDenominatorRows, status: r.status, reason: r.notApplicableReason, error: r.error === null ? null : "error" };
+
+/** The clean fixture's results per engine, compared at the end. */
+const cleanByEngine = new Map<EngineName, Map<string, CheckResult>>();
+
+describe.each<EngineName>(["duckdb", "postgres"])("DQD checks on a hand-made CDM (%s)", (name) => {
+  let engine: Engine;
+  let clean: Map<string, CheckResult>;
+  beforeAll(async () => {
+    engine = await openEngine(name, "dqd");
+    clean = await runFixture(engine, cleanRows(), "clean");
+    cleanByEngine.set(name, clean);
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(engine.schemas)) if (k.includes("_")) await engine.conn.execute(`DROP SCHEMA IF EXISTS "${v}" CASCADE`).catch(() => undefined);
+    await engine.dispose();
+  });
+
+  it("each check type gives the hand-computed counts and status on the clean fixture", () => {
+    const expected: Record<string, ReturnType<typeof pick>> = {
+      table_cdmtable_person: { num: 0, den: 1, status: "passed", reason: null, error: null },
+      // NOTE is not there: cdmTable fails, and NOTE's other checks are not applicable.
+      table_cdmtable_note: { num: 1, den: 1, status: "failed", reason: null, error: null },
+      field_isrequired_note_note_id: { num: null, den: null, status: "not_applicable", reason: "Table NOTE does not exist.", error: null },
+      field_cdmfield_person_gender_concept_id: { num: 0, den: 1, status: "passed", reason: null, error: null },
+      field_isrequired_person_person_id: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_isprimarykey_person_person_id: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_isforeignkey_condition_occurrence_condition_source_concept_id: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_fkdomain_person_gender_concept_id: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // 45576876 is not standard, but its standard_concept is NULL: `NULL != 'S'` counts nothing (DQD's SQL).
+      field_isstandardvalidconcept_condition_occurrence_condition_concept_id: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // Both NULL, threshold 100: 2/2 = 100% is not more than 100.
+      field_measurevaluecompleteness_condition_occurrence_stop_reason: { num: 2, den: 2, status: "passed", reason: null, error: null },
+      field_standardconceptrecordcompleteness_measurement_unit_concept_id: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // One distinct source value, 'E11', whose standard concept is not 0.
+      field_sourcevaluecompleteness_condition_occurrence_condition_source_value: { num: 0, den: 1, status: "passed", reason: null, error: null },
+      field_plausiblevaluelow_person_year_of_birth: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_plausiblevaluehigh_visit_occurrence_visit_end_date: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_plausibleafterbirth_measurement_measurement_date: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // No death rows: nobody's events can be after death; the denominator (events of the dead) is 0.
+      field_plausiblebeforedeath_visit_occurrence_visit_start_date: { num: 0, den: 0, status: "passed", reason: null, error: null },
+      field_plausiblestartbeforeend_visit_occurrence_visit_start_date: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_withinvisitdates_measurement_measurement_date: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // Every person has a visit; nobody has a death (threshold 100: 2/2 is not more).
+      table_measurepersoncompleteness_visit_occurrence: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      field_plausiblevaluelow_condition_occurrence_condition_start_datetime: {
+        num: 0,
+        den: 0,
+        status: "not_applicable",
+        reason: "Field CONDITION_OCCURRENCE.CONDITION_START_DATETIME is not populated.",
+        error: null,
+      },
+      table_measurepersoncompleteness_death: { num: 2, den: 2, status: "not_applicable", reason: "Table DEATH is empty.", error: null },
+      // CONDITION_ERA is not there: the query fails, an error as in DQD.
+      table_measureconditioneracompleteness_condition_era: { num: null, den: null, status: "error", reason: null, error: "error" },
+    };
+    const actual = Object.fromEntries(Object.keys(expected).map((id) => [id, pick(clean.get(id))]));
+    expect(actual).toEqual(expected);
+  });
+
+  it.each(BREAKAGES)("$name is flagged by exactly the checks that should flag it", async ({ change, flagged }) => {
+    const rows = cleanRows();
+    change(rows);
+    const broken = await runFixture(engine, rows, `b${BREAKAGES.findIndex((b) => b.change === change)}`);
+    const changed = [...broken.values()].filter((r) => r.status !== clean.get(r.checkId)?.status).map((r) => `${r.checkId}: ${clean.get(r.checkId)?.status} -> ${r.status}`);
+    expect(changed.sort()).toEqual(flagged.map((id) => `${id}: passed -> failed`).sort());
+  });
+});
+
+describe("DQD checks on every engine", () => {
+  it("give the same counts and statuses for every check on DuckDB and PostgreSQL", () => {
+    const summary = (m: Map<string, CheckResult> | undefined) =>
+      [...(m ?? new Map<string, CheckResult>()).values()].map((r) => `${r.checkId} ${r.numViolatedRows}/${r.numDenominatorRows} ${r.status} ${r.notApplicableReason ?? ""}`);
+    const duck = summary(cleanByEngine.get("duckdb"));
+    expect(duck.length).toBe(checks.filter((c) => c.measure.kind !== "unsupported").length);
+    expect(summary(cleanByEngine.get("postgres"))).toEqual(duck);
+    // Not a fixture where everything passes: each status occurs.
+    const statuses = new Set([...cleanByEngine.get("duckdb")!.values()].map((r) => r.status));
+    expect([...statuses].sort()).toEqual(["error", "failed", "not_applicable", "passed"]);
+  });
+});
