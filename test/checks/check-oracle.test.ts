@@ -33,6 +33,8 @@ const CONCEPTS: [number, string, string, string, string, string | null][] = [
   [45576876, "Type 2 diabetes mellitus (ICD10CM E11)", "Condition", "ICD10CM", "3-char nonbill code", null],
   [3004410, "Hemoglobin A1c", "Measurement", "LOINC", "Lab Test", "S"],
   [8554, "percent", "Unit", "UCUM", "Unit", "S"],
+  [9529, "kilogram", "Unit", "UCUM", "Unit", "S"],
+  [192367, "Dysplasia of cervix", "Condition", "SNOMED", "Clinical Finding", "S"],
 ];
 
 const d = (iso: string): string => `DATE '${iso}'`;
@@ -59,8 +61,8 @@ function cleanRows(): Record<string, string[]> {
       `(2, 2, 201826, ${d("2020-06-02")}, ${d("2020-06-20")}, 32817, 2, 'E11', 45576876)`,
     ],
     measurement: [
-      `(1, 1, 3004410, ${d("2020-03-02")}, 32817, 6.5, 8554, 1, 'HbA1c')`,
-      `(2, 2, 3004410, ${d("2020-06-02")}, 32817, 7.1, 8554, 2, 'HbA1c')`,
+      `(1, 1, 3004410, ${d("2020-03-02")}, 32817, 6.5, 8554, 1, 'HbA1c', '%')`,
+      `(2, 2, 3004410, ${d("2020-06-02")}, 32817, 7.1, 8554, 2, 'HbA1c', '%')`,
     ],
   };
 }
@@ -73,11 +75,24 @@ const COLUMNS: Record<string, string> = {
   visit_occurrence: "visit_occurrence_id, person_id, visit_concept_id, visit_start_date, visit_end_date, visit_type_concept_id, visit_source_value",
   condition_occurrence:
     "condition_occurrence_id, person_id, condition_concept_id, condition_start_date, condition_end_date, condition_type_concept_id, visit_occurrence_id, condition_source_value, condition_source_concept_id",
-  measurement: "measurement_id, person_id, measurement_concept_id, measurement_date, measurement_type_concept_id, value_as_number, unit_concept_id, visit_occurrence_id, measurement_source_value",
+  measurement: "measurement_id, person_id, measurement_concept_id, measurement_date, measurement_type_concept_id, value_as_number, unit_concept_id, visit_occurrence_id, measurement_source_value, unit_source_value",
 };
 
 /** The breakages of the issue, each a change of one row of the clean fixture, and the checks it must flag. */
-const BREAKAGES: { name: string; change: (rows: Record<string, string[]>) => void; flagged: string[] }[] = [
+const BREAKAGES: { name: string; change: (rows: Record<string, string[]>) => void; flagged: string[]; from?: string }[] = [
+  {
+    name: "an implausible unit",
+    change: (r) => (r.measurement![1] = `(2, 2, 3004410, ${d("2020-06-02")}, 32817, 7.1, 9529, 2, 'HbA1c', 'kg')`),
+    flagged: ["concept_plausibleunitconceptids_measurement_measurement_concept_id_3004410"],
+  },
+  {
+    name: "a condition of the implausible gender",
+    // Person 1 is male; DQD's Concept_Level says 192367 is a condition of females. Absent from the clean fixture,
+    // the check was not applicable there (no record of the concept).
+    change: (r) => (r.condition_occurrence![0] = `(1, 1, 192367, ${d("2020-03-02")}, ${d("2020-03-10")}, 32817, 1, 'E11', 45576876)`),
+    flagged: ["concept_plausiblegender_condition_occurrence_condition_concept_id_192367"],
+    from: "not_applicable",
+  },
   {
     name: "a duplicate primary key",
     change: (r) => r.condition_occurrence!.push(`(1, 1, 201826, ${d("2020-03-03")}, ${d("2020-03-10")}, 32817, 1, 'E11', 45576876)`),
@@ -90,14 +105,19 @@ const BREAKAGES: { name: string; change: (rows: Record<string, string[]>) => voi
   },
   {
     name: "a concept of the wrong domain",
-    change: (r) => (r.measurement![1] = `(2, 2, 201826, ${d("2020-06-02")}, 32817, 7.1, 8554, 2, 'HbA1c')`),
+    change: (r) => (r.measurement![1] = `(2, 2, 201826, ${d("2020-06-02")}, 32817, 7.1, 8554, 2, 'HbA1c', '%')`),
     flagged: ["field_fkdomain_measurement_measurement_concept_id"],
   },
   {
     name: "a date before birth",
     // Person 1 was born on 1970-05-10; the condition's visit is in 2020, so it is also out of its visit's dates.
     change: (r) => (r.condition_occurrence![0] = `(1, 1, 201826, ${d("1965-01-01")}, ${d("2020-03-10")}, 32817, 1, 'E11', 45576876)`),
-    flagged: ["field_plausibleafterbirth_condition_occurrence_condition_start_date", "field_withinvisitdates_condition_occurrence_condition_start_date"],
+    // DQD still runs its deprecated plausibleTemporalAfter by default: it flags the same date.
+    flagged: [
+      "field_plausibleafterbirth_condition_occurrence_condition_start_date",
+      "field_plausibletemporalafter_condition_occurrence_condition_start_date",
+      "field_withinvisitdates_condition_occurrence_condition_start_date",
+    ],
   },
   {
     name: "a negative value below plausibleValueLow",
@@ -190,6 +210,21 @@ describe.each<EngineName>(["duckdb", "postgres"])("DQD checks on a hand-made CDM
         error: null,
       },
       table_measurepersoncompleteness_death: { num: 2, den: 2, status: "not_applicable", reason: "Table DEATH is empty.", error: null },
+      // HbA1c in percent, a plausible unit; both rows have a value and a unit source value.
+      concept_plausibleunitconceptids_measurement_measurement_concept_id_3004410: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      concept_plausiblegender_condition_occurrence_condition_concept_id_192367: {
+        num: 0,
+        den: 0,
+        status: "not_applicable",
+        reason: "CONDITION_CONCEPT_ID=192367 is missing from the CONDITION_OCCURRENCE table.",
+        error: null,
+      },
+      // One period each: nothing to overlap; the denominator counts persons.
+      table_measureobservationperiodoverlap_observation_period: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // Joined to each row's person: born 1970 and 1980, conditions in 2020.
+      field_plausibletemporalafter_condition_occurrence_condition_start_date: { num: 0, den: 2, status: "passed", reason: null, error: null },
+      // Nobody died: the denominator (rows of the dead) is 0.
+      field_plausibleduringlife_condition_occurrence_condition_start_date: { num: 0, den: 0, status: "passed", reason: null, error: null },
       // CONDITION_ERA is not there: the query fails, an error as in DQD.
       table_measureconditioneracompleteness_condition_era: { num: null, den: null, status: "error", reason: null, error: "error" },
     };
@@ -197,12 +232,12 @@ describe.each<EngineName>(["duckdb", "postgres"])("DQD checks on a hand-made CDM
     expect(actual).toEqual(expected);
   });
 
-  it.each(BREAKAGES)("$name is flagged by exactly the checks that should flag it", async ({ change, flagged }) => {
+  it.each(BREAKAGES)("$name is flagged by exactly the checks that should flag it", async ({ change, flagged, from }) => {
     const rows = cleanRows();
     change(rows);
     const broken = await runFixture(engine, rows, `b${BREAKAGES.findIndex((b) => b.change === change)}`);
     const changed = [...broken.values()].filter((r) => r.status !== clean.get(r.checkId)?.status).map((r) => `${r.checkId}: ${clean.get(r.checkId)?.status} -> ${r.status}`);
-    expect(changed.sort()).toEqual(flagged.map((id) => `${id}: passed -> failed`).sort());
+    expect(changed.sort()).toEqual(flagged.map((id) => `${id}: ${from ?? "passed"} -> failed`).sort());
   });
 });
 

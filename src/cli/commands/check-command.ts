@@ -151,7 +151,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
 
   const lines: string[] = [];
   const pad = (s: string | number, n: number) => String(s).padStart(n);
-  lines.push(`check run ${checkRunId}: ${results.length} checks run, ${notRun.length} not compiled yet (${[...new Set(notRun.map((n) => n.checkName))].join(", ") || "none"})`);
+  lines.push(`check run ${checkRunId}: ${results.length} checks run${notRun.length > 0 ? `, ${notRun.length} not compiled (${[...new Set(notRun.map((n) => n.checkName))].join(", ")})` : ""}`);
   lines.push(`${"category".padEnd(14)}${pad("passed", 8)}${pad("failed", 8)}${pad("n/a", 8)}${pad("errors", 8)}`);
   const rows = summaryByCategory(results);
   const total = { category: "total", passed: 0, failed: 0, notApplicable: 0, errors: 0 };

@@ -5,6 +5,7 @@ import { getColumn, getTable } from "../spec/spec-model.js";
 import type { CheckJoin, CheckMeasure, CheckRowSet, CompiledCheck } from "./check-model.js";
 import { and, asDate, bin, cast, col, dateLit, fn, int, isNull, notNull, str } from "./check-exprs.js";
 import type { SelectedCheck } from "./dqd-select.js";
+import { conceptMeasure } from "./concept-measures.js";
 
 /** The alias of the checked table in every measure (DQD's `cdmTable`). */
 const T = "t";
@@ -32,6 +33,12 @@ export const SUPPORTED_CHECK_NAMES: readonly string[] = [
   "plausibleBeforeDeath",
   "plausibleStartBeforeEnd",
   "withinVisitDates",
+  "measureObservationPeriodOverlap",
+  "plausibleTemporalAfter",
+  "plausibleDuringLife",
+  "plausibleGender",
+  "plausibleGenderUseDescendants",
+  "plausibleUnitConceptIds",
 ];
 
 /** Compiles the selected checks against the spec, in their order. */
@@ -88,6 +95,26 @@ function measureOf(check: SelectedCheck, spec: CdmSpec): CheckMeasure {
     };
     return { kind: "ratio", numerator, denominator: { ...rows(co, T), count: { kind: "distinct", value: personId, nullIsValue: false } } };
   }
+  if (check.checkName === "measureObservationPeriodOverlap") {
+    // Persons with two periods that overlap or touch (one ends the day before the other starts).
+    const op = refOf(spec, "observation_period");
+    const d = (alias: string, c: string): Expr => col(alias, `observation_period_${c}_date`, "date");
+    const dayAfter = (e: Expr): Expr => fn("date_add", [e, int(1), str("day")], "date");
+    const other: CheckJoin = {
+      type: "inner",
+      table: op,
+      alias: "t2",
+      on: and(bin("=", col(T, "person_id", "integer"), col("t2", "person_id", "integer")), bin("<>", col(T, "observation_period_id", "integer"), col("t2", "observation_period_id", "integer")))!,
+    };
+    const overlap = bin(
+      "or",
+      bin("or", bin("and", bin("<=", d(T, "start"), d("t2", "end")), bin(">=", d(T, "end"), d("t2", "start"))), bin("=", dayAfter(d(T, "end")), d("t2", "start"))),
+      bin("=", dayAfter(d("t2", "end")), d(T, "start")),
+    );
+    const persons = { kind: "distinct" as const, value: col(T, "person_id", "integer"), nullIsValue: false };
+    return { kind: "ratio", numerator: { ...rows(op, T, [other], overlap), count: persons }, denominator: { ...rows(op, T), count: persons } };
+  }
+  if (check.checkLevel === "CONCEPT") return conceptMeasure(check, (name) => refOf(spec, name)) ?? unsupported(check);
   if (check.checkLevel !== "FIELD") return unsupported(check);
 
   const fieldName = check.cdmFieldName!.toLowerCase();
@@ -162,6 +189,33 @@ function measureOf(check: SelectedCheck, spec: CdmSpec): CheckMeasure {
       const birth: Expr = { k: "case", whens: [{ when: notNull(birthDatetime), then: cast(birthDatetime, "date") }], else: fromParts, type: "date" };
       const join: CheckJoin = { type: "inner", table: refOf(spec, "person"), alias: "p", on: bin("=", col(T, "person_id", "integer"), pp("person_id")) };
       return ratio(and(notNull(field), bin("<", asDate(field), birth)), [join], rows(table, T, [], notNull(field)));
+    }
+    case "plausibleDuringLife": {
+      // DQD's deprecated form of plausibleBeforeDeath: no NOT NULL filter, the denominator the rows of the dead.
+      const join: CheckJoin = { type: "inner", table: refOf(spec, "death"), alias: "de", on: bin("=", col(T, "person_id", "integer"), col("de", "person_id", "integer")) };
+      const after60 = fn("date_add", [asDate(col("de", "death_date", "date")), int(60), str("day")], "date");
+      return ratio(bin(">", asDate(field), after60), [join], rows(table, T, [join]));
+    }
+    case "plausibleTemporalAfter": {
+      // DQD's deprecated form of plausibleAfterBirth/plausibleStartBeforeEnd. As its SQL: another table is joined on
+      // person_id (every pair counts), and but for PERSON the earlier date is read from the checked table itself.
+      const otherName = p.plausibleTemporalAfterTableName!;
+      const otherField = p.plausibleTemporalAfterFieldName!.toLowerCase();
+      const sameTable = otherName.toUpperCase() === check.cdmTableName;
+      const joins: CheckJoin[] = sameTable
+        ? []
+        : [{ type: "inner", table: refOf(spec, otherName), alias: "pt", on: bin("=", col(T, "person_id", "integer"), col("pt", "person_id", "integer")) }];
+      const pa = sameTable ? T : "pt";
+      const earlier: Expr =
+        otherName.toUpperCase() === "PERSON"
+          ? {
+              k: "case",
+              whens: [{ when: notNull(col(pa, otherField, "datetime")), then: asDate(col(pa, otherField, "datetime")) }],
+              else: fn("make_date", [col(pa, "year_of_birth", "integer"), int(6), int(1)], "date"),
+              type: "date",
+            }
+          : asDate(col(T, otherField, typeOf(tableDef, otherField)));
+      return ratio(bin(">", earlier, asDate(field)), joins);
     }
     case "plausibleBeforeDeath": {
       const join: CheckJoin = { type: "inner", table: refOf(spec, "death"), alias: "de", on: bin("=", col(T, "person_id", "integer"), col("de", "person_id", "integer")) };
