@@ -109,7 +109,9 @@ export function checkTargetOptions(schema: z.ZodObject, options: Record<string, 
       continue;
     }
     const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), options);
-    out.push({ path, message: `invalid value ${JSON.stringify(value)} for "${path.join(".")}": ${issue.message}.` });
+    // A required option left out (a refinement's issue at a key the options do not have) has no value to show.
+    const what = value === undefined ? `missing "${path.join(".")}"` : `invalid value ${JSON.stringify(value)} for "${path.join(".")}"`;
+    out.push({ path, message: `${what}: ${issue.message}.` });
   }
   return out;
 }

@@ -9,9 +9,12 @@
  */
 import pRetry from "p-retry";
 import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
-import { connectionFailed, invalidTargetConfig, UnsupportedFeatureError } from "../provider-errors.js";
-import { classifySparkError, isDeltaConflict, SparkSqlError } from "./spark-errors.js";
-import { SparkTargetSchema, type SparkTarget } from "./spark-target.js";
+import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
+import { connectDatabricks } from "./databricks-connection.js";
+import { affectedRows, isTimeout, withTimeout } from "./spark-connection-rules.js";
+import { classifySparkError, SparkSqlError } from "./spark-errors.js";
+import { sessionDriver, SessionPoolConnection } from "./spark-session-connection.js";
+import { resolveSparkTarget, SparkTargetSchema, type SparkTarget } from "./spark-target.js";
 import { sparkRows, type ThriftRowSet, type ThriftTableSchema } from "./spark-values.js";
 
 type HiveDriverModule = typeof import("hive-driver");
@@ -47,14 +50,16 @@ interface StatementResult {
 
 /**
  * Opens a pool of Thrift sessions on the target's Spark Thrift server; the first is opened here, so an unreachable
- * server fails now with CONNECTION_FAILED.
+ * server fails now with CONNECTION_FAILED. A target with `method: databricks` goes to {@link connectDatabricks}.
  */
 export async function connectSpark(target: TargetConfig): Promise<Connection> {
   const parsed = SparkTargetSchema.safeParse(target);
   if (!parsed.success) {
     throw invalidTargetConfig("spark", parsed.error.issues.map((i) => `${i.path.join(".") || "target"}: ${i.message}`).join("; "));
   }
-  const t = parsed.data;
+  const resolved = resolveSparkTarget(parsed.data);
+  if (resolved.method === "databricks") return connectDatabricks(resolved);
+  const t = resolved;
   let hive: HiveDriverModule;
   try {
     const mod = (await import("hive-driver")) as HiveDriverModule & { default?: HiveDriverModule };
@@ -75,20 +80,10 @@ export async function connectSpark(target: TargetConfig): Promise<Connection> {
     const why = e instanceof Error ? e.message : String(e);
     throw connectionFailed("spark", `${t.host}:${t.port}: ${why} (is the Spark Thrift server running? scripts/services.sh up spark starts one)`, e);
   }
-  return new SparkConnection(pool, t);
-}
-
-function isTimeout(e: unknown): boolean {
-  return e instanceof Error && e.message.startsWith("no answer within");
-}
-
-/** Rejects with `message` after `ms` unless `p` settles first. */
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return new SessionPoolConnection(
+    sessionDriver(pool, runStatement, { rows: (r) => sparkRows(r.schema, r.rowSets), affected: toExecuteResult }),
+    t,
+  );
 }
 
 /** Up to `poolSize` open sessions; callers wait for a free one. */
@@ -236,115 +231,9 @@ function asSparkError(e: unknown): unknown {
   return e;
 }
 
-/** `{ rowCount }` of a statement: Delta's MERGE/UPDATE/DELETE return num_affected_rows; INSERT and DDL return none. */
+/** `{ rowCount }` of a statement (see {@link affectedRows}). */
 function toExecuteResult(r: StatementResult): ExecuteResult {
+  // Only a result carrying the count is decoded (execute's results are otherwise dropped).
   if (!r.schema?.columns.some((c) => c.columnName === "num_affected_rows")) return {};
-  const n = sparkRows<{ num_affected_rows: string | null }>(r.schema, r.rowSets)[0]?.num_affected_rows;
-  return n === undefined || n === null ? {} : { rowCount: Number(n) };
-}
-
-/**
- * `transaction` on Spark: refused, never emulated (a "transaction" whose statements commit one by one would promise
- * an all-or-nothing it cannot keep). executeRenderedStep never asks for one of a provider whose transactions are
- * "statement".
- */
-function refuseTransaction<T>(): Promise<T> {
-  return Promise.reject(
-    new UnsupportedFeatureError(
-      "spark",
-      "multi-statement transactions",
-      'each Spark/Delta statement commits on its own (capability transactions: "statement")',
-      "run the statements through session(): each step omopetl renders for Spark is one atomic Delta operation, or idempotent when re-run",
-    ),
-  );
-}
-
-/** The pool: plain calls borrow any session; `session` pins one. */
-class SparkConnection implements Connection {
-  readonly dialect = "spark";
-
-  constructor(
-    private readonly pool: SparkPool,
-    private readonly t: SparkTarget,
-  ) {}
-
-  /**
-   * Runs `fn` on a borrowed session. Only Delta write conflicts are retried here: the losing statement's commit was
-   * rejected whole, so running it again is what it would have done. A dropped connection is not retried (the
-   * statement may have committed); classifyError calls it transient so the step, idempotent, is re-run whole.
-   */
-  private withSlot<T>(fn: (slot: Slot) => Promise<T>): Promise<T> {
-    return pRetry(
-      async () => {
-        const slot = await this.pool.acquire();
-        try {
-          return await fn(slot);
-        } finally {
-          await this.pool.release(slot);
-        }
-      },
-      { retries: this.t.retries, minTimeout: this.t.retryDelayMs, factor: 2, shouldRetry: ({ error }) => isDeltaConflict(error) },
-    );
-  }
-
-  execute(sql: string): Promise<ExecuteResult> {
-    return this.withSlot(async (slot) => toExecuteResult(await runStatement(slot, sql)));
-  }
-
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    return this.withSlot(async (slot) => {
-      const r = await runStatement(slot, sql);
-      return sparkRows<T>(r.schema, r.rowSets);
-    });
-  }
-
-  transaction<T>(_fn: (tx: Connection) => Promise<T>): Promise<T> {
-    return refuseTransaction();
-  }
-
-  /** One session for `fn`; getting it is not retried past the pool's own opening (its statements may have run). */
-  async session<T>(fn: (s: Connection) => Promise<T>): Promise<T> {
-    const slot = await this.pool.acquire();
-    try {
-      return await fn(new PinnedSparkConnection(slot));
-    } finally {
-      await this.pool.release(slot);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.close();
-  }
-}
-
-/** A Connection bound to one session (owned by whoever pinned it). */
-class PinnedSparkConnection implements Connection {
-  readonly dialect = "spark";
-  constructor(private readonly slot: Slot) {}
-
-  async execute(sql: string): Promise<ExecuteResult> {
-    return toExecuteResult(await runStatement(this.slot, sql));
-  }
-
-  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    const r = await runStatement(this.slot, sql);
-    return sparkRows<T>(r.schema, r.rowSets);
-  }
-
-  transaction<T>(_fn: (tx: Connection) => Promise<T>): Promise<T> {
-    return refuseTransaction();
-  }
-
-  session<T>(fn: (s: Connection) => Promise<T>): Promise<T> {
-    return fn(this);
-  }
-
-  /** Cancels the statement running on this session (CancelOperation); it then fails with SQLSTATE 57014. */
-  async cancel(): Promise<void> {
-    await this.slot.running?.cancel().catch(() => undefined);
-  }
-
-  async close(): Promise<void> {
-    // The session belongs to the pool: closed with the connection.
-  }
+  return affectedRows(r.schema.columns.map((c) => c.columnName), sparkRows(r.schema, r.rowSets));
 }

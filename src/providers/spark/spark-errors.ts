@@ -60,6 +60,15 @@ const TRANSIENT_EXCEPTIONS =
  */
 const TRANSIENT_ENGINE =
   /ExecutorLostFailure|FetchFailed|Invalid SessionHandle|Invalid OperationHandle|TTransportException|connection (?:lost|closed|reset)|socket hang up/i;
+/**
+ * A Databricks SQL warehouse (or its gateway) not answering for now: stopped and starting, scaling, overloaded, rate
+ * limiting. @databricks/sql reports an HTTP status other than 200 as "Received a response with a bad HTTP status
+ * code: N" with `statusCode`; the warehouse's own words name TEMPORARILY_UNAVAILABLE and the like.
+ */
+const TRANSIENT_DATABRICKS = /TEMPORARILY_UNAVAILABLE|SERVICE_UNAVAILABLE|RESOURCE_EXHAUSTED|REQUEST_LIMIT_EXCEEDED|warehouse is (?:starting|not running|stopped)/i;
+const TRANSIENT_HTTP_STATUS = new Set([429, 502, 503, 504]);
+/** The token or the path refused: re-trying cannot help. */
+const PERMANENT_HTTP_STATUS = new Set([400, 401, 403, 404]);
 const TRANSIENT_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 
 /** True when `e` is a Delta write conflict: the statement's commit was rejected whole, so re-running it is safe. */
@@ -72,7 +81,8 @@ export function isDeltaConflict(e: unknown): boolean {
 
 /**
  * The spark provider's `classifyError`: "transient" for Delta write conflicts, a lost executor or session, a dropped
- * or refused connection; "permanent" for the statement's own errors (analysis, syntax, data: SQLSTATE classes 42 and
+ * or refused connection, a Databricks warehouse answering 429/502/503/504 or TEMPORARILY_UNAVAILABLE (starting);
+ * "permanent" for HTTP 400/401/403/404 (token or path refused); "permanent" for the statement's own errors (analysis, syntax, data: SQLSTATE classes 42 and
  * 22, or any other error class the server names); undefined otherwise (omopetl's own rules decide).
  */
 export function classifySparkError(e: unknown): ErrorClass | undefined {
@@ -81,8 +91,11 @@ export function classifySparkError(e: unknown): ErrorClass | undefined {
   walk(e, (cur) => {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === "string" && TRANSIENT_ERRNOS.has(code)) return (verdict = "transient"), true;
+    const status = (cur as { statusCode?: unknown }).statusCode;
+    if (typeof status === "number" && TRANSIENT_HTTP_STATUS.has(status)) return (verdict = "transient"), true;
+    if (typeof status === "number" && PERMANENT_HTTP_STATUS.has(status)) return (verdict = "permanent"), true;
     const message = cur instanceof SparkSqlError ? cur.serverMessage : (cur as { message?: unknown }).message;
-    if (typeof message === "string" && TRANSIENT_ENGINE.test(message)) return (verdict = "transient"), true;
+    if (typeof message === "string" && (TRANSIENT_ENGINE.test(message) || TRANSIENT_DATABRICKS.test(message))) return (verdict = "transient"), true;
     if (cur instanceof SparkSqlError && (cur.errorClass !== undefined || /^(42|22)/.test(cur.code ?? ""))) return (verdict = "permanent"), true;
     return false;
   });

@@ -86,7 +86,7 @@ function valuesOf(col: ThriftColumn): ThriftValues<unknown> | undefined {
 }
 
 /** "2020-01-01 10:00:00.500" -> "2020-01-01 10:00:00.5": the fraction without trailing zeros, as DuckDB and PostgreSQL print it. */
-function normaliseTimestamp(s: string): string {
+export function normaliseTimestamp(s: string): string {
   const m = /^(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d+))?$/.exec(s);
   if (!m) return s;
   const fraction = (m[2] ?? "").replace(/0+$/, "");
