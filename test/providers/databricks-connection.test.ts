@@ -18,7 +18,8 @@ import { T_TYPE_ID } from "../../src/providers/spark/spark-values.js";
 import { checkTargetOptions } from "../../src/providers/target-options.js";
 import { isCi } from "../setup/postgres.js";
 import { cdm54TableDefs } from "./helpers/cdm-tables.js";
-import { startDatabricksServer, type DatabricksServer, type ResultColumn } from "./helpers/databricks-server.js";
+import { startDatabricksServer, type DatabricksServer } from "./helpers/databricks-server.js";
+import { EXACT_VALUES_COLUMNS, EXACT_VALUES_ROWS, EXACT_VALUES_SQL } from "./helpers/exact-values.js";
 
 const TOKEN = "dapi0123456789abcdef0123456789abcdef-2";
 const HTTP_PATH = "/sql/1.0/warehouses/0123456789abcdef";
@@ -59,20 +60,6 @@ function everythingPrinted(e: unknown): string {
   }
   return out.join("\n");
 }
-
-/** The values every test reads back: past 2^53, a decimal's scale, a leap day, microseconds, NULLs, non-ASCII. */
-const COLUMNS: ResultColumn[] = [
-  { name: "id", type: "BIGINT", values: ["9007199254740993", null] },
-  { name: "amount", type: "DECIMAL", precision: 10, scale: 2, values: ["1.50", "-3.00"] },
-  { name: "d", type: "DATE", values: ["2020-02-29", null] },
-  { name: "ts", type: "TIMESTAMP", values: ["2020-01-01 10:00:00.123456", "2020-01-01 10:00:00"] },
-  { name: "n", type: "INT", values: [1, null] },
-  { name: "s", type: "STRING", values: ["é €", null] },
-];
-const EXPECTED_ROWS = [
-  { id: "9007199254740993", amount: "1.50", d: "2020-02-29", ts: "2020-01-01 10:00:00.123456", n: 1, s: "é €" },
-  { id: null, amount: "-3.00", d: null, ts: "2020-01-01 10:00:00", n: null, s: null },
-];
 
 describe("Databricks connection: what the client sends", () => {
   it("every request goes to the HTTP path with the bearer token and omopetl in the User-Agent; the session opens in the target's catalog and schema", async () => {
@@ -127,12 +114,12 @@ describe("Databricks connection: what the client sends", () => {
 
 describe("Databricks connection: what it makes of the answers", () => {
   it("rows come back exactly: BIGINT past 2^53 and DECIMAL as strings (scale kept), dates, microseconds, NULLs", async () => {
-    server.answer("SELECT * FROM exact_values", { columns: COLUMNS });
+    server.answer(EXACT_VALUES_SQL, { columns: EXACT_VALUES_COLUMNS });
     let rows: unknown[] = [];
     await withConnection({}, async (c) => {
-      rows = await c.query("SELECT * FROM exact_values");
+      rows = await c.query(EXACT_VALUES_SQL);
     });
-    expect(rows).toEqual(EXPECTED_ROWS);
+    expect(rows).toEqual(EXACT_VALUES_ROWS);
   });
 
   it("a MERGE's num_affected_rows is the statement's rowCount", async () => {
@@ -287,13 +274,8 @@ describe.skipIf(!sparkUp && !isCi())(`Databricks and Spark Thrift connections ag
   it("the same values read through a real Spark Thrift server come back identical to the Databricks method's", async () => {
     const spark = await connectSpark(sparkTarget);
     try {
-      const rows = await spark.query(
-        "SELECT * FROM VALUES " +
-          "(CAST(9007199254740993 AS BIGINT), CAST('1.50' AS DECIMAL(10,2)), DATE'2020-02-29', TIMESTAMP'2020-01-01 10:00:00.123456', 1, 'é €'), " +
-          "(CAST(NULL AS BIGINT), CAST('-3.00' AS DECIMAL(10,2)), CAST(NULL AS DATE), TIMESTAMP'2020-01-01 10:00:00', CAST(NULL AS INT), CAST(NULL AS STRING)) " +
-          "AS v(id, amount, d, ts, n, s)",
-      );
-      expect(rows).toEqual(EXPECTED_ROWS);
+      const rows = await spark.query(EXACT_VALUES_SQL);
+      expect(rows).toEqual(EXACT_VALUES_ROWS);
     } finally {
       await spark.close();
     }
