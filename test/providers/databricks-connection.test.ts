@@ -120,6 +120,10 @@ describe("Databricks connection: what it makes of the answers", () => {
       rows = await c.query(EXACT_VALUES_SQL);
     });
     expect(rows).toEqual(EXACT_VALUES_ROWS);
+    // What makes them exact: Arrow results, timestamps and decimals asked for as text (a JS Date holds milliseconds,
+    // the client's float decimals round).
+    const sent = server.requests.filter((r) => r.statement === EXACT_VALUES_SQL);
+    expect(sent.map((r) => r.resultFormat)).toEqual([{ canReadArrowResult: true, timestampAsArrow: false, decimalAsArrow: false, complexTypesAsArrow: false }]);
   });
 
   it("a MERGE's num_affected_rows is the statement's rowCount", async () => {

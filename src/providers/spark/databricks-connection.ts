@@ -80,7 +80,6 @@ export async function connectDatabricks(t: DatabricksTarget): Promise<Connection
       preserveBigNumericPrecision: true,
       // omopetl sends the warehouse its statements and nothing else.
       telemetryEnabled: false,
-      socketTimeout: Math.ceil(t.connectTimeoutSeconds * 1000) * 10,
       // The client's own retries (status polls, fetches: never ExecuteStatement) follow the target's.
       retryMaxAttempts: t.retries + 1,
       retryDelayMin: Math.max(t.retryDelayMs, 1),

@@ -44,6 +44,8 @@ export interface RecordedRequest {
   statement?: string;
   /** ExecuteStatement: the session it ran on (its handle's guid, hex). */
   session?: string;
+  /** ExecuteStatement: the result formats the client accepts (Arrow, and which types as native Arrow rather than text). */
+  resultFormat?: { canReadArrowResult: boolean; timestampAsArrow?: boolean; decimalAsArrow?: boolean; complexTypesAsArrow?: boolean };
 }
 
 /** A column of a scripted result: its name, TCLIService type and values (strings for BIGINT/DECIMAL/TIMESTAMP). */
@@ -152,6 +154,11 @@ export async function startDatabricksServer(opts: { token: string; httpPath: str
       const last = requests[requests.length - 1]!;
       last.statement = req.statement;
       last.session = Buffer.from(req.sessionHandle.sessionId.guid).toString("hex");
+      const native = req.useArrowNativeTypes;
+      last.resultFormat = {
+        canReadArrowResult: req.canReadArrowResult === true,
+        ...(native ? { timestampAsArrow: native.timestampAsArrow, decimalAsArrow: native.decimalAsArrow, complexTypesAsArrow: native.complexTypesAsArrow } : {}),
+      };
       const operationHandle = { operationId: handleId(), operationType: types.TOperationType.EXECUTE_STATEMENT, hasResultSet: false };
       const answer = answers.get(req.statement);
       operationHandle.hasResultSet = answer !== undefined && "columns" in answer;
