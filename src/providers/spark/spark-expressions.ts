@@ -241,3 +241,10 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
     throw new UnsupportedFeatureError(this.dialect, `${fn}() yet`);
   }
 }
+
+/** Spark's reserved words under ANSI mode (Spark 4's default) that omopetl's names could collide with. */
+const SPARK_RESERVED: ReadonlySet<string> = new Set(
+  `all and any as authorization both case cast check collate column constraint create cross current_date current_time current_timestamp current_user distinct else end escape except false fetch filter for foreign from full grant group having in inner intersect into is join lateral leading left natural not null offset on only or order outer overlaps primary references right select session_user some table then time to trailing true union unique unknown user using when where with`.split(
+    " ",
+  ),
+);
