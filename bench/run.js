@@ -6,7 +6,9 @@
 //   npm run bench -- compile cli                only these sections
 //   npm run bench -- baseline --baseline /tmp/base --scales 1000 --pg-scales 100 --reps 3
 //                                               this checkout vs another's built dist, alternating rounds
-// Options: --scales (run), --pg-scales (pg), --rerun-scale (rerun), --reps N (rounds per scale; best is kept),
+//   npm run bench -- merge --merge-rows 1000000 a merge step reading its select twice vs once (DuckDB and PostgreSQL)
+// Options: --scales (run), --pg-scales (pg), --rerun-scale (rerun), --merge-rows (merge, default 1000000),
+//          --reps N (rounds per scale; best is kept),
 //          --memory-limit X (DuckDB memory_limit of both sides, default 768MB: the process then peaks near 1 GB;
 //          "none" for DuckDB's own default, 80% of RAM), --pg-url URL, --baseline DIR (the baseline section: a checkout
 //          of another commit, built; its `omopetl run` and this one's alternate per round, ratios per phase).
@@ -19,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { compileWorkflow } from "../dist/core/compile/compile-workflow.js";
 import { SpecificationManager } from "../dist/core/spec/specification-manager.js";
 import { benchBaselineDuckDb, benchBaselinePostgres } from "./baseline-bench.js";
+import { benchMerge } from "./merge-bench.js";
 import { benchDuckDb, benchPostgres, benchRerun } from "./synthea-bench.js";
 import { benchCacheDir } from "./synthea-scale.js";
 import { writeSyntheticWorkflow } from "./synthetic-workflow.js";
@@ -27,8 +30,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = process.env.OMOPETL_SHARED_DIR ?? path.resolve(repo, "../shared");
 const specDir = path.join(shared, "cdm/inst/csv");
 
-const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline"];
-const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--reps", "--memory-limit", "--pg-url", "--baseline"]);
+const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline", "merge"];
+const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--merge-rows", "--reps", "--memory-limit", "--pg-url", "--baseline"]);
 const argv = process.argv.slice(2);
 const options = {};
 const only = [];
@@ -54,6 +57,7 @@ for (const [k, v] of Object.entries({
   scales: list(options.scales, []),
   "pg-scales": list(options["pg-scales"], []),
   "rerun-scale": list(options["rerun-scale"], []),
+  "merge-rows": list(options["merge-rows"], []),
   reps: list(options.reps, []),
 })) {
   if (v.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -167,9 +171,11 @@ if (want("run")) {
   results.run = await benchDuckDb(synthea, scales, { reps: reps ?? 2, memoryLimit });
 }
 if (want("rerun")) results.rerun = await benchRerun(synthea, Number(options["rerun-scale"] ?? 100), { memoryLimit });
-if (want("pg")) {
-  const url = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  results.pg = await benchPostgres(synthea, list(options["pg-scales"], [10, 100]), { url, reps: reps ?? 1 });
+const pgUrl = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+if (want("pg")) results.pg = await benchPostgres(synthea, list(options["pg-scales"], [10, 100]), { url: pgUrl, reps: reps ?? 1 });
+if (only.includes("merge")) {
+  // Only when asked: minutes of 1M-row merges on both engines.
+  results.merge = await benchMerge({ rows: Number(options["merge-rows"] ?? 1_000_000), reps: reps ?? 3, pgReps: reps ?? 2, pgUrl, memoryLimit: memoryLimit ?? "none" });
 }
 if (want("baseline")) {
   const url = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";

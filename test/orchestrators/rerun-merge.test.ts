@@ -1,10 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "../helpers/cli.js";
-import { tableContent, type ComparedTable } from "../helpers/rerun-compare.js";
-import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
+import { describe, expect, it } from "vitest";
+import type { CliResult } from "../helpers/cli.js";
+import { rerunFixture, tableContent, type ComparedTable, type RerunDb, type RerunSource } from "../helpers/rerun-compare.js";
+import { ENGINES, engineSchemas, queryEngine, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * A re-run equals a fresh run for `mode: merge` steps too (issue 13, item 7). A MERGE alone inserts and updates: the
@@ -15,11 +14,6 @@ import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfi
  * foreign key changed, values changed), and the re-run on the old database is compared with a fresh run on a new
  * one, table by table (ids through the source keys they stand for).
  */
-const stamp = `${process.pid}_${Date.now().toString(36)}`;
-const prefixes = { old: `rmerge_o_${stamp}`, fresh: `rmerge_f_${stamp}` } as const;
-type Db = keyof typeof prefixes;
-const dirs = {} as Record<Db, string>;
-
 const WORKFLOW = `name: rerun_merge
 cdm_version: "5.4"
 steps:
@@ -102,13 +96,7 @@ const DML: Record<string, string> = {
   ].join("\n"),
 };
 
-interface Source {
-  patients: string[];
-  visits: string[];
-  claims: string[];
-}
-
-const BEFORE: Source = {
+const BEFORE: RerunSource = {
   patients: ["p1,M,1970-01-01", "p2,F,1980-02-02", "p3,M,1990-03-03", "p4,F,2000-04-04"],
   visits: ["v1,p1,2020-01-01", "v2,p1,2020-02-01", "v3,p2,2020-03-01", "v4,p3,2020-04-01", "v5,p3,2020-05-01", "v6,p4,2020-06-01"],
   claims: ["c1,v1,10.5", "c2,v2,20.25", "c3,v3,30", "c4,v4,40", "c5,v5,50", "c6,v6,60"],
@@ -118,7 +106,7 @@ const BEFORE: Source = {
  * Rows deleted (patient p2, visit v3, claim c3), a key changed (visit v4 is now v4b), a foreign key changed (c1 ->
  * v2), values changed (p4's birth year, v5's date, c2's amount), and p3 moved from the men's step to the women's.
  */
-const AFTER: Source = {
+const AFTER: RerunSource = {
   patients: ["p1,M,1970-01-01", "p3,F,1990-03-03", "p4,F,2001-04-04"],
   visits: ["v1,p1,2020-01-01", "v2,p1,2020-02-01", "v4b,p3,2020-04-01", "v5,p3,2020-05-15", "v6,p4,2020-06-01"],
   claims: ["c1,v2,10.5", "c2,v2,21.75", "c4,v4b,40", "c5,v5,50", "c6,v6,60"],
@@ -133,42 +121,9 @@ const TABLES: Record<string, ComparedTable> = {
   cost: { columns: ["cost_id", "cost_event_id", "total_charge"], ids: { cost_id: "cost.cost_id", cost_event_id: "visit_occurrence.visit_occurrence_id" } },
 };
 
-function writeSource(db: Db, s: Source): void {
-  const d = path.join(dirs[db], "data");
-  writeFileSync(path.join(d, "patients.csv"), ["id,gender,birthdate", ...s.patients, ""].join("\n"));
-  writeFileSync(path.join(d, "visits.csv"), ["id,patient,start", ...s.visits, ""].join("\n"));
-  writeFileSync(path.join(d, "claims.csv"), ["id,visit,amount", ...s.claims, ""].join("\n"));
-}
+const { dirs, prefixes, writeSource, run, runFresh } = rerunFixture("rmerge", WORKFLOW, DML);
 
-beforeAll(() => {
-  for (const db of ["old", "fresh"] as const) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `omopetl-rmerge-${db}-`));
-    chmodSync(dir, 0o755); // the PostgreSQL server reads the files itself, as its own user
-    dirs[db] = dir;
-    mkdirSync(path.join(dir, "dml/load"), { recursive: true });
-    mkdirSync(path.join(dir, "data"));
-    writeFileSync(path.join(dir, "workflow.yaml"), WORKFLOW);
-    for (const [f, text] of Object.entries(DML)) writeFileSync(path.join(dir, "dml", f), text);
-    writeTwoEngineConfig(dir, prefixes[db]);
-  }
-});
-
-afterAll(async () => {
-  for (const db of ["old", "fresh"] as const) if (dirs[db]) await dropPgSchemas(dirs[db], prefixes[db]);
-});
-
-const run = (db: Db, engine: EngineName, ...more: string[]): CliResult =>
-  runCli(["run", "workflow.yaml", "--target", engine, ...more], { cwd: dirs[db] });
-
-/** A fresh run: on a new database (the fresh folder's DuckDB file removed, its PostgreSQL schemas dropped). */
-async function runFresh(engine: EngineName, source: Source): Promise<CliResult> {
-  if (engine === "duckdb") for (const f of ["omop.duckdb", "omop.duckdb.wal"]) rmSync(path.join(dirs.fresh, f), { force: true });
-  else await dropPgSchemas(dirs.fresh, prefixes.fresh);
-  writeSource("fresh", source);
-  return run("fresh", engine);
-}
-
-const content = (db: Db, engine: EngineName, table: string): Promise<string[]> => tableContent(dirs[db], engine, prefixes[db], table, TABLES[table]!);
+const content = (db: RerunDb, engine: EngineName, table: string): Promise<string[]> => tableContent(dirs[db], engine, prefixes[db], table, TABLES[table]!);
 
 /** Every compared table of the old database equals the fresh run's (and is not empty). */
 async function expectEqualTables(engine: EngineName): Promise<void> {
@@ -196,7 +151,7 @@ describe.each(ENGINES)("%s: merge steps re-run on an old database equal a fresh 
     const fresh = await runFresh(engine, AFTER);
     expect(fresh.code, fresh.stderr).toBe(0);
     await expectEqualTables(engine);
-    const days = async (db: Db): Promise<unknown[]> =>
+    const days = async (db: RerunDb): Promise<unknown[]> =>
       queryEngine(dirs[db], engine, `SELECT patient, CAST(start AS VARCHAR) AS start, visit FROM ${engineSchemas(prefixes[db], engine).staging}.visit_days ORDER BY 1, 2`);
     expect(await days("old")).toEqual(await days("fresh"));
     expect(stepLine(rerun, "visit_days")).toMatch(/ · 2 deleted \(source gone\)/); // v3's (p2) and v5's old date
@@ -254,7 +209,7 @@ describe.each(ENGINES)("%s: merge steps re-run on an old database equal a fresh 
     const renamed = WORKFLOW.replace("  - dml: dml/person_f.yaml\n", "  - name: person_women\n    dml: dml/person_f.yaml\n");
     expect(renamed).not.toBe(WORKFLOW);
     // p2 leaves the source under the new name: the old name's record of it must not keep its row.
-    const edited: Source = { ...BEFORE, patients: BEFORE.patients.filter((p) => !p.startsWith("p2,")), visits: BEFORE.visits.filter((v) => !v.includes(",p2,")), claims: BEFORE.claims.filter((c) => !c.includes(",v3,")) };
+    const edited: RerunSource = { ...BEFORE, patients: BEFORE.patients.filter((p) => !p.startsWith("p2,")), visits: BEFORE.visits.filter((v) => !v.includes(",p2,")), claims: BEFORE.claims.filter((c) => !c.includes(",v3,")) };
     try {
       writeSource("old", BEFORE);
       const before = run("old", engine);

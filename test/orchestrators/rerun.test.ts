@@ -1,10 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "../helpers/cli.js";
-import { failureLines, tableContent } from "../helpers/rerun-compare.js";
-import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
+import { describe, expect, it } from "vitest";
+import type { CliResult } from "../helpers/cli.js";
+import { failureLines, rerunFixture, tableContent, type RerunDb, type RerunSource } from "../helpers/rerun-compare.js";
+import { ENGINES, engineSchemas, queryEngine, type EngineName } from "../helpers/two-engines.js";
 
 /**
  * A re-run equals a fresh run (issue 13, item 7, the id map's part). Ids persisted by an earlier run let a step
@@ -16,11 +15,6 @@ import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfi
  * through the source keys they stand for, since a re-run keeps old ids where a fresh run numbers from 1), and a
  * claim pointing at the visit key that left the source fails both runs with the same error.
  */
-const stamp = `${process.pid}_${Date.now().toString(36)}`;
-const prefixes = { old: `rerun_o_${stamp}`, fresh: `rerun_f_${stamp}` } as const;
-type Db = keyof typeof prefixes;
-const dirs = {} as Record<Db, string>;
-
 const WORKFLOW = `name: rerun
 cdm_version: "5.4"
 steps:
@@ -84,61 +78,23 @@ const DML: Record<string, string> = {
   ].join("\n"),
 };
 
-interface Source {
-  patients: string[];
-  visits: string[];
-  claims: string[];
-}
-
-const BEFORE: Source = {
+const BEFORE: RerunSource = {
   patients: ["p1,M,1970-01-01", "p2,F,1980-02-02", "p3,M,1990-03-03"],
   visits: ["v1,p1,2020-01-01", "v2,p1,2020-02-01", "v3,p2,2020-03-01", "v4,p3,2020-04-01", "v5,p3,2020-05-01"],
   claims: ["c1,v1,10.5", "c2,v2,20.25", "c3,v3,30", "c4,v4,40", "c5,v5,50"],
 };
 
 /** Rows deleted (patient p2 and visit v3, claim c3), a key changed (visit v4 is now v4b), a foreign key changed (c1 -> v2). */
-const AFTER: Source = {
+const AFTER: RerunSource = {
   patients: ["p1,M,1970-01-01", "p3,M,1990-03-03"],
   visits: ["v1,p1,2020-01-01", "v2,p1,2020-02-01", "v4b,p3,2020-04-01", "v5,p3,2020-05-01"],
   claims: ["c1,v2,10.5", "c2,v2,20.25", "c4,v4b,40", "c5,v5,50"],
 };
 
 /** As AFTER, but claim c5 now names visit v4, the key that left the source (a stale foreign key). */
-const STALE: Source = { ...AFTER, claims: ["c1,v2,10.5", "c2,v2,20.25", "c4,v4b,40", "c5,v4,50"] };
+const STALE: RerunSource = { ...AFTER, claims: ["c1,v2,10.5", "c2,v2,20.25", "c4,v4b,40", "c5,v4,50"] };
 
-function writeSource(db: Db, s: Source): void {
-  const d = path.join(dirs[db], "data");
-  writeFileSync(path.join(d, "patients.csv"), ["id,gender,birthdate", ...s.patients, ""].join("\n"));
-  writeFileSync(path.join(d, "visits.csv"), ["id,patient,start", ...s.visits, ""].join("\n"));
-  writeFileSync(path.join(d, "claims.csv"), ["id,visit,amount", ...s.claims, ""].join("\n"));
-}
-
-beforeAll(() => {
-  for (const db of ["old", "fresh"] as const) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `omopetl-rerun-${db}-`));
-    chmodSync(dir, 0o755); // the PostgreSQL server reads the files itself, as its own user
-    dirs[db] = dir;
-    mkdirSync(path.join(dir, "dml/load"), { recursive: true });
-    mkdirSync(path.join(dir, "data"));
-    writeFileSync(path.join(dir, "workflow.yaml"), WORKFLOW);
-    for (const [f, text] of Object.entries(DML)) writeFileSync(path.join(dir, "dml", f), text);
-    writeTwoEngineConfig(dir, prefixes[db]);
-  }
-});
-
-afterAll(async () => {
-  for (const db of ["old", "fresh"] as const) if (dirs[db]) await dropPgSchemas(dirs[db], prefixes[db]);
-});
-
-const run = (db: Db, engine: EngineName): CliResult => runCli(["run", "workflow.yaml", "--target", engine], { cwd: dirs[db] });
-
-/** A fresh run: on a new database (the fresh folder's DuckDB file removed, its PostgreSQL schemas dropped). */
-async function runFresh(engine: EngineName, source: Source): Promise<CliResult> {
-  if (engine === "duckdb") for (const f of ["omop.duckdb", "omop.duckdb.wal"]) rmSync(path.join(dirs.fresh, f), { force: true });
-  else await dropPgSchemas(dirs.fresh, prefixes.fresh);
-  writeSource("fresh", source);
-  return run("fresh", engine);
-}
+const { dirs, prefixes, writeSource, run, runFresh } = rerunFixture("rerun", WORKFLOW, DML);
 
 /** Which id domain each id column of the CDM tables holds. */
 const ID_COLUMNS: Record<string, Record<string, string>> = {
@@ -153,19 +109,19 @@ const COLUMNS: Record<string, string[]> = {
 };
 
 /** A table's rows with every id replaced by the source key it stands for, sorted: comparable across databases. */
-function content(db: Db, engine: EngineName, table: string): Promise<string[]> {
+function content(db: RerunDb, engine: EngineName, table: string): Promise<string[]> {
   return tableContent(dirs[db], engine, prefixes[db], table, { columns: COLUMNS[table]!, ids: ID_COLUMNS[table]! });
 }
 
 /** (domain, source_key, id) of the id map, sorted. */
-async function idMap(db: Db, engine: EngineName, where = "TRUE"): Promise<string[]> {
+async function idMap(db: RerunDb, engine: EngineName, where = "TRUE"): Promise<string[]> {
   const s = engineSchemas(prefixes[db], engine);
   const rows = await queryEngine(dirs[db], engine, `SELECT domain, source_key, id FROM ${s.staging}.omopetl_id_map WHERE ${where}`);
   return rows.map((r) => JSON.stringify([r.domain, r.source_key, Number(r.id)])).sort();
 }
 
 /** The failure as the user sees it, without what differs between two databases (schema prefixes, run ids, times). */
-function failure(r: CliResult, db: Db): string {
+function failure(r: CliResult, db: RerunDb): string {
   return failureLines(r, prefixes[db]);
 }
 
@@ -225,7 +181,7 @@ describe.each(ENGINES)("%s: a re-run on an old database equals a fresh run", (en
 
   it("after an assigning step is renamed, the keys its old name recorded no longer count as live", async () => {
     // v5 leaves the source while claim c5 still names it: only the old step name's records would keep v5 live.
-    const gone: Source = { ...AFTER, visits: AFTER.visits.filter((v) => !v.startsWith("v5,")) };
+    const gone: RerunSource = { ...AFTER, visits: AFTER.visits.filter((v) => !v.startsWith("v5,")) };
     const renamed = WORKFLOW.replace("  - dml: dml/visit_occurrence.yaml\n", "  - name: visit_rows\n    dml: dml/visit_occurrence.yaml\n");
     expect(renamed).not.toBe(WORKFLOW);
     try {

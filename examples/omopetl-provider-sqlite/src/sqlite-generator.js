@@ -496,8 +496,9 @@ export class SqliteGenerator extends BaseSqlGenerator {
 
   /**
    * Transform mode merge without MERGE: an upsert on the key, updating only rows whose values differ (so a re-run
-   * reports 0 rows) and inserting new keys. ON CONFLICT needs a unique index on the key: {@link renderTransform}
-   * creates it for CDM targets (which get their key only in the "constraints" part).
+   * reports 0 rows) and inserting new keys. ON CONFLICT needs a unique index on the key, created first (the upsert,
+   * last, is the step's result): for a CDM target the one the "constraints" part creates too, for another target
+   * one of its own unless CREATE TABLE declared the key.
    */
   renderMerge(body, query, ctx) {
     if (!this.capabilities.merge) throw new UnsupportedFeatureError(this.dialect, "MERGE (transform mode merge)");
@@ -517,21 +518,12 @@ export class SqliteGenerator extends BaseSqlGenerator {
       lines.push(indent(`UPDATE SET\n${indent(others.map((c) => `${this.ident(c.name)} = excluded.${this.ident(c.name)}`).join(",\n"))}`));
       lines.push(indent(`WHERE ${others.map((c) => `${t}.${this.ident(c.name)} IS NOT excluded.${this.ident(c.name)}`).join("\n   OR ")}`));
     }
-    return lines.join("\n");
-  }
-
-  renderTransform(body, ctx, step) {
-    const r = super.renderTransform(body, ctx, step);
-    if (body.mode !== "merge") return r;
+    const upsert = lines.join("\n");
     const def = tableDefOrColumns(ctx, body.target, body.columns);
     const sameKey = def.primaryKey.length === body.key.length && body.key.every((k) => def.primaryKey.includes(k));
-    if (!def.cdm && sameKey) return r; // declared inline by CREATE TABLE
-    // The key's unique index (for a CDM table, the one the "constraints" part creates), before the upsert needing it.
+    if (!def.cdm && sameKey) return upsert; // declared inline by CREATE TABLE
     const name = def.cdm && sameKey ? this.primaryKeyName(def) : objectName("xuk", [def.name, ...body.key], this.capabilities.maxIdentifierLength);
-    const index = this.indexSql(def, ctx, name, body.key, true);
-    const statements = [...r.statements];
-    statements.splice(r.resultStatement, 0, index);
-    return { ...r, statements, resultStatement: r.resultStatement + 1 };
+    return [this.indexSql(def, ctx, name, body.key, true), upsert];
   }
 
   primaryKeyName(def) {

@@ -18,7 +18,8 @@ import { indent } from "./sql-text.js";
  * merge step brings up to date in its own transaction, as id liveness does with `<id map>_keys`.
  *
  * The statements, after the MERGE (all keys as text, the ledger's form):
- * 1. `now`: the keys the select produces, into a temporary table (the select runs a second time, keys only);
+ * 1. `now`: the keys the select produces, into a temporary table (the select runs a second time, keys only), unless
+ *    the caller materialised the step's rows with their key text (then that table is read: {@link ProducedKeys});
  * 2. `diff`: one full join of the step's records with `now`, giving the keys gone (recorded, no longer produced)
  *    and the keys added;
  * 3. `gone`: those gone keys, plus the keys recorded by merge steps no longer in the plan that are not produced now
@@ -113,25 +114,45 @@ function writersOf(target: TableRef, ctx: RenderContext): readonly string[] | un
   return ctx.mergeWriters?.[mergeTargetName(target)];
 }
 
-/** The prune of `body`'s target, after the MERGE of `query` by `step` (see the module comment). */
-export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, query: string, step: string, ctx: RenderContext): MergePrune {
-  const c = (n: string): string => g.ident(n);
-  const ledger = g.table(mergeKeysTable(ctx), ctx);
-  const target = g.table(body.target, ctx);
-  const [now, diff, gone, removed] = [NOW_TABLE, DIFF_TABLE, GONE_TABLE, REMOVED_TABLE].map(c) as [string, string, string, string];
+/**
+ * The ledger's text of a merge step's key, over the row alias `alias`: a single key as its text, several as the id
+ * map's injective length-prefixed text.
+ */
+export function mergeKeyText(g: Pick<MergePruneGenerator, "expr">, body: TransformBody, alias: string): string {
   const keyCols = body.key.map((k) => {
     const def = body.columns.find((x) => x.name === k);
     if (!def) throw invalidPlan(`merge key "${k}" is not a column written by the step.`);
     return def;
   });
-  // Single keys are stored as their text; several as the id map's injective length-prefixed text.
-  const keyText = (alias: string): string => {
-    const parts = keyCols.map((k) => col(alias, k.name, valueType(k)));
-    const one = parts[0]!;
-    if (parts.length > 1) return g.expr(sourceKeyText(parts));
-    return one.type === "string" ? g.expr(one) : g.expr({ k: "cast", arg: one, to: { kind: "varchar" }, type: "string" });
-  };
+  const parts = keyCols.map((k) => col(alias, k.name, valueType(k)));
+  const one = parts[0]!;
+  if (parts.length > 1) return g.expr(sourceKeyText(parts));
+  return one.type === "string" ? g.expr(one) : g.expr({ k: "cast", arg: one, to: { kind: "varchar" }, type: "string" });
+}
+
+/**
+ * Where the prune finds the keys the step produced, instead of filling `now` from the select: a temporary table of
+ * the caller's (quoted name) and its key-text column (quoted), e.g. the table the step's rows were materialised in.
+ */
+export interface ProducedKeys {
+  table: string;
+  column: string;
+}
+
+/**
+ * The prune of `body`'s target, after the MERGE of `query` by `step` (see the module comment). With `produced`, the
+ * keys are read from that table and `query` is not run again.
+ */
+export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, query: string, step: string, ctx: RenderContext, produced?: ProducedKeys): MergePrune {
+  const c = (n: string): string => g.ident(n);
+  const ledger = g.table(mergeKeysTable(ctx), ctx);
+  const target = g.table(body.target, ctx);
+  const [diff, gone, removed] = [DIFF_TABLE, GONE_TABLE, REMOVED_TABLE].map(c) as [string, string, string];
+  const now = produced?.table ?? c(NOW_TABLE);
+  const keyText = (alias: string): string => mergeKeyText(g, body, alias);
   const K = c("k");
+  // The key column of the produced keys: k of `now`, or the caller's column.
+  const NK = produced?.column ?? K;
   const [T, KEY, STEP] = [MERGE_KEYS_COLUMNS.target, MERGE_KEYS_COLUMNS.key, MERGE_KEYS_COLUMNS.step].map(c) as [string, string, string];
   const name = g.stringLiteral(mergeTargetName(body.target));
   const self = g.stringLiteral(step);
@@ -147,17 +168,19 @@ export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, qu
   const lines = (...parts: string[]): string => parts.join("\n");
   const statements: string[] = [];
   const bookkeeping: number[] = [];
-  statements.push(
+  if (!produced) {
     // No DISTINCT: a key the select yields twice fails the step anyway (the MERGE, the target's primary key or the
     // key check), and deduplicating a million keys was most of this statement's time.
-    lines(`CREATE TEMPORARY TABLE ${now} AS`, `SELECT ${keyText("s")} AS ${K}`, "FROM (", indent(query), `) AS ${c("s")}`),
+    statements.push(lines(`CREATE TEMPORARY TABLE ${now} AS`, `SELECT ${keyText("s")} AS ${K}`, "FROM (", indent(query), `) AS ${c("s")}`));
+  }
+  statements.push(
     // One pass over this step's records and the keys of now: keys gone (recorded, not produced) and added.
     lines(
       `CREATE TEMPORARY TABLE ${diff} AS`,
-      `SELECT ${c("o")}.${KEY} AS ${c("gone")}, ${c("n")}.${K} AS ${c("added")}`,
+      `SELECT ${c("o")}.${KEY} AS ${c("gone")}, ${c("n")}.${NK} AS ${c("added")}`,
       `FROM (${ofTarget(`${STEP} = ${self}`)}) AS ${c("o")}`,
-      `FULL JOIN ${now} AS ${c("n")} ON ${c("o")}.${KEY} = ${c("n")}.${K}`,
-      `WHERE ${c("o")}.${KEY} IS NULL OR ${c("n")}.${K} IS NULL`,
+      `FULL JOIN ${now} AS ${c("n")} ON ${c("o")}.${KEY} = ${c("n")}.${NK}`,
+      `WHERE ${c("o")}.${KEY} IS NULL OR ${c("n")}.${NK} IS NULL`,
     ),
   );
   const goneSelect = `SELECT ${c("gone")} AS ${K} FROM ${diff} WHERE ${c("gone")} IS NOT NULL`;
@@ -171,13 +194,14 @@ export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, qu
         "UNION",
         `SELECT ${K} FROM ${removed}`,
         "EXCEPT",
-        `SELECT ${K} FROM ${now} WHERE ${K} IN (SELECT ${K} FROM ${removed})`,
+        `SELECT ${NK} FROM ${now} WHERE ${NK} IN (SELECT ${K} FROM ${removed})`,
       ),
     );
   } else statements.push(lines(`CREATE TEMPORARY TABLE ${gone} AS`, goneSelect));
   if (otherRecords) {
     // Rows another current merge step recorded stay.
-    statements.push(lines(`DELETE FROM ${gone}`, `WHERE ${K} IN (`, indent(`${ofTarget(otherRecords)}\n  AND ${KEY} IN (SELECT ${K} FROM ${gone})`), ")"));
+    // A temporary table's rows, not the target's: bookkeeping, so the step does not report them as deleted.
+    bookkeeping.push(statements.push(lines(`DELETE FROM ${gone}`, `WHERE ${K} IN (`, indent(`${ofTarget(otherRecords)}\n  AND ${KEY} IN (SELECT ${K} FROM ${gone})`), ")")) - 1);
   }
   const staleRows = statements.push(lines(`DELETE FROM ${target} AS ${c("t")}`, `WHERE ${keyText("t")} IN (SELECT ${K} FROM ${gone})`)) - 1;
   const forget = lines(`DELETE FROM ${ledger}`, `WHERE ${T} = ${name} AND ${STEP} = ${self}`, `  AND ${KEY} IN (SELECT ${c("gone")} FROM ${diff} WHERE ${c("gone")} IS NOT NULL)`);
@@ -189,7 +213,7 @@ export function renderMergePrune(g: MergePruneGenerator, body: TransformBody, qu
   }
   const record = lines(`INSERT INTO ${ledger} (${[T, KEY, STEP].join(", ")})`, `SELECT ${name}, ${c("added")}, ${self}`, `FROM ${diff}`, `WHERE ${c("added")} IS NOT NULL`);
   bookkeeping.push(statements.push(record) - 1);
-  for (const table of removedRecords ? [now, diff, removed, gone] : [now, diff, gone]) statements.push(`DROP TABLE ${table}`);
+  for (const table of [...(produced ? [] : [now]), diff, ...(removedRecords ? [removed] : []), gone]) statements.push(`DROP TABLE ${table}`);
   // Planner statistics for the temporary tables, right after each is filled (indexes shift accordingly).
   const out: string[] = [];
   const shift = new Map<number, number>();
