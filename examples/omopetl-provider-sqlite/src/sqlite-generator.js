@@ -178,6 +178,14 @@ export class SqliteGenerator extends BaseSqlGenerator {
     throw invalidPlan(`cast to ${JSON.stringify(to)}`);
   }
 
+  /**
+   * The cast hook, for what omopetl casts itself: a load's file text (`from` "string", already checked by the load's
+   * value probe) and the base's casts. Through {@link convert}, so a loaded date is ISO text as a cast one is.
+   */
+  renderCast(arg, to, from) {
+    return this.convert(arg, from ?? "any", to);
+  }
+
   expr(e) {
     switch (e.k) {
       case "cast":
@@ -327,25 +335,6 @@ export class SqliteGenerator extends BaseSqlGenerator {
   /** A checked ISO text as a date or timestamp: SQLite keeps them as ISO text, normalised by omopetl_date/timestamp. */
   isoValue(text, kind) {
     return kind === "date" ? `omopetl_date(${text})` : `omopetl_timestamp(${text})`;
-  }
-
-  /** A file's text as its column's type: checked first by the load's value probe, converted here as PostgreSQL would. */
-  loadValue(raw, col, format) {
-    const v = this.loadText(raw, col, format);
-    switch (col.type.kind) {
-      case "date":
-        // With date formats (one, or several tried in order), omopetl's grammar in SQL, ending in isoValue below.
-        return format.dateFormat ? super.loadValue(raw, col, format) : `omopetl_date(${v})`;
-      case "datetime":
-        return format.datetimeFormat ? super.loadValue(raw, col, format) : `omopetl_timestamp(${v})`;
-      case "integer":
-      case "bigint":
-        return `CAST(trim(${v}) AS INTEGER)`;
-      case "float":
-        return `CAST(trim(${v}) AS REAL)`;
-      default:
-        return super.loadValue(raw, col, format);
-    }
   }
 
   /** The JSON argument of the csv functions (csv-reader.js). */

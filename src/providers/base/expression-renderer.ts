@@ -150,8 +150,13 @@ export abstract class ExpressionRenderer {
     return this.castTypeName(t);
   }
 
-  /** `CAST(x AS type)`; dialects override to align semantics (e.g. varchar(n) truncation). */
-  protected renderCast(arg: string, to: CastType): string {
+  /**
+   * `CAST(x AS type)`; dialects override to align semantics (e.g. varchar(n) truncation). `from` is the plan type of
+   * `arg` where the caller knows it: a cast in a transform passes its argument's type, a load passes "string" for a
+   * file's text (already checked by the load's value probe: see LoadRenderer.loadValue), so one override converts
+   * both the way the engine must.
+   */
+  protected renderCast(arg: string, to: CastType, _from?: ValueType): string {
     return `CAST(${arg} AS ${this.castTypeName(to)})`;
   }
 
@@ -183,13 +188,15 @@ export abstract class ExpressionRenderer {
           const x = this.expr(e.arg);
           const type = this.castTypeName(e.to);
           const msg = `${this.stringLiteral(`invalid input syntax for type ${e.to.kind}: "`)} || ${x} || '"'`;
-          return `(CASE WHEN ${x} IS NULL OR ${this.regexFullMatch(x, INTEGER_PATTERN)} THEN ${this.renderCast(x, e.to)} ELSE ${this.failValue(msg, type)} END)`;
+          return `(CASE WHEN ${x} IS NULL OR ${this.regexFullMatch(x, INTEGER_PATTERN)} THEN ${this.renderCast(x, e.to, "string")} ELSE ${this.failValue(msg, type)} END)`;
         }
         if (e.arg.type === "string" && (e.to.kind === "date" || e.to.kind === "datetime") && e.arg.k !== "lit") {
           // Text to a date by the load's ISO grammar on every engine (date-casts.ts): each engine's CAST has extras.
           return textToDate(this.dateCastDialect(), this.expr(e.arg), e.to.kind);
         }
-        return this.renderCast(e.arg.type === "float" && e.to.kind === "varchar" ? this.floatText(this.expr(e.arg)) : this.expr(e.arg), e.to);
+        // A float cast to text is rendered as text first (floatText): the cast then converts a string.
+        if (e.arg.type === "float" && e.to.kind === "varchar") return this.renderCast(this.floatText(this.expr(e.arg)), e.to, "string");
+        return this.renderCast(this.expr(e.arg), e.to, e.arg.type);
       }
       case "in": {
         if (e.list.length === 0) return e.negated ? "TRUE" : "FALSE";

@@ -32,9 +32,11 @@ export abstract class LoadRenderer extends DdlRenderer {
   }
 
   /**
-   * The SQL turning a text value read from a file into a column's type ({@link loadText}, then a cast; dates and
-   * datetimes with a file format parse with it). Values are checked first ({@link loadValueProbe}): a value that
-   * passes the check converts the same on every engine.
+   * The SQL turning a text value read from a file into a column's type ({@link loadText}, then the dialect's cast
+   * hook, `renderCast(text, type, "string")`; dates and datetimes through `isoValue`, as casts of text to dates,
+   * after parsing with the file's format if it has one; text of a varchar(n) column is checked for its length, never
+   * cast). Values are checked first ({@link loadValueProbe}): a value that passes the check converts the same on
+   * every engine.
    */
   protected loadValue(raw: string, col: ColumnDef, format: FileFormat): string {
     const v = this.loadText(raw, col, format);
@@ -49,7 +51,8 @@ export abstract class LoadRenderer extends DdlRenderer {
       case "boolean":
         return booleanValue(this.loadValueDialect(), v);
       default:
-        return `CAST(${v} AS ${this.castTypeName(col.type)})`;
+        // Through the cast hook, so a dialect that converts text its own way (renderCast) loads the same way.
+        return this.renderCast(v, col.type, "string");
     }
   }
 

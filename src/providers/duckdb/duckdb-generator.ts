@@ -1,4 +1,4 @@
-import type { CastType, Expr } from "../../core/expr/ast.js";
+import type { CastType, Expr, ValueType } from "../../core/expr/ast.js";
 import type { LoadBody, TableDef } from "../../core/model/plan.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { localPath, uriScheme } from "../base/file-patterns.js";
@@ -67,10 +67,10 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     return super.castTypeName(t);
   }
 
-  protected override renderCast(arg: string, to: CastType): string {
+  protected override renderCast(arg: string, to: CastType, from?: ValueType): string {
     // DuckDB ignores the length of VARCHAR(n); PostgreSQL truncates on an explicit cast. Truncate here too.
     if (to.kind === "varchar" && to.length !== undefined) return `left(CAST(${arg} AS VARCHAR), ${to.length})`;
-    return super.renderCast(arg, to);
+    return super.renderCast(arg, to, from);
   }
 
   protected override renderDivision(e: Extract<Expr, { k: "bin" }>, left: string, right: string): string {

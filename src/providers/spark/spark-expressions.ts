@@ -88,9 +88,9 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
     return this.castTypeName(t);
   }
 
-  protected override renderCast(arg: string, to: CastType): string {
+  protected override renderCast(arg: string, to: CastType, from?: ValueType): string {
     if (to.kind === "varchar" && to.length !== undefined) return `left(CAST(${arg} AS STRING), ${to.length})`;
-    return super.renderCast(arg, to);
+    return super.renderCast(arg, to, from);
   }
 
   /** Spark compares strings by UTF-8 bytes (collation UTF8_BINARY, the default): already PostgreSQL's COLLATE "C". */
