@@ -1,6 +1,6 @@
 // Scaled copies of a Synthea CSV export for the run benchmarks: xN holds N copies of every patient, each copy with its
 // own ids, so foreign keys stay consistent inside a copy and never cross copies.
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -102,7 +102,9 @@ export async function ensureScaledSynthea(sourceDir, scale, log = () => {}) {
   if (scale === 1) return { dir: sourceDir, generated: false, ms: 0, bytes: bytesOf(sourceDir) };
   const dir = path.join(benchCacheDir(), `x${scale}`);
   const marker = path.join(dir, ".complete.json");
-  const stamp = { generator: GENERATOR_VERSION, scale, source: path.resolve(sourceDir), files: sourceStamp(sourceDir, files) };
+  // The real path: the same export reached through a symlink (e.g. /tmp/shared -> /work/shared) is the same source,
+  // and regenerating x1000 costs minutes.
+  const stamp = { generator: GENERATOR_VERSION, scale, source: realpathSync(sourceDir), files: sourceStamp(sourceDir, files) };
   if (existsSync(marker)) {
     try {
       if (JSON.stringify(JSON.parse(readFileSync(marker, "utf8"))) === JSON.stringify(stamp)) {
