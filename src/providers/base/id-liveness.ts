@@ -68,8 +68,8 @@ export function renderIdMapMigration(g: IdLivenessGenerator, ctx: RenderContext)
 
 /**
  * The statements, in the assigning step's transaction, that record the keys `step` produced for `domain`:
- * `forget` first (before any key of the domain is recorded), then the insert of the keys the selects assigning the domain
- * enumerated keys (`enumeration`: `SELECT DISTINCT <key> AS k ...`), then `settle` once all are recorded.
+ * `forget` first (before any key of the domain is recorded), then one insert of the keys the selects assigning the
+ * domain enumerate (`enumeration`: their `SELECT DISTINCT <key> AS k ...` joined by UNION), then `settle`.
  */
 export const idLiveness = {
   /**
