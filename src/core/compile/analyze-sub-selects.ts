@@ -3,6 +3,7 @@ import type { SubSelectDml } from "../model/dml-schema.js";
 import type { ColumnDef, Select, SubSelect } from "../model/plan.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import type { AnalysisContext } from "./analysis-context.js";
+import { ONE_ROW_TABLE, oneRowTable } from "./analyze-values.js";
 import { valueToCastType } from "./column-types.js";
 import { subSelectCycle, untypedColumn } from "./compile-errors.js";
 import type { LoadedStep } from "./load-workflow.js";
@@ -44,18 +45,21 @@ export function analyzeSubSelects(
   step: LoadedStep,
   ctx: AnalysisContext,
   analyze: (select: SubSelectDml, path: YamlPath, env: SubSelectEnv) => SelectAnalysis | undefined,
+  /** The step's `values:` tables, analyzed (absent: failed); all of them declared, whatever their fate. */
+  values: { declared: readonly string[]; analyzed: readonly AnalyzedSubSelect[] } = { declared: [], analyzed: [] },
 ): SubSelectEnv {
   const subs = subSelectsOf(step);
-  if (subs.length === 0) return NO_SUB_SELECTS;
+  if (subs.length === 0 && values.declared.length === 0) return NO_SUB_SELECTS;
   const y = step.yaml;
-  const declared = new Set(subs.map((s) => s.name));
+  const declared = new Set([...values.declared, ...subs.map((s) => s.name)]);
+  const withNames = new Set(subs.map((s) => s.name));
   const byName = new Map(subs.map((s) => [s.name, s]));
   // Each sub-select's references to others, with the YAML path naming each.
   const refs = (s: SubSelectDml, path: YamlPath): { name: string; path: YamlPath }[] => {
     const out: { name: string; path: YamlPath }[] = [];
     const from = parseFrom(s.from);
-    if (from && isSubSelectName(from.table) && declared.has(from.table)) out.push({ name: from.table, path: [...path, "from"] });
-    for (const [i, j] of (s.joins ?? []).entries()) if (isSubSelectName(j.table) && declared.has(j.table)) out.push({ name: j.table, path: [...path, "joins", i, "table"] });
+    if (from && isSubSelectName(from.table) && withNames.has(from.table)) out.push({ name: from.table, path: [...path, "from"] });
+    for (const [i, j] of (s.joins ?? []).entries()) if (isSubSelectName(j.table) && withNames.has(j.table)) out.push({ name: j.table, path: [...path, "joins", i, "table"] });
     return out;
   };
 
@@ -84,7 +88,7 @@ export function analyzeSubSelects(
   };
   for (const s of subs) visit(s.name, []);
 
-  const analyzed = new Map<string, AnalyzedSubSelect>();
+  const analyzed = new Map<string, AnalyzedSubSelect>(values.analyzed.map((v) => [v.name, v]));
   const env: SubSelectEnv = { declared, analyzed };
   for (const name of order) {
     const { select, path } = byName.get(name)!;
@@ -143,5 +147,9 @@ export function subSelectsRead(reads: ReadonlySet<string>, env: SubSelectEnv): S
     for (const r of env.analyzed.get(name)?.reads ?? []) add(r);
   };
   for (const r of reads) add(r);
-  return [...env.analyzed.values()].filter((s) => needed.has(s.name)).map(({ name, columns, select }) => ({ name, columns, select }));
+  // The one-row table of selects without from is implicit: no step declares it.
+  const oneRow = needed.has(ONE_ROW_TABLE) && !env.analyzed.has(ONE_ROW_TABLE) ? [oneRowTable()] : [];
+  return [...oneRow, ...env.analyzed.values()]
+    .filter((s) => needed.has(s.name))
+    .map(({ name, columns, select, values }) => ({ name, columns, ...(select ? { select } : {}), ...(values ? { values } : {}) }));
 }

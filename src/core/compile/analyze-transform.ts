@@ -32,7 +32,9 @@ import {
   lookupViaDuplicate,
   nondeterministicWindow,
   unknownSubSelect,
+  duplicateTableName,
 } from "./compile-errors.js";
+import { analyzeValuesTable, ONE_ROW_TABLE, oneRowTable } from "./analyze-values.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or, sourceKeyText } from "./expr-builders.js";
 import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
@@ -92,7 +94,13 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
 
   // Sub-selects first, each after those it reads: the selects read them like tables.
   const subTarget = (name: string): TableRef => ({ schema: SUB_SELECT_SCHEMA, name });
-  const env = analyzeSubSelects(step, ctx, (select, path, e) => analyzeSelect(step, select, path, subTarget(String(path[path.length - 1])), undefined, ctx, e));
+  const valuesDeclared = Object.keys(t.values ?? {});
+  for (const name of valuesDeclared) if (t.with?.[name]) ctx.diagnostics.push(duplicateTableName(y.locate(["values", name], "key"), name));
+  const valuesAnalyzed = Object.entries(t.values ?? {}).flatMap(([name, v]) => analyzeValuesTable(name, v, y, ctx) ?? []);
+  const env = analyzeSubSelects(step, ctx, (select, path, e) => analyzeSelect(step, select, path, subTarget(String(path[path.length - 1])), undefined, ctx, e), {
+    declared: valuesDeclared,
+    analyzed: valuesAnalyzed,
+  });
   const analyzed: AnalyzedSelect[] = [];
   for (const { select, path } of selectsOf(step)) {
     const a = analyzeSelect(step, select, path, target, targetTable, ctx, env);
@@ -280,6 +288,10 @@ function analyzeSelect(
     else ctx.diagnostics.push(unknownSubSelect(y.locate(p), name, [...env.declared], didYouMean(name, env.declared) ?? tableNamed(name, ctx)));
     return undefined;
   };
+  const oneRow = (): { ref: TableRef; sub: AnalyzedSubSelect } => {
+    reads.add(ONE_ROW_TABLE);
+    return { ref: { schema: SUB_SELECT_SCHEMA, name: ONE_ROW_TABLE }, sub: oneRowTable() };
+  };
   const subScope = (alias: string, sub: AnalyzedSubSelect): ScopeTable => ({
     alias,
     columns: new Map(sub.columns.map((c) => [c.name, castTypeToValue(c.type)] as [string, ValueType])),
@@ -295,12 +307,13 @@ function analyzeSelect(
     return true;
   };
 
-  const from = parseFrom(s.from);
+  // Without from: the one-row table (analyze-values.ts), read like a values table.
+  const from = s.from === undefined ? { table: ONE_ROW_TABLE } : parseFrom(s.from);
   if (!from) {
     ctx.diagnostics.push(invalidFrom(y.locate([...path, "from"]), String(s.from)));
     return undefined;
   }
-  const fromSource = resolveSource(from.table, [...path, "from"]);
+  const fromSource = s.from === undefined ? oneRow() : resolveSource(from.table, [...path, "from"]);
   if (!fromSource) return undefined;
   const fromRef = fromSource.ref;
   const fromAlias = from.alias ?? fromRef.name;

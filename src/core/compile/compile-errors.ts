@@ -234,8 +234,14 @@ export const unknownSubSelect = (loc: SourceLocation, name: string, known: reado
   error(
     "UNKNOWN_SUB_SELECT",
     loc,
-    `"${name}" is not a sub-select of this transform${known.length ? ` (its with: names ${known.join(", ")})` : " (it has no with:)"}.${hint ? ` ${hint}` : ""}`,
-    'Name a table as "schema.table", or declare the sub-select under with:.',
+    `"${name}" is not a with: sub-select or values: table of this transform${known.length ? ` (it has ${known.join(", ")})` : " (it has none)"}.${hint ? ` ${hint}` : ""}`,
+    'Name a table as "schema.table", or declare it under with: (a select) or values: (rows).',
   );
 export const subSelectCycle = (loc: SourceLocation, path: readonly string[]) =>
   error("SUB_SELECT_CYCLE", loc, `sub-selects read each other in a cycle: ${path.join(" -> ")}.`, "A sub-select may read only sub-selects that do not read it back; move the shared part into a sub-select of its own.");
+export const valuesRowLength = (loc: SourceLocation, table: string, row: number, got: number, want: number) =>
+  error("VALUES_ROW_LENGTH", loc, `row ${row} of values table "${table}" has ${got} value${got === 1 ? "" : "s"}, but the table has ${want} column${want === 1 ? "" : "s"}.`, "Give each row one value per column, in the order of columns: (null for none).");
+export const valuesBadValue = (loc: SourceLocation, table: string, column: string, row: number, value: string, type: string, hint: string) =>
+  error("VALUES_BAD_VALUE", loc, `the value ${value} in row ${row} of values table "${table}" is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} (column "${column}").`, hint);
+export const duplicateTableName = (loc: SourceLocation, name: string) =>
+  error("DUPLICATE_TABLE_NAME", loc, `"${name}" names both a with: sub-select and a values: table of this transform.`, "Rename one of them.");

@@ -54,6 +54,7 @@ export function isSubSelectName(table: string): boolean {
  * name of a `with:` sub-select instead of "schema.table" ({@link isSubSelectName}).
  */
 export function parseFrom(from: SelectDml["from"]): { table: string; alias?: string } | undefined {
+  if (from === undefined) return undefined;
   if (typeof from !== "string") return from.as ? { table: from.table, alias: from.as } : { table: from.table };
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)(?:\s+(?:as\s+)?([A-Za-z_][A-Za-z0-9_]*))?\s*$/i.exec(from);
   if (!m) return undefined;

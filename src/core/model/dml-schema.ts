@@ -141,7 +141,10 @@ const LetSchema = z
   );
 
 export const SelectDmlShape = {
-  from: TableSourceSchema,
+  from: TableSourceSchema.optional().describe(
+    "The table (schema.table, a with: sub-select or a values: table) the select reads, optionally `AS alias`. " +
+      "Without it the select yields one row (its columns are then constants or expressions over nothing).",
+  ),
   let: LetSchema,
   joins: z.array(JoinDmlSchema).optional(),
   lookups: z.record(Identifier, LookupDmlSchema).optional(),
@@ -179,6 +182,19 @@ export const SubSelectDmlSchema = z
   );
 export type SubSelectDml = z.infer<typeof SubSelectDmlSchema>;
 
+/** A small table written in the step: typed columns and literal rows, read by name like a table. */
+export const ValuesTableDmlSchema = z
+  .strictObject({
+    description: Description,
+    columns: z.record(Identifier, ColumnTypeSchema).describe("Column name -> type, in order (varchar, integer, date, ...)."),
+    rows: z
+      .array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1))
+      .min(1)
+      .describe("The rows, each a list of values in the order of `columns`: text, numbers, true/false or null; dates as 'YYYY-MM-DD'."),
+  })
+  .describe("An inline table (e.g. a code -> concept map), rendered as VALUES on every engine.");
+export type ValuesTableDml = z.infer<typeof ValuesTableDmlSchema>;
+
 const TransformCommon = {
   kind: z.literal("transform"),
   description: Description,
@@ -211,6 +227,13 @@ const TransformCommon = {
     .describe(
       "Named sub-selects (common table expressions), name -> select: read like a table by each other (no cycle) and " +
         "by the transform's selects, e.g. `from: ranked` after `with: { ranked: { from: ..., columns: ... } }`.",
+    ),
+  values: z
+    .record(Identifier, ValuesTableDmlSchema)
+    .optional()
+    .describe(
+      "Inline tables, name -> { columns, rows }: read by name like a table (`from: codes AS c`, " +
+        "`joins: [{ table: codes, on: ... }]`) by the transform's selects and its with: sub-selects.",
     ),
 };
 

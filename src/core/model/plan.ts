@@ -187,12 +187,19 @@ const SelectFields = {
 
 /**
  * A `with:` sub-select of a transform: a named select that later sub-selects and the transform's selects read like a
- * table (rendered as a common table expression). Its `select.columns` are its `columns`, in order. It assigns no ids.
+ * table (rendered as a common table expression), or a `values:` table. A select's `select.columns` are its
+ * `columns`, in order. It assigns no ids.
  */
 export const SubSelectSchema = z.object({
   name: z.string(),
   columns: z.array(ColumnDefSchema),
-  select: z.object(SelectFields),
+  /** The select it names; absent for a `values:` table. */
+  select: z.object(SelectFields).optional(),
+  /**
+   * A `values:` table (and the one-row table a select without `from` reads): its rows, each one literal per column,
+   * typed as its column. Exactly one of `select` and `values` is present.
+   */
+  values: z.array(z.array(ExprSchema)).optional(),
 });
 export type SubSelect = z.infer<typeof SubSelectSchema>;
 

@@ -28,7 +28,30 @@ export abstract class SelectRenderer extends LoadRenderer {
     if (named?.has(sub)) return this.ident(sub);
     const def = withs?.find((w) => w.name === sub);
     if (!def) throw invalidPlan(`the select reads sub-select "${sub}", which is not in its with.`);
-    return `(\n${indent(this.renderSelect({ ...def.select, with: withs }, def.columns, ctx, named))}\n)`;
+    // A values table in a derived table: a WITH of its own inside the parentheses names its columns on every engine
+    // (SQLite takes no column list after a derived table's alias).
+    if (def.values) return `(\n${indent(`WITH ${this.namedSubSelect(def, withs, ctx, named)}\nSELECT * FROM ${this.ident(def.name)}`)}\n)`;
+    return `(\n${indent(this.renderSelect({ ...this.selectOf(def), with: withs }, def.columns, ctx, named))}\n)`;
+  }
+
+  /** The select of a `with:` sub-select (a values table has none). */
+  private selectOf(def: SubSelect): NonNullable<SubSelect["select"]> {
+    if (!def.select) throw invalidPlan(`sub-select "${def.name}" has neither a select nor values.`);
+    return def.select;
+  }
+
+  /**
+   * `name AS (SELECT ...)`, or `name(columns) AS (VALUES (...), ...)` for a values table: a common table expression
+   * of a WITH clause.
+   */
+  protected namedSubSelect(def: SubSelect, withs: SubSelect[] | undefined, ctx: RenderContext, named: ReadonlySet<string> | undefined): string {
+    if (def.values) return `${this.ident(def.name)}${this.columnList(def.columns)} AS (\n${indent(this.renderValues(def.values))}\n)`;
+    return `${this.ident(def.name)} AS (\n${indent(this.renderSelect({ ...this.selectOf(def), with: withs }, def.columns, ctx, named))}\n)`;
+  }
+
+  /** `VALUES (a, b), (c, d)`: the rows of a values table, one literal (typed by a cast where needed) per column. */
+  protected renderValues(rows: readonly (readonly Expr[])[]): string {
+    return `VALUES\n${indent(rows.map((r) => `(${r.map((v) => this.expr(v)).join(", ")})`).join(",\n"))}`;
   }
 
   /** FROM, JOINs, WHERE of a select (GROUP BY/HAVING are added by {@link renderSelect}); `named`: see {@link selectSource}. */
@@ -111,7 +134,7 @@ export abstract class SelectRenderer extends LoadRenderer {
     const named = new Set<string>();
     const ctes: string[] = [];
     for (const w of withs) {
-      ctes.push(`${this.ident(w.name)} AS (\n${indent(this.renderSelect({ ...w.select, with: withs }, w.columns, ctx, named))}\n)`);
+      ctes.push(this.namedSubSelect(w, withs, ctx, named));
       named.add(w.name);
     }
     const union = body.selects.map((s) => this.renderSelect(s, body.columns, ctx, named)).join("\nUNION ALL\n");
