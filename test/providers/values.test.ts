@@ -1,7 +1,8 @@
 /**
  * `values:` inline tables and selects without `from`: the golden fixture compile/values is compiled against a small
  * encounters file and run on DuckDB and on the real PostgreSQL, twice: an inline code map joined to the encounters,
- * a select without from giving one row, and a sub-select reading an inline table give exactly the expected rows
+ * a select without from giving one row, a sub-select reading an inline table, and a join on range(1, 3) give exactly
+ * the expected rows
  * (typed as declared: a float weight, a date), the same on both engines and on a re-run.
  */
 import path from "node:path";
@@ -58,6 +59,8 @@ const CLASSES = [
   { id: "e8", concept_id: 9202, weighted_cost: 5 },
   { id: "none", concept_id: 0, weighted_cost: 0 },
 ];
+/** Three slots per inpatient encounter (e2, e3, e7), one per other encounter: a join on range(1, 3). */
+const SLOTS = ["e1:1", "e2:1", "e2:2", "e2:3", "e3:1", "e3:2", "e3:3", "e4:1", "e5:1", "e6:1", "e7:1", "e7:2", "e7:3", "e8:1"];
 const COUNTS = [
   { class: "emergency", concept_id: 9203, since: null, encounters: 0 },
   { class: "inpatient", concept_id: 9201, since: "2000-01-01", encounters: 3 },
@@ -106,11 +109,12 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs values tables", (
     const read = async () => [
       await rows(`SELECT id, concept_id, weighted_cost FROM ${table("visit_classes")} ORDER BY id`),
       await rows(`SELECT class, concept_id, since, encounters FROM ${table("class_counts")} ORDER BY class`),
+      (await rows(`SELECT id, slot FROM ${table("encounter_slots")} ORDER BY id, slot`)).map((r) => `${String(r["id"])}:${String(r["slot"])}`),
     ];
-    expect(await runAll()).toMatchObject({ visit_classes: 9, class_counts: 3 });
+    expect(await runAll()).toMatchObject({ visit_classes: 9, class_counts: 3, encounter_slots: 14 });
     const first = await read();
-    expect(first).toEqual([CLASSES, COUNTS]);
-    expect(await runAll()).toMatchObject({ visit_classes: 9, class_counts: 3 });
+    expect(first).toEqual([CLASSES, COUNTS, SLOTS]);
+    expect(await runAll()).toMatchObject({ visit_classes: 9, class_counts: 3, encounter_slots: 14 });
     expect(await read()).toEqual(first);
   });
 

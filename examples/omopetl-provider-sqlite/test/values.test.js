@@ -1,7 +1,8 @@
 /**
  * omopetl's `values:` inline tables and selects without from (the fixture test/fixtures/compile/values of the
  * omopetl repository) run by omopetl's CLI on SQLite and on the built-in DuckDB provider: an inline code map joined,
- * a one-row select in a union and a sub-select reading an inline table write the same rows on both, and a second run
+ * a one-row select in a union, a sub-select reading an inline table and a join on range(1, 3) write the same rows on
+ * both, and a second run
  * on SQLite changes nothing. The VALUES are declared in WITH clauses, which name their columns on SQLite too.
  */
 import { execFile } from "node:child_process";
@@ -36,6 +37,7 @@ e8,p3,2019-12-31,5,outpatient
 const QUERIES = {
   visit_classes: "SELECT id, concept_id, weighted_cost FROM staging.visit_classes ORDER BY id",
   class_counts: "SELECT class, concept_id, CAST(since AS VARCHAR) AS since, encounters FROM staging.class_counts ORDER BY class",
+  encounter_slots: "SELECT id, slot FROM staging.encounter_slots ORDER BY id, slot",
 };
 
 async function contents(conn) {
@@ -96,6 +98,8 @@ describe("values: inline tables on SQLite", () => {
       ["inpatient", 9201, "2000-01-01", 3],
       ["outpatient", 9202, "2000-01-01", 5],
     ]);
+    // range(1, 3): three slots per inpatient encounter, one per other.
+    expect(num(first.encounter_slots).map(([id, slot]) => `${id}:${slot}`)).toEqual(["e1:1", "e2:1", "e2:2", "e2:3", "e3:1", "e3:2", "e3:3", "e4:1", "e5:1", "e6:1", "e7:1", "e7:2", "e7:3", "e8:1"]);
   });
 
   it("writes what DuckDB writes", async () => {

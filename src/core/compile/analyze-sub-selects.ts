@@ -3,7 +3,6 @@ import type { SubSelectDml } from "../model/dml-schema.js";
 import type { ColumnDef, Select, SubSelect } from "../model/plan.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import type { AnalysisContext } from "./analysis-context.js";
-import { ONE_ROW_TABLE, oneRowTable } from "./analyze-values.js";
 import { valueToCastType } from "./column-types.js";
 import { subSelectCycle, untypedColumn } from "./compile-errors.js";
 import type { LoadedStep } from "./load-workflow.js";
@@ -21,6 +20,8 @@ export interface AnalyzedSubSelect extends SubSelect {
 export interface SubSelectEnv {
   declared: ReadonlySet<string>;
   analyzed: ReadonlyMap<string, AnalyzedSubSelect>;
+  /** Tables the selects name without declaring them (the one-row table, `range(a, b)`), added as they are read. */
+  implicit: Map<string, AnalyzedSubSelect>;
 }
 
 /** What {@link analyzeSubSelects} needs of the select analysis (analyze-transform.ts). */
@@ -33,7 +34,6 @@ export interface SelectAnalysis {
   reads: ReadonlySet<string>;
 }
 
-export const NO_SUB_SELECTS: SubSelectEnv = { declared: new Set(), analyzed: new Map() };
 
 /**
  * Analyzes the `with:` sub-selects of a transform, each after the sub-selects it reads (whatever their YAML order),
@@ -49,7 +49,7 @@ export function analyzeSubSelects(
   values: { declared: readonly string[]; analyzed: readonly AnalyzedSubSelect[] } = { declared: [], analyzed: [] },
 ): SubSelectEnv {
   const subs = subSelectsOf(step);
-  if (subs.length === 0 && values.declared.length === 0) return NO_SUB_SELECTS;
+  if (subs.length === 0 && values.declared.length === 0) return { declared: new Set(), analyzed: new Map(), implicit: new Map() };
   const y = step.yaml;
   const declared = new Set([...values.declared, ...subs.map((s) => s.name)]);
   const withNames = new Set(subs.map((s) => s.name));
@@ -89,7 +89,7 @@ export function analyzeSubSelects(
   for (const s of subs) visit(s.name, []);
 
   const analyzed = new Map<string, AnalyzedSubSelect>(values.analyzed.map((v) => [v.name, v]));
-  const env: SubSelectEnv = { declared, analyzed };
+  const env: SubSelectEnv = { declared, analyzed, implicit: new Map() };
   for (const name of order) {
     const { select, path } = byName.get(name)!;
     const a = analyze(select, path, env);
@@ -144,12 +144,11 @@ export function subSelectsRead(reads: ReadonlySet<string>, env: SubSelectEnv): S
   const add = (name: string): void => {
     if (needed.has(name)) return;
     needed.add(name);
-    for (const r of env.analyzed.get(name)?.reads ?? []) add(r);
+    for (const r of env.analyzed.get(name)?.reads ?? env.implicit.get(name)?.reads ?? []) add(r);
   };
   for (const r of reads) add(r);
-  // The one-row table of selects without from is implicit: no step declares it.
-  const oneRow = needed.has(ONE_ROW_TABLE) && !env.analyzed.has(ONE_ROW_TABLE) ? [oneRowTable()] : [];
-  return [...oneRow, ...env.analyzed.values()]
+  // Implicit tables (the one-row table, ranges) read nothing: they come first.
+  return [...env.implicit.values(), ...env.analyzed.values()]
     .filter((s) => needed.has(s.name))
     .map(({ name, columns, select, values }) => ({ name, columns, ...(select ? { select } : {}), ...(values ? { values } : {}) }));
 }

@@ -33,8 +33,9 @@ import {
   nondeterministicWindow,
   unknownSubSelect,
   duplicateTableName,
+  rangeInvalid,
 } from "./compile-errors.js";
-import { analyzeValuesTable, ONE_ROW_TABLE, oneRowTable } from "./analyze-values.js";
+import { analyzeValuesTable, ONE_ROW_TABLE, oneRowTable, rangeTable } from "./analyze-values.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or, sourceKeyText } from "./expr-builders.js";
 import { OHDSI_VOCABULARY_IDS } from "../vocabulary/ohdsi-vocabulary-ids.js";
@@ -278,6 +279,14 @@ function analyzeSelect(
       const ref = resolveTableName(name, y.locate(p), ctx.schemas, ctx.spec, []);
       return ref ? { ref } : undefined;
     }
+    if (/^range\(/i.test(name)) {
+      const r = rangeTable(name, ctx.params);
+      if (typeof r === "string") {
+        ctx.diagnostics.push(rangeInvalid(y.locate(p), name, r));
+        return undefined;
+      }
+      return implicit(r);
+    }
     const sub = env.analyzed.get(name);
     if (sub) {
       reads.add(name);
@@ -288,10 +297,12 @@ function analyzeSelect(
     else ctx.diagnostics.push(unknownSubSelect(y.locate(p), name, [...env.declared], didYouMean(name, env.declared) ?? tableNamed(name, ctx)));
     return undefined;
   };
-  const oneRow = (): { ref: TableRef; sub: AnalyzedSubSelect } => {
-    reads.add(ONE_ROW_TABLE);
-    return { ref: { schema: SUB_SELECT_SCHEMA, name: ONE_ROW_TABLE }, sub: oneRowTable() };
+  const implicit = (sub: AnalyzedSubSelect): { ref: TableRef; sub: AnalyzedSubSelect } => {
+    if (!env.implicit.has(sub.name)) env.implicit.set(sub.name, sub);
+    reads.add(sub.name);
+    return { ref: { schema: SUB_SELECT_SCHEMA, name: sub.name }, sub };
   };
+  const oneRow = () => implicit(oneRowTable());
   const subScope = (alias: string, sub: AnalyzedSubSelect): ScopeTable => ({
     alias,
     columns: new Map(sub.columns.map((c) => [c.name, castTypeToValue(c.type)] as [string, ValueType])),
@@ -316,7 +327,7 @@ function analyzeSelect(
   const fromSource = s.from === undefined ? oneRow() : resolveSource(from.table, [...path, "from"]);
   if (!fromSource) return undefined;
   const fromRef = fromSource.ref;
-  const fromAlias = from.alias ?? fromRef.name;
+  const fromAlias = from.alias ?? (/^range\(/i.test(from.table) ? "range" : fromRef.name);
   claim(fromAlias, [...path, "from"]);
   const poisoned = ctx.poisoned;
   const warnUntyped = (ref: TableRef, p: YamlPath) => {
@@ -332,7 +343,7 @@ function analyzeSelect(
     const source = resolveSource(j.table, [...path, "joins", i, "table"]);
     if (!source) return undefined;
     const ref = source.ref;
-    const alias = j.as ?? ref.name;
+    const alias = j.as ?? (/^range\(/i.test(j.table) ? "range" : ref.name);
     if (!source.sub) warnUntyped(ref, [...path, "joins", i, "table"]);
     claim(alias, [...path, "joins", i, j.as ? "as" : "table"]);
     scopeTables.push(source.sub ? subScope(alias, source.sub) : scopeTableFor(alias, ctx.catalog.get(ref), ref));

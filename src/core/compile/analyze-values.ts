@@ -45,6 +45,35 @@ export function analyzeValuesTable(name: string, t: ValuesTableDml, y: YamlFile,
   return ok ? { name, columns, values: rows, reads: new Set(), key: [] } : undefined;
 }
 
+/** The most numbers a range(a, b) writes into the SQL (as VALUES rows). */
+export const RANGE_MAX = 10_000;
+
+/**
+ * `range(a, b)`: the integers a..b (both included) as a table with one column `n`, its key; `a` and `b` are integer
+ * literals or integer params (`${params.x}`). A string saying why otherwise.
+ */
+export function rangeTable(text: string, params: Record<string, string | number | boolean>): AnalyzedSubSelect | string {
+  const m = /^range\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)$/i.exec(text.trim());
+  if (!m) return "it takes two arguments, range(a, b)";
+  const bound = (arg: string): number | string => {
+    const p = /^\$\{params\.([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(arg);
+    const v = p ? params[p[1]!] : Number(arg);
+    if (p && v === undefined) return `the parameter ${p[1]} is not declared`;
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) return `${arg} is not an integer`;
+    return v;
+  };
+  const a = bound(m[1]!);
+  const b = bound(m[2]!);
+  if (typeof a === "string") return a;
+  if (typeof b === "string") return b;
+  if (b < a) return `it would be empty (${b} < ${a})`;
+  if (b - a + 1 > RANGE_MAX) return `it has ${b - a + 1} numbers, more than ${RANGE_MAX}`;
+  const rows: Expr[][] = [];
+  for (let i = a; i <= b; i++) rows.push([lit(i)]);
+  const type: CastType = Math.max(Math.abs(a), Math.abs(b)) > INT32_MAX ? { kind: "bigint" } : { kind: "integer" };
+  return { name: `__range_${a < 0 ? `m${-a}` : a}_${b < 0 ? `m${-b}` : b}`, columns: [{ name: "n", type, required: false }], values: rows.map((r) => (type.kind === "bigint" ? [cast(r[0]!, type)] : r)), reads: new Set(), key: ["n"] };
+}
+
 /** The one-row table a select without `from` reads. */
 export function oneRowTable(): AnalyzedSubSelect {
   return { name: ONE_ROW_TABLE, columns: [{ name: "one", type: { kind: "integer" }, required: false }], values: [[lit(1)]], reads: new Set() };

@@ -245,3 +245,5 @@ export const valuesBadValue = (loc: SourceLocation, table: string, column: strin
   error("VALUES_BAD_VALUE", loc, `the value ${value} in row ${row} of values table "${table}" is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} (column "${column}").`, hint);
 export const duplicateTableName = (loc: SourceLocation, name: string) =>
   error("DUPLICATE_TABLE_NAME", loc, `"${name}" names both a with: sub-select and a values: table of this transform.`, "Rename one of them.");
+export const rangeInvalid = (loc: SourceLocation, text: string, why: string) =>
+  error("RANGE_INVALID", loc, `${text} is not a number series omopetl can write: ${why}.`, "Write range(a, b) with integers (or integer params) a <= b, at most 10,000 numbers apart; for more, load a table.");

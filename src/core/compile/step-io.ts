@@ -44,9 +44,12 @@ export function subSelectsOf(step: LoadedStep): { name: string; select: SubSelec
   return Object.entries(step.dml.dml.with ?? {}).map(([name, select]) => ({ name, select, path: ["with", name] }));
 }
 
-/** Whether a source name (a parsed `from:` or a join's `table:`) names a `with:` sub-select: it has no schema. */
+/**
+ * Whether a source name (a parsed `from:` or a join's `table:`) names a table of the step itself — a `with:`
+ * sub-select, a `values:` table or a `range(a, b)` series —, not one of the database: it has no schema.
+ */
 export function isSubSelectName(table: string): boolean {
-  return !table.includes(".");
+  return !table.includes(".") || /^range\(/i.test(table);
 }
 
 /**
@@ -56,7 +59,7 @@ export function isSubSelectName(table: string): boolean {
 export function parseFrom(from: SelectDml["from"]): { table: string; alias?: string } | undefined {
   if (from === undefined) return undefined;
   if (typeof from !== "string") return from.as ? { table: from.table, alias: from.as } : { table: from.table };
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)(?:\s+(?:as\s+)?([A-Za-z_][A-Za-z0-9_]*))?\s*$/i.exec(from);
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?|range\([^()]*\))(?:\s+(?:as\s+)?([A-Za-z_][A-Za-z0-9_]*))?\s*$/i.exec(from);
   if (!m) return undefined;
   return m[2] ? { table: m[1]!, alias: m[2] } : { table: m[1]! };
 }

@@ -81,8 +81,11 @@ export type LoadDml = z.infer<typeof LoadDmlSchema>;
 /** A table a select reads: `schema.table`, or the name of one of the transform's `with:` sub-selects. */
 export const SelectSourceNameSchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'must be "schema.table" (e.g. "cdm.person") or the name of a `with:` sub-select')
-  .describe('"schema.table", or the name of one of the transform\'s `with:` sub-selects.');
+  .regex(
+    /^([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?|range\([^()]*\))$/,
+    'must be "schema.table" (e.g. "cdm.person"), the name of a `with:` sub-select or `values:` table, or range(a, b)',
+  )
+  .describe('"schema.table", the name of one of the transform\'s `with:` sub-selects or `values:` tables, or range(a, b): the integers a..b as column n.');
 
 export const TableSourceSchema = z.union([
   z.string(),
