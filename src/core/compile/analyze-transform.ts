@@ -1,15 +1,14 @@
-import type { CastType, Expr, ValueType } from "../expr/ast.js";
+import type { Expr, ValueType } from "../expr/ast.js";
 import { containsAggregate, containsWindow, walkExpr, type ExprScope, type ScopeTable } from "../expr/index.js";
-import type { ScopeNames } from "../expr/scope.js";
 import { isAggregateName } from "../expr/functions.js";
 import type { SelectDml, SubSelectDml } from "../model/dml-schema.js";
-import { SUB_SELECT_SCHEMA, type AuditSelect, type ColumnDef, type IdKey, type Join, type LookupCoverage, type Select, type TableRef, type TransformBody } from "../model/plan.js";
+import { SUB_SELECT_SCHEMA, type AuditSelect, type IdKey, type Join, type LookupCoverage, type Select, type TableRef, type TransformBody } from "../model/plan.js";
 import { closest, didYouMean } from "../diagnostics/did-you-mean.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import { analyzeAt, scopeTableFor, type AnalysisContext } from "./analysis-context.js";
 import { analyzeSubSelects, subSelectsRead, type AnalyzedSubSelect, type SubSelectEnv } from "./analyze-sub-selects.js";
 import { assignable } from "./assignability.js";
-import { castTypeLabel, castTypeToValue, parseColumnType, valueToCastType } from "./column-types.js";
+import { castTypeLabel, castTypeToValue } from "./column-types.js";
 import {
   aggregateWithoutGroup,
   columnTypeMismatch,
@@ -21,12 +20,9 @@ import {
   invalidFrom,
   keyRequired,
   rebuildCdm,
-  requiredColumnMissing,
   sliceNotReplace,
-  unionColumnsMismatch,
   unknownKeyColumn,
   unknownTargetColumn,
-  untypedColumn,
   unknownTableColumns,
   unknownVocabulary,
   lookupViaDuplicate,
@@ -35,6 +31,8 @@ import {
   duplicateTableName,
   rangeInvalid,
 } from "./compile-errors.js";
+import { selectNames } from "./select-names.js";
+import { transformColumns } from "./transform-columns.js";
 import { analyzeValuesTable, ONE_ROW_TABLE, oneRowTable, rangeTable } from "./analyze-values.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or, sourceKeyText } from "./expr-builders.js";
@@ -109,61 +107,9 @@ export function analyzeTransform(step: LoadedStep, ctx: AnalysisContext): Transf
   }
   if (analyzed.length === 0) return undefined;
 
-  // defaults: what a select that omits a column writes there (a constant; null for NULL).
-  const defaults = new Map<string, { expr: Expr; path: YamlPath }>();
-  for (const [name, raw] of Object.entries(t.defaults ?? {})) {
-    const colName = name.toLowerCase();
-    const p = ["defaults", name];
-    if (targetTable && targetTable.columns !== "any" && !targetTable.columns.some((c) => c.name === colName)) {
-      ctx.diagnostics.push(unknownTargetColumn(y.locate(p, "key"), name, target.name, didYouMean(name, targetTable.columns.map((c) => c.name))));
-      continue;
-    }
-    const e = analyzeAt(ctx, y, p, raw, { tables: [] });
-    if (e) defaults.set(colName, { expr: e, path: p });
-  }
-
-  // The union's selects must agree on their columns, except those with a default; a CDM target's nullable columns
-  // may be left out by any select (NULL, as for a single select). A staging target's column left out without a
-  // default stays an error: a misspelt column would otherwise become a new column and NULLs in the intended one.
-  const first = analyzed[0]!;
-  const cdmColumns = targetTable && targetTable.columns !== "any" ? targetTable.columns : undefined;
-  if (!cdmColumns) {
-    const firstNames = [...first.mapped.keys()];
-    for (const [i, a] of analyzed.entries()) {
-      if (i === 0) continue;
-      const names = [...a.mapped.keys()];
-      const missing = firstNames.filter((n) => !a.mapped.has(n) && !defaults.has(n));
-      const extra = names.filter((n) => !first.mapped.has(n) && !defaults.has(n));
-      if (missing.length || extra.length) ctx.diagnostics.push(unionColumnsMismatch(y.locate([...a.path, "columns"], "key"), i, missing, extra));
-    }
-  }
-
-  // Target columns: the CDM table's (all of them, unmapped nullable ones as NULL), or inferred for staging tables.
-  let columns: ColumnDef[];
-  if (cdmColumns) {
-    columns = cdmColumns;
-    for (const a of analyzed) {
-      const missing = columns.filter((c) => c.required && !a.mapped.has(c.name) && !a.suggested.has(c.name) && !defaults.has(c.name)).map((c) => c.name);
-      if (missing.length) ctx.diagnostics.push(requiredColumnMissing(y.locate([...a.path, "columns"], "key"), missing, target.name));
-    }
-  } else {
-    columns = [];
-    // Every column some select maps (in order of first appearance), then those only a default writes.
-    const named = new Map<string, { expr: Expr; path: YamlPath }>();
-    for (const a of analyzed) for (const [name, m] of a.mapped) if (!named.has(name)) named.set(name, m);
-    for (const [name, d] of defaults) if (!named.has(name)) named.set(name, d);
-    for (const [name, m] of named) {
-      const declared = t.column_types?.[name];
-      // A NULL default says nothing of the type: a select mapping the column, or column_types, does.
-      const inferred: CastType | undefined = declared ? parseColumnType(declared) : valueToCastType(m.expr.type);
-      if (!inferred) {
-        if (ctx.poisoned.value) return undefined;
-        ctx.diagnostics.push(untypedColumn(y.locate([...m.path]), name, `${target.schema}.${target.name}`, m.expr.type));
-        continue;
-      }
-      columns.push({ name, type: inferred, required: false });
-    }
-  }
+  const shape = transformColumns(step, ctx, target, targetTable, analyzed);
+  if (!shape) return undefined;
+  const { columns, defaults } = shape;
 
   // Every select yields every target column, in order, converted to the column's type where needed.
   const selects: Select[] = [];
@@ -630,55 +576,6 @@ function tableNamed(name: string, ctx: AnalysisContext): string | undefined {
   if (declared) return `Did you mean "${declared.ref.schema}.${declared.ref.name}"?`;
   const cdm = getTable(ctx.spec, lower);
   return cdm ? `Did you mean "${logicalSchemaOf(cdm)}.${cdm.name}"?` : undefined;
-}
-
-/**
- * The names of a select an unqualified reference may stand for (scope.ts, ScopeNames): its lets and output columns,
- * each checked once, when first used, in the scope `bind` gives (the select's tables and lookups, and these names).
- * A let and an output column may share a name: in expressions the name means the let; `output` is the column.
- */
-function selectNames(
-  s: SelectDml | SubSelectDml,
-  path: YamlPath,
-  check: (path: YamlPath, raw: string | number | boolean | null, scope: ExprScope) => Expr | undefined,
-): { scope: ScopeNames; output(name: string): Expr | undefined; bind(scope: ExprScope): void } {
-  type Def = { name: string; raw: string | number | boolean | null; path: YamlPath };
-  const lets = new Map<string, Def>();
-  const outputs = new Map<string, Def>();
-  for (const [name, raw] of Object.entries(s.columns)) outputs.set(name.toLowerCase(), { name: name.toLowerCase(), raw, path: [...path, "columns", name] });
-  for (const [name, raw] of Object.entries(s.let ?? {})) lets.set(name.toLowerCase(), { name: name.toLowerCase(), raw, path: [...path, "let", name] });
-  const memo = new Map<Def, Expr | null | "checking">();
-  const stack: Def[] = [];
-  let bound: ExprScope | undefined;
-  const resolveDef = (d: Def): Expr | null | { cycle: string[] } => {
-    const m = memo.get(d);
-    if (m === "checking") return { cycle: [...stack.slice(stack.indexOf(d)), d].map((x) => x.name) };
-    if (m !== undefined) return m;
-    if (!bound) return null;
-    memo.set(d, "checking");
-    stack.push(d);
-    const e = check(d.path, d.raw, bound) ?? null;
-    stack.pop();
-    memo.set(d, e);
-    return e;
-  };
-  const scope: ScopeNames = {
-    kind: (name) => (lets.has(name) ? "let" : outputs.has(name) ? "output" : undefined),
-    all: () => new Set([...lets.keys(), ...outputs.keys()]),
-    resolve: (name) => {
-      const d = lets.get(name) ?? outputs.get(name);
-      return d ? resolveDef(d) : null;
-    },
-  };
-  return {
-    scope,
-    output: (name) => {
-      const d = outputs.get(name);
-      const r = d ? resolveDef(d) : null;
-      return r === null || "cycle" in r ? undefined : r;
-    },
-    bind: (b) => (bound = b),
-  };
 }
 
 /** A line and column of a located node. */
