@@ -116,6 +116,7 @@ const CAPABILITY_TYPES: Record<keyof ProviderCapabilities, CapabilityType | `${C
   transactions: "transactions",
   singleWriter: "boolean",
   maxConcurrency: "number?",
+  fileNameColumns: "boolean?",
 };
 
 const TRANSACTION_SUPPORT = ["none", "statement", "multi-statement"];

@@ -64,6 +64,22 @@ describe("Spark generator: rendering", () => {
     }
   });
 
+  it("refuses a load with file_columns before rendering it: the provider does not declare fileNameColumns", () => {
+    const body = {
+      kind: "load",
+      target: { schema: "source", name: "beneficiary" },
+      files: ["/data/DE1_0_2008_Beneficiary.csv"],
+      format: { type: "csv", header: true, delimiter: ",", quote: '"', nullValues: [] },
+      columns: [{ name: "desynpuf_id", type: { kind: "varchar" }, required: false }],
+      fileColumns: [{ name: "year", pattern: "_([0-9]{4})_" }],
+      mode: "replace",
+    } as const;
+    const ctx = { schemas: {}, tables: [] } as unknown as RenderContext;
+    expect(() => gen.renderStep({ name: "beneficiary", body } as never, ctx)).toThrow(
+      "error UNSUPPORTED_FEATURE: the spark provider does not support file_columns in loads: source.beneficiary. Load with the duckdb or postgres provider, or add the file's name in a transform.",
+    );
+  });
+
   it("renders CDM tables as Delta tables without key constraints, deterministically; rebuild is CREATE OR REPLACE", () => {
     const ctx: RenderContext = { tables: all, schemas: { cdm: "cdm", vocab: "vocab" }, idMap: { schema: "cdm", name: "omopetl_id_map" } };
     const tables = pick(["person", "observation_period"]);

@@ -11,6 +11,7 @@ import {
   cdmColumnsDeclared,
   columnsRequired,
   columnTypesWithoutHeader,
+  fileColumnInvalid,
   fromHeaderBadName,
   fromHeaderUnreadable,
   dataFileNotFound,
@@ -31,6 +32,7 @@ import { emptyFileText } from "../load/empty-file.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { paramRefs, substituteRaw } from "./params.js";
 import { resolveTableName } from "./step-io.js";
+import { regexShape } from "../expr/regex-flavour.js";
 
 const URI = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -44,6 +46,9 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   if (!target) return undefined;
   const cdm = ctx.catalog.cdmTable(target);
   let columns: ColumnDef[];
+  const { columns: fileCols, ok: fileColsOk } = fileColumns(step, cdm !== undefined, ctx);
+  if (!fileColsOk) ok = false;
+  const fileDefs: ColumnDef[] = fileCols.map((c) => ({ name: c.name, type: { kind: "varchar" }, required: false }));
   if (cdm) {
     if (l.columns) {
       ctx.diagnostics.push(cdmColumnsDeclared(y.locate(["columns"], "key"), cdm.name));
@@ -60,14 +65,15 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
       return undefined;
     }
     columns = Object.entries(l.columns).map(([name, type]) => ({ name: name.toLowerCase(), type: parseColumnType(type), required: false }));
-    ctx.catalog.declare(target, columns, [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
+    if (!fileColumnsApart(step, columns, fileDefs, ctx)) ok = false;
+    ctx.catalog.declare(target, [...columns, ...fileDefs], [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
   }
   if (l.column_types && l.columns !== "from_header") {
     ctx.diagnostics.push(columnTypesWithoutHeader(y.locate(["column_types"], "key")));
     ok = false;
   }
   const key = l.key?.map((k) => k.toLowerCase());
-  if (key && l.columns !== "from_header" && !checkKey(step, key, columns, target.name, ctx)) ok = false;
+  if (key && l.columns !== "from_header" && !checkKey(step, key, [...columns, ...fileDefs], target.name, ctx)) ok = false;
 
   const rawFiles = Array.isArray(l.files) ? l.files : [l.files];
   const files: string[] = [];
@@ -163,10 +169,10 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
   const missingNull = l.missing_columns === "null";
   if (l.columns === "from_header") {
     const declared = headerColumns(step, files, format, l.column_types ?? {}, ctx);
-    if (!declared) return undefined;
+    if (!declared || !fileColumnsApart(step, declared, fileDefs, ctx)) return undefined;
     columns = declared;
-    ctx.catalog.declare(target, columns, [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
-    if (key && !checkKey(step, key, columns, target.name, ctx)) return undefined;
+    ctx.catalog.declare(target, [...columns, ...fileDefs], [], (l.indexes ?? []).map((ix) => ix.map((c) => c.toLowerCase())));
+    if (key && !checkKey(step, key, [...columns, ...fileDefs], target.name, ctx)) return undefined;
   }
   // Not the table's PRIMARY KEY (a table made by an earlier run would not get one): the load checks it itself.
   if (key) ctx.catalog.get(target)!.rowKey = key;
@@ -176,7 +182,62 @@ export function analyzeLoad(step: LoadedStep, ctx: AnalysisContext): LoadBody | 
     const what = cdm ? `not in CDM table ${cdm.name}` : "not declared";
     for (const message of ignoredColumnNotes(headers, columns.map((c) => c.name), what)) ctx.notes.push({ file: step.yaml.file, message });
   }
-  return { kind: "load", target, files, format, columns, mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };
+  if (fileCols.length > 0 && format.type !== "csv") {
+    ctx.diagnostics.push(fileColumnInvalid(y.locate(["file_columns"], "key"), "file_columns apply to csv and tsv files.", "Remove file_columns, or convert the files to csv."));
+    return undefined;
+  }
+  return { kind: "load", target, files, format, columns, ...(fileCols.length > 0 ? { fileColumns: fileCols } : {}), mode: "replace", ...(missingNull ? { missingColumns: "null" as const } : {}), ...(key ? { key } : {}), ...rejects };
+}
+
+/**
+ * The load's `file_columns`, lower-cased, each pattern checked against the one regex flavour (with `|` or a
+ * quantified group refused: engines would capture differently); `ok` false after reporting a problem (the columns
+ * are still returned, so that the checks of their names run too).
+ */
+function fileColumns(step: LoadedStep, cdm: boolean, ctx: AnalysisContext): { columns: { name: string; pattern?: string }[]; ok: boolean } {
+  const l = step.dml.kind === "load" ? step.dml.dml : undefined;
+  const entries = Object.entries(l?.file_columns ?? {});
+  if (entries.length === 0) return { columns: [], ok: true };
+  if (cdm) {
+    ctx.diagnostics.push(fileColumnInvalid(step.yaml.locate(["file_columns"], "key"), "file_columns cannot be added to a CDM table: its columns come from the spec.", "Load into a source table, and read the file column in a transform."));
+    return { columns: [], ok: false };
+  }
+  const out: { name: string; pattern?: string }[] = [];
+  let ok = true;
+  for (const [name, v] of entries) {
+    if (v === "name") {
+      out.push({ name: name.toLowerCase() });
+      continue;
+    }
+    const shape = regexShape(v.pattern);
+    const problem = !shape.ok
+      ? `${shape.message} (at character ${shape.offset + 1})`
+      : shape.alternation || shape.quantifiedGroup
+        ? `has ${shape.alternation ? '"|"' : "a quantified group"}, for which engines capture different text`
+        : shape.groups > 1
+          ? `has ${shape.groups} groups: the value is group 1, so use one group`
+          : undefined;
+    if (problem !== undefined) {
+      ctx.diagnostics.push(fileColumnInvalid(step.yaml.locate(["file_columns", name, "pattern"]), `the pattern ${JSON.stringify(v.pattern)} of file column "${name}" ${problem}.`, "Write one group around the part to keep, e.g. '_([0-9]{4})_'."));
+      ok = false;
+      out.push({ name: name.toLowerCase() });
+      continue;
+    }
+    out.push({ name: name.toLowerCase(), pattern: v.pattern });
+  }
+  return { columns: out, ok };
+}
+
+/** No file column has the name of a column of the files; false after reporting. */
+function fileColumnsApart(step: LoadedStep, columns: readonly ColumnDef[], fileDefs: readonly ColumnDef[], ctx: AnalysisContext): boolean {
+  let ok = true;
+  for (const f of fileDefs) {
+    if (!columns.some((c) => c.name === f.name)) continue;
+    const written = Object.keys(step.dml.kind === "load" ? (step.dml.dml.file_columns ?? {}) : {}).find((k) => k.toLowerCase() === f.name) ?? f.name;
+    ctx.diagnostics.push(fileColumnInvalid(step.yaml.locate(["file_columns", written], "key"), `file column "${f.name}" has the name of a column of the files.`, "Give the file column another name."));
+    ok = false;
+  }
+  return ok;
 }
 
 /** Each key column is a column of the load; false (after reporting) when one is not. */

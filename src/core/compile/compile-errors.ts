@@ -191,6 +191,7 @@ export const fromHeaderBadName = (loc: SourceLocation, name: string, file: strin
     `the header of "${file}" has the column ${JSON.stringify(name)}, which is not a column name (letters, digits and _, not starting with a digit).`,
     "Rename it in the file, or declare columns: { name: type, ... } and read the file without it.",
   );
+export const fileColumnInvalid = (loc: SourceLocation, message: string, hint: string) => error("FILE_COLUMN_INVALID", loc, message, hint);
 export const columnTypesWithoutHeader = (loc: SourceLocation) =>
   error("COLUMN_TYPES_WITHOUT_FROM_HEADER", loc, "column_types only goes with columns: from_header.", "Give the types under columns: instead, or write columns: from_header.");
 export const unmappedConflict = (loc: SourceLocation, lookup: string, step: string, otherLookup: string, otherStep: string, otherAt: string) =>

@@ -53,6 +53,11 @@ export const LoadDmlSchema = z.strictObject({
     .union([z.literal("from_header"), z.record(Identifier, ColumnTypeSchema)])
     .optional()
     .describe("Column name -> type (non-CDM targets), or from_header: every column of the files' headers as varchar, typed by column_types where it names one."),
+  /** Columns holding the file a row came from: `name` (its base name) or `{ pattern }` (what the pattern captures from it). */
+  file_columns: z
+    .record(Identifier, z.union([z.literal("name"), z.strictObject({ pattern: z.string().min(1).describe("A pattern of the one regex flavour (README, Expressions): its group 1, or the whole match without a group, is the value; a file name it does not match fails the load.") })]))
+    .optional()
+    .describe("Varchar columns holding the name of the file each row came from (name: its base name) or a value captured from that name by { pattern: '...' } (SynPUF's year is only in its file names)."),
   /** With `columns: from_header`: the types of the header columns that are not varchar. */
   column_types: z
     .record(Identifier, ColumnTypeSchema)

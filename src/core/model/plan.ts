@@ -84,6 +84,13 @@ export const LoadBodySchema = z.object({
    * loaded. Absent (the default, `on_error: fail`): such a value fails the load (LOAD_BAD_VALUE).
    */
   rejects: TableRefSchema.optional(),
+  /**
+   * Columns of the target holding the name of the file each row came from (its base name, without the folder), or
+   * the text `pattern` (a pattern of the one regex flavour, core/expr/regex-flavour.ts) captures from that name:
+   * its group 1, or the whole match without a group; a file name it does not match fails the load. Varchar columns,
+   * after the declared ones. Absent when the load declares none.
+   */
+  fileColumns: z.array(z.object({ name: z.string(), pattern: z.string().optional() })).optional(),
   /** Loads always replace the target's contents in one transaction: re-running is idempotent. */
   mode: z.literal("replace"),
 });

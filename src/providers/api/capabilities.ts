@@ -83,6 +83,11 @@ export interface ProviderCapabilities {
    * limit of the provider's own.
    */
   maxConcurrency?: number;
+  /**
+   * Loads fill `file_columns` (the name of the file a row came from, or a value captured from it: LoadBody's
+   * fileColumns). Absent or false: such a load is refused with UNSUPPORTED_FEATURE, never loaded without them.
+   */
+  fileNameColumns?: boolean;
 }
 
 /**

@@ -50,6 +50,10 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
     const body = step.body;
     switch (body.kind) {
       case "load":
+        // A provider that does not fill file columns must not load the rows without them.
+        if (body.fileColumns?.length && this.capabilities.fileNameColumns !== true) {
+          throw new UnsupportedFeatureError(this.dialect, "file_columns in loads", `${body.target.schema}.${body.target.name}`, "Load with the duckdb or postgres provider, or add the file's name in a transform.");
+        }
         return this.renderLoad(body, ctx);
       case "transform":
         return this.renderTransform(body, ctx, step.name);

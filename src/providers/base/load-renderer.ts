@@ -6,6 +6,7 @@ import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { requiredCheck } from "./load-required.js";
 import { BAD_VALUES_TABLE, badValuesSelect, insertRejects, keepRow, rejectsCountSelect, rejectsTableDef, type LoadRejects } from "./load-rejects.js";
 import { DdlRenderer } from "./ddl-renderer.js";
+import { regexShape } from "../../core/expr/regex-flavour.js";
 
 /**
  * The generator's load room: loads: a file's text values turned into typed columns, the value checks run before any row is written, and
@@ -66,6 +67,24 @@ export abstract class LoadRenderer extends DdlRenderer {
     const key = kind === "date" ? "date_format" : "datetime_format";
     const msg = `${this.stringLiteral(`LOAD_BAD_DATE: column ${col.name}: "`)} || ${v} || ${this.stringLiteral(`" ${formatsReason(parsed, key)}`)}`;
     return formatsValue(this.dateParseDialect(), v, parsed, kind, this.failValue(msg, kind === "date" ? "DATE" : "TIMESTAMP"));
+  }
+
+  /**
+   * The file columns of a load (LoadBody.fileColumns) as column definitions (varchar) and their values over `file`,
+   * the SQL of the path of the file a row came from: its base name, or what the column's pattern captures from it
+   * (group 1, or the whole match), failing the load with LOAD_FILE_NAME for a name the pattern does not match.
+   */
+  protected fileColumnValues(body: LoadBody, file: string): { def: ColumnDef; value: string }[] {
+    const base = `regexp_replace(${file}, '^.*/', '')`;
+    return (body.fileColumns ?? []).map((fc) => {
+      const def: ColumnDef = { name: fc.name, type: { kind: "varchar" }, required: false };
+      if (fc.pattern === undefined) return { def, value: base };
+      const shape = regexShape(fc.pattern);
+      const group = shape.ok && shape.groups > 0 ? 1 : 0;
+      const msg = `${this.stringLiteral("LOAD_FILE_NAME: the name of the file \"")} || ${base} || ${this.stringLiteral(`" does not match the pattern ${JSON.stringify(fc.pattern)} of file column ${fc.name}. Fix the pattern under the load's file_columns, or rename the file.`)}`;
+      const fail = `CAST(${this.failValue(msg, "INTEGER")} AS ${this.castTypeName({ kind: "varchar" })})`;
+      return { def, value: `(CASE WHEN ${this.regexSearch(base, fc.pattern)} THEN ${this.regexExtract(base, fc.pattern, group)} ELSE ${fail} END)` };
+    });
   }
 
   /** The hooks the value checks of loads use (src/providers/base/load-values.ts). */

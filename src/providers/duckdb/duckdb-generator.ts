@@ -14,6 +14,8 @@ import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
 
 /** What DuckDB 1.5 can do (checked against the pinned @duckdb/node-api 1.5.5). */
 export const DUCKDB_CAPABILITIES: ProviderCapabilities = {
+  // Loads fill file_columns from read_csv(filename = ...).
+  fileNameColumns: true,
   merge: true,
   onConflict: true,
   transactionalDdl: true,
@@ -226,7 +228,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       statements.push(this.renderCreateSchema(this.physicalSchema(body.target.schema, ctx)));
       // Recreated at every run, not CREATE TABLE IF NOT EXISTS: a table made by an earlier run with another declaration
       // (a renamed column, another type) would otherwise stay, and a re-run would differ from a fresh run.
-      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, [...body.columns, ...this.fileColumnValues(body, "").map((c) => c.def)]), ctx));
     }
     // Before anything reads the files: read_blob lists them (globs expanded) with their sizes, not their contents.
     const empty = [`SELECT ${emptyFileMessage((s) => this.stringLiteral(s), "b.filename", body)} AS msg`, `FROM read_blob(${fileList}) AS b`, "WHERE b.size = 0", `ORDER BY ${this.binaryCollate("b.filename")}`, "LIMIT 1"];
@@ -238,6 +240,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     let reader: string;
     let stagedSource: string | undefined;
     if (format.type === "parquet") {
+      if (body.fileColumns?.length) throw new UnsupportedFeatureError(this.dialect, "file_columns for Parquet files");
       if (body.rejects) throw new UnsupportedFeatureError(this.dialect, "on_error: reject for Parquet files", undefined, "Parquet values are typed by their file; remove on_error.");
       reader = `read_parquet(${fileList}, union_by_name = true)`;
       // Parquet is typed: the empty row carries the target types so union by name keeps them; values are cast.
@@ -290,7 +293,9 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     const probe = stagedSource === undefined ? undefined : this.loadValueProbe(body, STAGE);
     const rejects = stagedSource === undefined ? undefined : this.loadRejects(body, STAGE, f, ctx);
     const staged = probe !== undefined || rejects?.staged === true;
-    let from = `FROM (\n${indent(source)}\n) AS ${f}`;
+    // File columns read the file name DuckDB gives each row (filename = ...): the staged reader's.
+    const fileValues = this.fileColumnValues(body, `${f}.${STAGE_FILE_COLUMN}`);
+    let from = `FROM (\n${indent(fileValues.length > 0 && !staged ? stagedSource! : source)}\n) AS ${f}`;
     if (staged) {
       const cols = body.columns.map((c) => `${f}.${this.ident(c.name)}`);
       statements.push(
@@ -307,9 +312,9 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     if (rejects?.keep) from += `\nWHERE ${rejects.keep}`;
     if (def?.cdm) statements.push(`DELETE FROM ${target}`);
     const insert = [
-      `INSERT INTO ${target} ${this.columnList(body.columns)}`,
+      `INSERT INTO ${target} ${this.columnList([...body.columns, ...fileValues.map((c) => c.def)])}`,
       "SELECT",
-      indent(values.map((v, i) => `${v} AS ${this.ident(body.columns[i]!.name)}`).join(",\n")),
+      indent([...values.map((v, i) => `${v} AS ${this.ident(body.columns[i]!.name)}`), ...fileValues.map((c) => `${c.value} AS ${this.ident(c.def.name)}`)].join(",\n")),
       from,
     ].join("\n");
     const resultStatement = statements.push(insert) - 1;

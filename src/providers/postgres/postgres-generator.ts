@@ -12,6 +12,8 @@ import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
 
 /** What PostgreSQL 15 can do. */
 export const POSTGRES_CAPABILITIES: ProviderCapabilities = {
+  // Loads fill file_columns from the file each staged row records (COPY per file).
+  fileNameColumns: true,
   merge: true,
   onConflict: true,
   transactionalDdl: true,
@@ -250,7 +252,7 @@ export class PostgresGenerator extends BaseSqlGenerator {
       statements.push(this.renderCreateSchema(this.physicalSchema(body.target.schema, ctx)));
       // Recreated at every run, not CREATE TABLE IF NOT EXISTS: a table made by an earlier run with another declaration
       // (a renamed column, another type) would otherwise stay, and a re-run would differ from a fresh run.
-      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, body.columns), ctx));
+      statements.push(...this.renderRebuildTable(tableDefOrColumns(ctx, body.target, [...body.columns, ...this.fileColumnValues(body, "").map((c) => c.def)]), ctx));
     }
     const stage = `pg_temp.${this.ident(STAGE_TABLE)}`;
     // Dropped first in case an earlier load ran in the same still-open transaction (ON COMMIT DROP not yet fired).
@@ -258,7 +260,9 @@ export class PostgresGenerator extends BaseSqlGenerator {
     const probe = this.loadValueProbe(body, stage);
     const f = this.ident(FILE_ALIAS);
     const rejects = this.loadRejects(body, stage, f, ctx);
-    const numbered = probe !== undefined || rejects?.staged === true;
+    const fileValues = this.fileColumnValues(body, `${f}.${STAGE_FILE_COLUMN}`);
+    // File columns read the file each staged row records, as the value checks do.
+    const numbered = probe !== undefined || rejects?.staged === true || fileValues.length > 0;
     // With value checks, each staged row records its file and its order (an identity, which COPY fills in file order).
     const numbering = !numbered ? [] : [`${STAGE_ROW_COLUMN} BIGINT GENERATED ALWAYS AS IDENTITY`, `${STAGE_FILE_COLUMN} TEXT`];
     const stageColumns = [...numbering, ...body.columns.map((c) => `${this.ident(c.name)} TEXT`)];
@@ -270,9 +274,11 @@ export class PostgresGenerator extends BaseSqlGenerator {
     const target = this.table(body.target, ctx);
     if (def?.cdm) statements.push(`DELETE FROM ${target}`);
     const insert = [
-      `INSERT INTO ${target} ${this.columnList(body.columns)}`,
+      `INSERT INTO ${target} ${this.columnList([...body.columns, ...fileValues.map((c) => c.def)])}`,
       "SELECT",
-      indent(body.columns.map((c) => `${this.loadValue(`${f}.${this.ident(c.name)}`, c, format)} AS ${this.ident(c.name)}`).join(",\n")),
+      indent(
+        [...body.columns.map((c) => `${this.loadValue(`${f}.${this.ident(c.name)}`, c, format)} AS ${this.ident(c.name)}`), ...fileValues.map((c) => `${c.value} AS ${this.ident(c.def.name)}`)].join(",\n"),
+      ),
       `FROM ${stage} AS ${f}`,
       ...(rejects?.keep ? [`WHERE ${rejects.keep}`] : []),
     ].join("\n");
