@@ -188,14 +188,18 @@ describe("function catalogue", () => {
       ["regexp_replace(p.gender, '(a)', '\\2')", "'\\2'", /refers to group \\2, but the pattern has 1 group/],
       ["regexp_replace(p.gender, 'a', '\\n')", "'\\n'", /only \\1 to \\9/],
       ["regexp_extract(p.gender, '(a)', 2)", "2", /from 0 \(the whole match\) to 1/],
+      ["regexp_replace(p.gender, 'b*$', '-')", "'b*$'", /can match empty text: engines replace an empty match after a match differently/],
+      ["regexp_replace(p.gender, '(x?)[0-9]{0,2}', '-')", "'(x?)[0-9]{0,2}'", /can match empty text/],
     ];
     for (const [text, at, message] of cases) {
       const i = oneIssue(text);
       expect([i.code, i.at], text).toEqual(["TYPE_MISMATCH", at]);
       expect(i.message, text).toMatch(message);
     }
-    // Any pattern of the flavour may be tested.
+    // Any pattern of the flavour may be tested; extract takes patterns that match empty text.
     expect(ok("regexp_matches(p.gender, 'a|(bc)+')").type).toBe("boolean");
+    expect(ok("regexp_extract(p.gender, 'b*$')").type).toBe("string");
+    expect(ok("regexp_replace(p.gender, 'x?b+$', '-')").type).toBe("string");
   });
 
   it("parse_date / parse_datetime check every format", () => {

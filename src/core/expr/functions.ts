@@ -111,8 +111,10 @@ function literalText(c: CallContext, i: number, what: string): string | undefine
  * A pattern of the one regex flavour (regex-flavour.ts); the number of its groups, or undefined after a report.
  * `unambiguous`: the call returns or replaces the matched text, which engines choose differently when the pattern
  * has `|` or a quantified group (PostgreSQL the longest match, DuckDB, Java and JavaScript the first alternative).
+ * `nonEmpty`: every match is replaced, and engines disagree on an empty match right after a match (PostgreSQL
+ * replaces it too, DuckDB skips it: regexp_replace('ab', 'b*$', '-') was 'a--' and 'a-').
  */
-function pattern(c: CallContext, i: number, unambiguous: boolean): number | undefined {
+function pattern(c: CallContext, i: number, unambiguous: boolean, nonEmpty = false): number | undefined {
   const text = literalText(c, i, "pattern such as '[0-9]+'");
   if (text === undefined) return undefined;
   const shape = regexShape(text);
@@ -125,6 +127,14 @@ function pattern(c: CallContext, i: number, unambiguous: boolean): number | unde
       i,
       `the pattern of ${c.name}() ${JSON.stringify(text)} has ${shape.alternation ? '"|"' : "a quantified group"}: engines choose different matches for it (PostgreSQL the longest, DuckDB the first alternative), so ${c.name}() would differ.`,
       "Use a bracket expression ([AB] rather than A|B), several calls joined with coalesce(), or test it with regexp_matches(), which takes any pattern.",
+    );
+    return undefined;
+  }
+  if (nonEmpty && shape.nullable) {
+    c.mismatch(
+      i,
+      `the pattern of ${c.name}() ${JSON.stringify(text)} can match empty text: engines replace an empty match after a match differently (PostgreSQL replaces it too, DuckDB does not).`,
+      "Make it match at least one character: + rather than *, or drop the ? that makes the whole pattern optional.",
     );
     return undefined;
   }
@@ -252,10 +262,10 @@ const DEFS: Def[] = [
   },
   {
     name: "regexp_replace", category: "string", minArgs: 3, maxArgs: 3, signature: "regexp_replace(s string, pattern string literal, replacement string literal) -> string",
-    description: "s with every match of pattern replaced, left to right, by replacement, where \\1 to \\9 are the pattern's groups and \\\\ a backslash. Patterns with | or a quantified group are refused (engines choose different matches).",
+    description: "s with every match of pattern replaced, left to right, by replacement, where \\1 to \\9 are the pattern's groups and \\\\ a backslash. Patterns with | or a quantified group, or that can match empty text, are refused (engines choose different matches).",
     check: (c) => {
       if (!str(c, 0)) return "any";
-      const groups = pattern(c, 1, true);
+      const groups = pattern(c, 1, true, true);
       if (groups === undefined) return "any";
       const r = literalText(c, 2, "replacement");
       if (r === undefined) return "any";

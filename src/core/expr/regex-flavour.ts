@@ -14,7 +14,8 @@
 
 /** What a pattern of the flavour holds, or where and why it is not one. */
 export type RegexShape =
-  | { ok: true; groups: number; alternation: boolean; quantifiedGroup: boolean }
+  /** `nullable`: the pattern can match the empty text (`b*`, `x?$`, `^`). */
+  | { ok: true; groups: number; alternation: boolean; quantifiedGroup: boolean; nullable: boolean }
   | { ok: false; offset: number; message: string; hint?: string };
 
 const ESCAPABLE = new Set([".", "[", "]", "(", ")", "*", "+", "?", "{", "}", "|", "^", "$", "\\", "-"]);
@@ -29,6 +30,19 @@ export function regexShape(pattern: string): RegexShape {
   let depth = 0;
   /** Whether the previous item can take a quantifier, and whether it was a group. */
   let atom: "none" | "atom" | "group" | "quantified" = "none";
+  // Whether it can match empty text, per open group: its finished branches, the current branch so far, and the
+  // last item (not yet joined to the branch: a quantifier after it may make it optional).
+  const frames: { alts: boolean[]; cur: boolean; item?: boolean }[] = [{ alts: [], cur: true }];
+  const top = () => frames[frames.length - 1]!;
+  const commit = (): void => {
+    const f = top();
+    if (f.item !== undefined) f.cur &&= f.item;
+    delete f.item;
+  };
+  const item = (nullable: boolean): void => {
+    commit();
+    top().item = nullable;
+  };
   const fail = (offset: number, message: string, hint?: string): RegexShape => (hint === undefined ? { ok: false, offset, message } : { ok: false, offset, message, hint });
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -42,6 +56,7 @@ export function regexShape(pattern: string): RegexShape {
         }
         i++;
         atom = "atom";
+        item(false);
         break;
       }
       case "[": {
@@ -49,6 +64,7 @@ export function regexShape(pattern: string): RegexShape {
         if (typeof end !== "number") return fail(end.offset, end.message, end.hint);
         i = end;
         atom = "atom";
+        item(false);
         break;
       }
       case "(": {
@@ -57,16 +73,25 @@ export function regexShape(pattern: string): RegexShape {
         depth++;
         groups++;
         atom = "none";
+        commit();
+        frames.push({ alts: [], cur: true });
         break;
       }
-      case ")":
+      case ")": {
         if (depth === 0) return fail(i, 'has a ")" without its "("', "Write \\) for a parenthesis.");
         depth--;
         atom = "group";
+        commit();
+        const g = frames.pop()!;
+        top().item = g.alts.some((x) => x) || g.cur;
         break;
+      }
       case "|":
         alternation = true;
         atom = "none";
+        commit();
+        top().alts.push(top().cur);
+        top().cur = true;
         break;
       case "*":
       case "+":
@@ -85,6 +110,7 @@ export function regexShape(pattern: string): RegexShape {
           end = i + m[0].length - 1;
         }
         if (atom === "group") quantifiedGroup = true;
+        if (c === "*" || c === "?" || (c === "{" && /^\{0[,}]/.test(pattern.slice(i)))) top().item = true;
         atom = "quantified";
         i = end;
         break;
@@ -96,13 +122,16 @@ export function regexShape(pattern: string): RegexShape {
       case "^":
       case "$":
         atom = "none";
+        item(true);
         break;
       default:
         atom = "atom";
+        item(false);
     }
   }
   if (depth > 0) return fail(pattern.length, 'has a "(" without its ")"');
-  return { ok: true, groups, alternation, quantifiedGroup };
+  commit();
+  return { ok: true, groups, alternation, quantifiedGroup, nullable: top().alts.some((x) => x) || top().cur };
 }
 
 /** The offset of the `]` closing the bracket expression opened at `start`, or why it is not one of the flavour. */

@@ -51,7 +51,7 @@ export const MESSY_SOURCE_ENTRIES: readonly SemanticsEntry[] = [
     construct: "regexp_replace",
     functions: ["regexp_replace"],
     promise:
-      "Replaces every match, left to right; `\\1`..`\\9` in the replacement are the pattern's groups, `\\\\` a backslash. A pattern with `|` or a quantified group is a compile error: engines choose different matches for it.",
+      "Replaces every match, left to right; `\\1`..`\\9` in the replacement are the pattern's groups, `\\\\` a backslash. A pattern with `|` or a quantified group, or one that can match empty text (`b*$`), is a compile error: engines choose different matches for it (PostgreSQL replaced an empty match right after a match, DuckDB did not).",
     cases: [
       { dml: "regexp_replace('(555) 123-4567', '[^0-9]', '')", expected: "5551234567" },
       { dml: "regexp_replace('5/1/2020', '([0-9]+)/([0-9]+)/([0-9]+)', '\\3-\\2-\\1')", expected: "2020-1-5" },
