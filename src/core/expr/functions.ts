@@ -5,174 +5,19 @@
  * Conventions: names are canonical lower-case (aliases map to them); NULL and untyped (`any`) arguments are
  * accepted wherever a type is required; "unit" arguments must be string literals so providers can render them.
  */
-import type { CastType, Expr, ValueType } from "./ast.js";
+import type { ValueType } from "./ast.js";
 import { DatePartSchema } from "./ast.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { invalidDateFormat } from "../diagnostics/date-format-errors.js";
-import { isDateFormatProblem, parseDateFormat } from "../load/date-format.js";
-import { castTypeToValueType, parseTypeName, coerceLiteral, isIntegral, isNumeric, isTemporal, isWildcard, unify } from "./types.js";
-import { regexShape, replacementProblem } from "./regex-flavour.js";
+import { isIntegral } from "./types.js";
+import { common, concatArgs, format, int, num, str, temporal, typeOf, unit, want, type Def, type FunctionDef } from "./function-args.js";
+import { MESSY_TEXT_FUNCTIONS, PARSE_DATE_FUNCTIONS } from "./messy-functions.js";
 
-export type FunctionKind = "scalar" | "aggregate" | "window";
-
-/** What a typing rule sees of a call. It may replace `args[i]` (coercions) and reports problems per argument. */
-export interface CallContext {
-  readonly name: string;
-  readonly args: Expr[];
-  /** Reports a TYPE_MISMATCH located at argument `i`. */
-  mismatch(i: number, message: string, hint?: string): void;
-  /** Reports a diagnostic made by its code's factory, located at argument `i` (its own location is ignored). */
-  report(i: number, diagnostic: Diagnostic): void;
-}
-
-export interface FunctionDef {
-  /** Canonical lower-case name, as carried in the AST. */
-  name: string;
-  aliases: readonly string[];
-  kind: FunctionKind;
-  category: "string" | "numeric" | "null" | "date" | "aggregate" | "window";
-  minArgs: number;
-  /** Infinity for variadic functions. */
-  maxArgs: number;
-  /** Documentation: `substr(s string, start integer[, len integer]) -> string`. */
-  signature: string;
-  /** Documentation: the portable semantics providers must implement. */
-  description: string;
-  /**
-   * Window functions whose result does not depend on a frame (ranking, lag, lead): a ROWS/RANGE clause on them is
-   * rejected (INVALID_WINDOW_FRAME) instead of being silently ignored by the engine.
-   */
-  ignoresFrame?: boolean;
-  /** Types a call (arity already checked); returns "any" after reporting a problem, to avoid follow-on errors. */
-  check(c: CallContext): ValueType;
-}
-
-// ---- argument rules -------------------------------------------------------------------------------------------
-
-function ordinal(i: number): string {
-  return `argument ${i + 1}`;
-}
-
-function want(c: CallContext, i: number, ok: (t: ValueType) => boolean, what: string, hint?: string): boolean {
-  const t = c.args[i]!.type;
-  if (isWildcard(t) || ok(t)) return true;
-  c.mismatch(i, `${ordinal(i)} of ${c.name}() must be ${what}, got ${t}.`, hint);
-  return false;
-}
-
-const str = (c: CallContext, i: number): boolean =>
-  want(c, i, (t) => t === "string", "a string", "Convert it with CAST(x AS varchar).");
-const num = (c: CallContext, i: number): boolean => want(c, i, isNumeric, "a number");
-const int = (c: CallContext, i: number): boolean =>
-  want(c, i, isIntegral, "an integer", "Convert it with CAST(x AS integer) (or round() a float).");
-
-/** A date or datetime; an ISO date string literal is accepted and becomes a CAST. */
-function temporal(c: CallContext, i: number): boolean {
-  c.args[i] = coerceLiteral(c.args[i]!, "date");
-  return want(c, i, isTemporal, "a date or datetime", "Convert strings with CAST(x AS date) or to_date(x, '%Y%m%d').");
-}
-
-/** A unit/part argument: a string literal from `allowed`; normalised to lower case in the AST. */
-function unit(c: CallContext, i: number, allowed: readonly string[]): boolean {
-  const a = c.args[i]!;
-  const value = a.k === "lit" && typeof a.value === "string" ? a.value.toLowerCase() : undefined;
-  if (value !== undefined && allowed.includes(value)) {
-    c.args[i] = { k: "lit", value, type: "string" };
-    return true;
-  }
-  const list = allowed.map((u) => `'${u}'`).join(", ");
-  c.mismatch(i, `${ordinal(i)} of ${c.name}() must be one of ${list}.`, value === undefined ? "Write the unit as a string literal." : undefined);
-  return false;
-}
-
-/** A strftime-style format literal limited to directives every dialect can translate. */
-function format(c: CallContext, i: number, kind: "date" | "datetime"): boolean {
-  const a = c.args[i]!;
-  if (a.k === "lit" && typeof a.value === "string") {
-    // The grammar of load date formats (src/core/load/date-format.ts), read the same way on every engine.
-    const parsed = parseDateFormat(a.value, kind);
-    if (!isDateFormatProblem(parsed)) return true;
-    c.report(i, invalidDateFormat(undefined, `the format of ${c.name}()`, a.value, parsed));
-    return false;
-  }
-  c.mismatch(i, `${ordinal(i)} of ${c.name}() must be a string literal format such as '%Y%m%d'.`);
-  return false;
-}
-
-/** A string literal argument (patterns, replacements: checked at compile time); its text, or undefined after a report. */
-function literalText(c: CallContext, i: number, what: string): string | undefined {
-  const a = c.args[i]!;
-  if (a.k === "lit" && typeof a.value === "string") return a.value;
-  c.mismatch(i, `${ordinal(i)} of ${c.name}() must be a string literal ${what}.`, "Patterns are checked at compile time, so they are written in the DML, not computed.");
-  return undefined;
-}
-
-/**
- * A pattern of the one regex flavour (regex-flavour.ts); the number of its groups, or undefined after a report.
- * `unambiguous`: the call returns or replaces the matched text, which engines choose differently when the pattern
- * has `|` or a quantified group (PostgreSQL the longest match, DuckDB, Java and JavaScript the first alternative).
- * `nonEmpty`: every match is replaced, and engines disagree on an empty match right after a match (PostgreSQL
- * replaces it too, DuckDB skips it: regexp_replace('ab', 'b*$', '-') was 'a--' and 'a-').
- */
-function pattern(c: CallContext, i: number, unambiguous: boolean, nonEmpty = false): number | undefined {
-  const text = literalText(c, i, "pattern such as '[0-9]+'");
-  if (text === undefined) return undefined;
-  const shape = regexShape(text);
-  if (!shape.ok) {
-    c.mismatch(i, `the pattern of ${c.name}() ${JSON.stringify(text)} ${shape.message} (at character ${shape.offset + 1}).`, shape.hint ?? "See README, Expressions: regular expressions.");
-    return undefined;
-  }
-  if (unambiguous && (shape.alternation || shape.quantifiedGroup)) {
-    c.mismatch(
-      i,
-      `the pattern of ${c.name}() ${JSON.stringify(text)} has ${shape.alternation ? '"|"' : "a quantified group"}: engines choose different matches for it (PostgreSQL the longest, DuckDB the first alternative), so ${c.name}() would differ.`,
-      "Use a bracket expression ([AB] rather than A|B), several calls joined with coalesce(), or test it with regexp_matches(), which takes any pattern.",
-    );
-    return undefined;
-  }
-  if (nonEmpty && shape.nullable) {
-    c.mismatch(
-      i,
-      `the pattern of ${c.name}() ${JSON.stringify(text)} can match empty text: engines replace an empty match after a match differently (PostgreSQL replaces it too, DuckDB does not).`,
-      "Make it match at least one character: + rather than *, or drop the ? that makes the whole pattern optional.",
-    );
-    return undefined;
-  }
-  return shape.groups;
-}
-
-/** The target type of try_cast, written as a string literal by the checker (`integer`, `varchar(10)`, ...). */
-export function tryCastTarget(name: string): CastType | undefined {
-  return parseTypeName(name);
-}
-
-/** Unifies args[from..] (coercing ISO string literals when the common type is temporal); undefined on conflict. */
-function common(c: CallContext, from: number, what: string): ValueType | undefined {
-  let t: ValueType = "null";
-  for (let i = from; i < c.args.length; i++) {
-    if (c.args[i]!.k !== "lit" || c.args[i]!.type !== "string") t = unify(t, c.args[i]!.type) ?? t;
-  }
-  for (let i = from; i < c.args.length; i++) {
-    c.args[i] = coerceLiteral(c.args[i]!, t);
-    const u = unify(t, c.args[i]!.type);
-    if (u === undefined) {
-      c.mismatch(i, `${ordinal(i)} of ${c.name}() is ${c.args[i]!.type}, incompatible with the other ${what} (${t}).`);
-      return undefined;
-    }
-    t = u;
-  }
-  return t;
-}
-
-/** The type of argument `i` when it passed its check. */
-const typeOf = (c: CallContext, i: number): ValueType => c.args[i]!.type;
+export type { CallContext, FunctionDef, FunctionKind } from "./function-args.js";
+export { tryCastTarget } from "./messy-functions.js";
 
 const ADD_UNITS = ["day", "month", "year"] as const;
 const PARTS = DatePartSchema.options;
 
 // ---- catalogue ------------------------------------------------------------------------------------------------
-
-type Def = Omit<FunctionDef, "aliases" | "kind"> & { aliases?: readonly string[]; kind?: FunctionKind };
 
 function stringFn(name: string, description: string, aliases?: string[]): Def {
   return { name, aliases, category: "string", minArgs: 1, maxArgs: 1, signature: `${name}(s string) -> string`, description, check: (c) => (str(c, 0) ? "string" : "any") };
@@ -240,65 +85,7 @@ const DEFS: Def[] = [
     description: "The n-th (1-based) field of s split on delim; '' when there are fewer fields.",
     check: (c) => (str(c, 0) && str(c, 1) && int(c, 2) ? "string" : "any"),
   },
-  // text of messy sources
-  {
-    name: "try_cast", category: "string", minArgs: 2, maxArgs: 2, signature: "try_cast(s string AS integer|bigint|float|varchar[(n)]|date|datetime|boolean) -> that type",
-    description:
-      "s converted as CAST converts it (the grammar loads read values by: integers and floats in range, boolean words true/t/yes/y/1 and false/f/no/n/0, ISO dates and datetimes of the calendar, varchar(n) of at most n characters but for trailing spaces), or NULL where CAST would fail. Only text is read: other types use CAST.",
-    check: (c) => {
-      const a = c.args[1]!;
-      const to = a.k === "lit" && typeof a.value === "string" ? tryCastTarget(a.value) : undefined;
-      if (to === undefined) {
-        c.mismatch(1, "try_cast() needs a type: write try_cast(x AS integer).");
-        return "any";
-      }
-      return want(c, 0, (t) => t === "string", "text", "try_cast reads text; convert other types with CAST(x AS type), which cannot fail on them but for range.") ? castTypeToValueType(to) : "any";
-    },
-  },
-  {
-    name: "regexp_matches", category: "string", minArgs: 2, maxArgs: 2, signature: "regexp_matches(s string, pattern string literal) -> boolean",
-    description: "True when pattern (the portable regex flavour: README, Expressions) matches somewhere in s; anchor it with ^ and $ to match the whole of s.",
-    check: (c) => (str(c, 0) && pattern(c, 1, false) !== undefined ? "boolean" : "any"),
-  },
-  {
-    name: "regexp_replace", category: "string", minArgs: 3, maxArgs: 3, signature: "regexp_replace(s string, pattern string literal, replacement string literal) -> string",
-    description: "s with every match of pattern replaced, left to right, by replacement, where \\1 to \\9 are the pattern's groups and \\\\ a backslash. Patterns with | or a quantified group, or that can match empty text, are refused (engines choose different matches).",
-    check: (c) => {
-      if (!str(c, 0)) return "any";
-      const groups = pattern(c, 1, true, true);
-      if (groups === undefined) return "any";
-      const r = literalText(c, 2, "replacement");
-      if (r === undefined) return "any";
-      const problem = replacementProblem(r, groups);
-      if (problem !== undefined) {
-        c.mismatch(2, `the replacement of regexp_replace() ${JSON.stringify(r)} ${problem}.`);
-        return "any";
-      }
-      return "string";
-    },
-  },
-  {
-    name: "regexp_extract", category: "string", minArgs: 2, maxArgs: 3, signature: "regexp_extract(s string, pattern string literal[, group integer literal]) -> string",
-    description: "The text of group (default 0: the whole match) of the first match of pattern in s; NULL when pattern does not match. Patterns with | or a quantified group are refused (engines choose different matches).",
-    check: (c) => {
-      if (!str(c, 0)) return "any";
-      const groups = pattern(c, 1, true);
-      if (groups === undefined) return "any";
-      if (c.args.length === 3) {
-        const g = c.args[2]!;
-        if (g.k !== "lit" || typeof g.value !== "number" || !Number.isInteger(g.value) || g.value < 0 || g.value > groups) {
-          c.mismatch(2, `the group of regexp_extract() must be an integer literal from 0 (the whole match) to ${groups} (the pattern's groups).`);
-          return "any";
-        }
-      }
-      return "string";
-    },
-  },
-  {
-    name: "translate", category: "string", minArgs: 3, maxArgs: 3, signature: "translate(s string, from string, to string) -> string",
-    description: "s with each character of from replaced by the character at the same position of to, or removed when to is shorter.",
-    check: (c) => (str(c, 0) && str(c, 1) && str(c, 2) ? "string" : "any"),
-  },
+  ...MESSY_TEXT_FUNCTIONS,
   // numeric
   {
     name: "abs", category: "numeric", minArgs: 1, maxArgs: 1, signature: "abs(x number) -> type of x",
@@ -395,17 +182,7 @@ const DEFS: Def[] = [
     description: "Parses s with a strftime-style format as to_date does, the time too: %H %M %S %f (a fraction of 1 to 6 digits); no time zones.",
     check: (c) => (str(c, 0) && format(c, 1, "datetime") ? "datetime" : "any"),
   },
-  {
-    name: "parse_date", category: "date", minArgs: 2, maxArgs: Infinity, signature: "parse_date(s string, format string literal, ...) -> date",
-    description:
-      "s read by the first of the formats (tried in order) that reads it, each in the grammar of to_date and of load date formats; NULL for NULL; a value no format reads is a runtime error naming the formats (filter first with regexp_matches() to drop such rows).",
-    check: (c) => (str(c, 0) && c.args.slice(1).every((_, i) => format(c, i + 1, "date")) ? "date" : "any"),
-  },
-  {
-    name: "parse_datetime", category: "date", minArgs: 2, maxArgs: Infinity, signature: "parse_datetime(s string, format string literal, ...) -> datetime",
-    description: "As parse_date, into a datetime: the formats of to_timestamp, tried in order.",
-    check: (c) => (str(c, 0) && c.args.slice(1).every((_, i) => format(c, i + 1, "datetime")) ? "datetime" : "any"),
-  },
+  ...PARSE_DATE_FUNCTIONS,
   // aggregate (count(*) is a count call with no arguments)
   {
     name: "count", kind: "aggregate", category: "aggregate", minArgs: 1, maxArgs: 1, signature: "count(*) | count([DISTINCT] x) -> bigint",
@@ -459,15 +236,6 @@ const DEFS: Def[] = [
     }),
   ),
 ];
-
-/** concat arguments: strings stay, NULL stays, anything else is CAST to varchar. */
-function concatArgs(c: CallContext, from: number): ValueType {
-  for (let i = from; i < c.args.length; i++) {
-    const a = c.args[i]!;
-    if (a.type !== "string" && a.type !== "null") c.args[i] = { k: "cast", arg: a, to: { kind: "varchar" }, type: "string" };
-  }
-  return "string";
-}
 
 /** The whole catalogue, in documentation order. */
 export const FUNCTIONS: readonly FunctionDef[] = DEFS.map((d) => ({ ...d, aliases: d.aliases ?? [], kind: d.kind ?? "scalar" }));
