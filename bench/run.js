@@ -1,14 +1,15 @@
 // npm run bench: benchmarks whose targets are printed as ratios measured side by side in one run (never asserted in tests).
 // Needs `npm run build` first. Results: stdout tables + bench/results/<date>.json.
 //
-//   npm run bench                               compile, cli, run (x1, x10, x100), rerun (x100), pg (x10, x100)
+//   npm run bench                               compile, cli, run (x1, x10, x100), rerun (x100), check (x100), pg (x10, x100)
 //   npm run bench -- run --scales 1,10,100,1000 only the DuckDB run benchmark, at these scales
 //   npm run bench -- compile cli                only these sections
 //   npm run bench -- baseline --baseline /tmp/base --scales 1000 --pg-scales 100 --reps 3
 //                                               this checkout vs another's built dist, alternating rounds
 //   npm run bench -- merge --merge-rows 1000000 a merge step reading its select twice vs once (DuckDB and PostgreSQL)
+//   npm run bench -- check --check-scale 100    run vs run --check (the data quality checks) on DuckDB
 // Options: --scales (run), --pg-scales (pg), --rerun-scale (rerun), --merge-rows (merge, default 1000000),
-//          --reps N (rounds per scale; best is kept),
+//          --check-scale (check, default 100), --reps N (rounds per scale; best is kept),
 //          --memory-limit X (DuckDB memory_limit of both sides, default 768MB: the process then peaks near 1 GB;
 //          "none" for DuckDB's own default, 80% of RAM), --pg-url URL, --baseline DIR (the baseline section: a checkout
 //          of another commit, built; its `omopetl run` and this one's alternate per round, ratios per phase).
@@ -23,6 +24,7 @@ import { SpecificationManager } from "../dist/core/spec/specification-manager.js
 import { benchBaselineDuckDb, benchBaselinePostgres } from "./baseline-bench.js";
 import { benchMerge } from "./merge-bench.js";
 import { benchDuckDb, benchPostgres, benchRerun } from "./synthea-bench.js";
+import { benchCheck } from "./check-bench.js";
 import { benchCacheDir } from "./synthea-scale.js";
 import { writeSyntheticWorkflow } from "./synthetic-workflow.js";
 
@@ -30,8 +32,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = process.env.OMOPETL_SHARED_DIR ?? path.resolve(repo, "../shared");
 const specDir = path.join(shared, "cdm/inst/csv");
 
-const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline", "merge"];
-const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--merge-rows", "--reps", "--memory-limit", "--pg-url", "--baseline"]);
+const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline", "merge", "check"];
+const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--merge-rows", "--check-scale", "--reps", "--memory-limit", "--pg-url", "--baseline"]);
 const argv = process.argv.slice(2);
 const options = {};
 const only = [];
@@ -58,6 +60,7 @@ for (const [k, v] of Object.entries({
   "pg-scales": list(options["pg-scales"], []),
   "rerun-scale": list(options["rerun-scale"], []),
   "merge-rows": list(options["merge-rows"], []),
+  "check-scale": list(options["check-scale"], []),
   reps: list(options.reps, []),
 })) {
   if (v.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -171,6 +174,7 @@ if (want("run")) {
   results.run = await benchDuckDb(synthea, scales, { reps: reps ?? 2, memoryLimit });
 }
 if (want("rerun")) results.rerun = await benchRerun(synthea, Number(options["rerun-scale"] ?? 100), { memoryLimit });
+if (want("check")) results.check = await benchCheck(synthea, Number(options["check-scale"] ?? 100), { reps: reps ?? 2, memoryLimit, dqdDir: path.join(shared, "dqd") });
 const pgUrl = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 if (want("pg")) results.pg = await benchPostgres(synthea, list(options["pg-scales"], [10, 100]), { url: pgUrl, reps: reps ?? 1 });
 if (only.includes("merge")) {
