@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -109,7 +109,12 @@ describe("DQD 2.8.4 check definitions (../shared/dqd)", () => {
     cpSync(path.join(dqdDir, "inst/csv"), copy, { recursive: true });
     const file = path.join(copy, "OMOP_CDMv5.4_Check_Descriptions.csv");
     writeFileSync(file, readFileSync(file, "utf8").replace("isRequired=='Yes'", "isRequired %in% c('Yes')"));
-    const bad = thrown(() => selectDqdChecks(loadDqdDefinitions(copy, "5.4")));
+    let bad: OmopetlError;
+    try {
+      bad = thrown(() => selectDqdChecks(loadDqdDefinitions(copy, "5.4")));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
     expect(bad.diagnostic.code).toBe("DQD_PARSE_ERROR");
     expect(bad.diagnostic.location).toEqual({ file, line: 8, column: 1 });
     expect(bad.message).toContain("isRequired %in% c('Yes')");
