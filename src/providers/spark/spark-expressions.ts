@@ -5,10 +5,12 @@
  * itself (spark-generator.ts) extends this class with DDL, loads and the transform modes.
  */
 import type { CastType, Expr, ValueType } from "../../core/expr/ast.js";
+import type { TableRef } from "../../core/model/plan.js";
+import type { RenderContext } from "../provider-api.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { indent } from "../base/sql-text.js";
 import { tokenizeStrftime } from "../base/strftime.js";
-import { invalidLiteral, UnsupportedFeatureError } from "../provider-errors.js";
+import { invalidIdentifier, invalidLiteral, UnsupportedFeatureError } from "../provider-errors.js";
 
 /** strftime directive -> Spark datetime pattern (java.time DateTimeFormatter letters as Spark reads them). */
 const SPARK_PATTERNS: Readonly<Record<string, string>> = {
@@ -51,6 +53,27 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
     this.validateIdentifier(name);
     if (/^[a-z_][a-z0-9_]*$/.test(name) && !SPARK_RESERVED.has(name)) return name;
     return `\`${name.replace(/`/g, "``")}\``;
+  }
+
+  /** `schema.table`: names the Hive metastore takes (letters, digits and _), else INVALID_IDENTIFIER. */
+  override table(ref: TableRef, ctx: RenderContext): string {
+    const schema = this.physicalSchema(ref.schema, ctx);
+    this.validateObjectName(schema, "schema");
+    this.validateObjectName(ref.name, "table");
+    return super.table(ref, ctx);
+  }
+
+  /**
+   * A schema or table name (or, `column`, a Delta column name) Spark can store: the Hive metastore refuses any
+   * character but letters, digits and _ in schema and table names; Delta without column mapping refuses spaces and
+   * `,;{}()=` and control characters in column names. Refused here, when rendering, with the rule.
+   */
+  protected validateObjectName(name: string, what: "schema" | "table" | "column"): void {
+    this.validateIdentifier(name);
+    if (what === "column" ? /[ ,;{}()\n\t=]/.test(name) : !/^[A-Za-z0-9_]+$/.test(name)) {
+      const rule = what === "column" ? "Delta column names cannot hold spaces or any of , ; { } ( ) = and tabs or line breaks" : `Spark (the Hive metastore) takes only letters, digits and _ in ${what} names`;
+      throw invalidIdentifier(this.dialect, name, rule);
+    }
   }
 
   /**
@@ -144,6 +167,38 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
     return `string_agg(${x}, ${separator}) WITHIN GROUP (ORDER BY ${orderBy})`;
   }
 
+
+  /**
+   * A double as PostgreSQL prints it (the shortest digits, an exponent from 1e15 and below 1e-4: `1e+15`, `1e-05`, no
+   * trailing `.0`), from Java's text of it (`1.0E15`, `100000.0`, `1.0E-5`): its digits and decimal exponent are
+   * taken apart and laid out again. Values are bound by `transform(array(v), x -> ...)[0]`, Spark's only let. Java 17
+   * prints a few doubles with more digits than the shortest (5e-324 as 4.9E-324); those differ from PostgreSQL.
+   */
+  protected override floatText(x: string): string {
+    const lit = (t: string): string => this.stringLiteral(t);
+    const parts = [
+      `'neg', left(s, 1) = '-'`,
+      `'d', concat(regexp_extract(s, ${lit("^-?([0-9]*)")}, 1), regexp_extract(s, ${lit("^-?[0-9]*[.]([0-9]*)")}, 1))`,
+      `'ilen', length(regexp_extract(s, ${lit("^-?([0-9]*)")}, 1))`,
+      `'e', CAST(coalesce(nullif(regexp_extract(s, ${lit("E(-?[0-9]+)$")}, 1), ''), '0') AS INT)`,
+    ];
+    // z: the digits without leading zeros (k of them), D: also without trailing zeros, e10: the first digit's exponent.
+    const digits = [
+      `'neg', p.neg`,
+      `'D', regexp_replace(regexp_replace(p.d, '^0+', ''), '0+$', '')`,
+      `'e10', p.e + p.ilen - 1 - (length(p.d) - length(regexp_replace(p.d, '^0+', '')))`,
+    ];
+    const text = [
+      "CASE WHEN q.D = '' THEN CASE WHEN q.neg THEN '-0' ELSE '0' END",
+      "ELSE concat(CASE WHEN q.neg THEN '-' ELSE '' END, CASE",
+      "  WHEN q.e10 < -4 OR q.e10 >= 15 THEN concat(left(q.D, 1), CASE WHEN length(q.D) > 1 THEN concat('.', substr(q.D, 2)) ELSE '' END, 'e', CASE WHEN q.e10 < 0 THEN '-' ELSE '+' END, CASE WHEN abs(q.e10) < 10 THEN '0' ELSE '' END, CAST(abs(q.e10) AS STRING))",
+      "  WHEN q.e10 >= 0 THEN CASE WHEN length(q.D) <= q.e10 + 1 THEN concat(q.D, repeat('0', q.e10 + 1 - length(q.D))) ELSE concat(left(q.D, q.e10 + 1), '.', substr(q.D, q.e10 + 2)) END",
+      "  ELSE concat('0.', repeat('0', -q.e10 - 1), q.D) END) END",
+    ].join("\n");
+    const shaped = `transform(array(named_struct(${digits.join(", ")})), q -> ${text})[0]`;
+    const parsed = `transform(array(named_struct(${parts.join(", ")})), p -> ${shaped})[0]`;
+    return `transform(array(CAST(${x} AS STRING)), s -> CASE WHEN s IS NULL OR s IN ('NaN', 'Infinity', '-Infinity') THEN s ELSE ${parsed} END)[0]`;
+  }
 
   /** Float literals as doubles (`1.0D`): Spark reads `1.0` as a DECIMAL, so 1.0 / 3 would be 0.333333. */
   override numberLiteral(n: number, type: ValueType): string {

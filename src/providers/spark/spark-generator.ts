@@ -15,8 +15,8 @@ import { LOAD_KEY_FIX } from "../base/key-check.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { indent, sqlComment } from "../base/sql-text.js";
-import type { LedgerSql, ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
-import { SparkLedgerSql } from "./spark-ledger-sql.js";
+import type { CatalogSql, LedgerSql, ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
+import { SparkCatalogSql, SparkLedgerSql } from "./spark-ledger-sql.js";
 import { emptyFilesCheck, fileView, fileViewSql, headerNamesSelect, SPARK_STAGE, SPARK_TYPED, sparkLoadFiles, stagedRowsSelect } from "./spark-load.js";
 
 /** What Spark 4.0 with Delta 4.0 can do (checked against the server scripts/services.sh up spark starts). */
@@ -55,8 +55,18 @@ export class SparkGenerator extends SparkExpressions {
   /** omopetl's own tables as Delta tables, in Spark's types (spark-ledger-sql.ts). */
   override readonly ledgerSql: LedgerSql = new SparkLedgerSql(this);
 
+  /** Schemas and catalog queries without information_schema (spark-ledger-sql.ts). */
+  override readonly catalogSql: CatalogSql = new SparkCatalogSql(this, (schema) => this.renderCreateSchema(schema));
+
+
+  /** Column names checked against Delta's rule (spark-expressions.ts) wherever omopetl creates a table. */
+  protected override tableElements(def: TableDef, primaryKey: "none" | "inline" | "named"): string[] {
+    for (const c of def.columns) this.validateObjectName(c.name, "column");
+    return super.tableElements(def, primaryKey);
+  }
 
   protected override renderCreateSchema(physical: string): string {
+    this.validateObjectName(physical, "schema");
     return `CREATE SCHEMA IF NOT EXISTS ${this.ident(physical)}`;
   }
 

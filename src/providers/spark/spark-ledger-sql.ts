@@ -1,5 +1,7 @@
 import type { LedgerColumn, LedgerTable } from "../provider-api.js";
+import { BaseCatalogSql } from "../base/catalog-sql.js";
 import { BaseLedgerSql } from "../base/ledger-sql.js";
+import { UnsupportedFeatureError } from "../provider-errors.js";
 import type { SqlQuoting } from "../base/sql-quoting.js";
 
 /**
@@ -40,5 +42,31 @@ export class SparkLedgerSql extends BaseLedgerSql {
    */
   override addColumn(table: LedgerTable, column: LedgerColumn): string {
     return `-- ${this.table(table).replace(/\n/g, " ")}: ${column.name.replace(/\n/g, " ")} is created with the table\nSELECT 1 AS omopetl_note WHERE FALSE`;
+  }
+}
+
+/**
+ * Schema statements and catalog queries on Spark, which has no information_schema: a schema's tables are listed by
+ * SHOW TABLES (its rows say `namespace` and `tableName`).
+ */
+export class SparkCatalogSql extends BaseCatalogSql {
+  constructor(
+    private readonly spark: SqlQuoting,
+    renderCreateSchema: (schema: string) => string,
+  ) {
+    super(spark, renderCreateSchema);
+  }
+
+  /** The table `name` of `schema`; Spark lists one schema at a time, so a search of every schema is refused. */
+  override findTables(name: string, schema?: string): string {
+    if (schema === undefined) {
+      throw new UnsupportedFeatureError(
+        "spark",
+        "finding tables in every schema",
+        "Spark lists the tables of one schema at a time (SHOW TABLES IN schema)",
+        "name the schema of the run ledger (the target's staging schema)",
+      );
+    }
+    return `SHOW TABLES IN ${this.spark.ident(schema)} LIKE ${this.spark.stringLiteral(name)}`;
   }
 }

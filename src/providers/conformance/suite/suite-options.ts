@@ -30,4 +30,11 @@ export interface ConformanceSuiteOptions {
   enforcesKeys?: boolean;
   /** Timeout of each test in milliseconds (passed to `it`). */
   timeout?: number;
+  /**
+   * The engine takes only letters, digits and `_` in schema, table and column names (the Hive metastore, Delta
+   * tables without column mapping): the hostile-identifier test then checks that the generator refuses hostile
+   * names with INVALID_IDENTIFIER when rendering, and runs its hostile strings and alias with plain names. Default
+   * false (any name, quoted).
+   */
+  plainIdentifiers?: boolean;
 }

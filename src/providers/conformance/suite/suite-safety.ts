@@ -6,10 +6,24 @@ import type { SuiteContext } from "./suite-context.js";
 export function defineSafetyTests(suite: SuiteContext): void {
   const { provider, caps, describe, expect, it, setUp, loadPatients, expectCode } = suite;
   describe("safety", () => {
-    it("quotes hostile identifiers and escapes hostile strings so nothing breaks out", async (h) => {
-      const hostileSchema = `${h.schemas["source"]}_we"ird; --ü`;
-      const table = `ta"ble; DROP TABLE canary; --`;
-      const colName = `co"l$omopetl$'); DROP TABLE canary; -- ✓`;
+    const plain = suite.options.plainIdentifiers === true;
+    it(`${plain ? "refuses hostile identifiers (INVALID_IDENTIFIER)" : "quotes hostile identifiers"} and escapes hostile strings so nothing breaks out`, async (h) => {
+      const hostile = { schema: `${h.schemas["source"]}_we"ird; --ü`, table: `ta"ble; DROP TABLE canary; --`, column: `co"l$omopetl$'); DROP TABLE canary; -- ✓` };
+      if (plain) {
+        // Each hostile name alone is refused while rendering, before anything runs.
+        const names = [
+          { schema: hostile.schema, table: "t", column: "c" },
+          { schema: `${h.schemas["source"]}_t`, table: hostile.table, column: "c" },
+          { schema: `${h.schemas["source"]}_t`, table: "t", column: hostile.column },
+        ];
+        for (const n of names) {
+          const d = b.tableDef("odd", n.table, [b.column(n.column, b.varchar())]);
+          await expectCode(() => provider.generator.renderStep(b.loadStep("load_hostile", b.ref("odd", n.table), [`${h.dir}/x.csv`], d.columns), h.context([d], { odd: n.schema })), "INVALID_IDENTIFIER");
+        }
+      }
+      const hostileSchema = plain ? `${h.schemas["source"]}_odd` : hostile.schema;
+      const table = plain ? "ta_ble" : hostile.table;
+      const colName = plain ? "co_l" : hostile.column;
       await h.createSchema("staging");
       await h.createTable("staging", "canary", [{ name: "x", type: "INTEGER" }]);
       const def = b.tableDef("odd", table, [b.column(colName, b.varchar()), b.column("n", b.INT)]);
