@@ -3,10 +3,13 @@
  * server with Delta (scripts/services.sh up spark): its loads, ddl and capabilities groups. Skipped where no server
  * answers, except with CI set (.ci/run starts one).
  *
- * Groups not registered here yet (issue 17, next steps): transforms and steps (the Spark modes are written, not yet
- * run green here end to end), the semantics catalogue (one engine round trip per construct: ~4 minutes on Spark, to
- * be batched), and "safety", whose hostile-identifier test needs schema and table names the Hive metastore refuses
- * (only letters, digits and _), which the suite cannot yet be told about.
+ * Groups not registered here yet (issue 17, next steps), because of their time on Spark, not their result: run by
+ * hand on 2026-12-04 (load average 12-17 on the shared 2-core machine), transforms and steps passed 7 of 8 (merge,
+ * float merge, failing merge, replace slice, rebuild, failing statement, sql steps; "every DML kind" timed out at
+ * 300 s, 236 s for the merge test alone); safety's hostile-identifier test (plainIdentifiers) passed; the semantics
+ * catalogue passed every construct tried except date_diff by month between timestamps (ARITHMETIC_OVERFLOW: the
+ * microsecond clock in function-renderer.ts renderDateDiff overflows an INT on Spark). The loads, ddl and
+ * capabilities groups registered here took 110 s.
  */
 import { describe, expect, it } from "vitest";
 import { defineConformanceSuite } from "../../src/providers/conformance/index.js";
