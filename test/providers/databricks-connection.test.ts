@@ -16,10 +16,10 @@ import { convertDatabricksValue } from "../../src/providers/spark/databricks-val
 import { SparkGenerator } from "../../src/providers/spark/spark-generator.js";
 import { T_TYPE_ID } from "../../src/providers/spark/spark-values.js";
 import { checkTargetOptions } from "../../src/providers/target-options.js";
-import { isCi } from "../setup/postgres.js";
 import { cdm54TableDefs } from "./helpers/cdm-tables.js";
 import { startDatabricksServer, type DatabricksServer } from "./helpers/databricks-server.js";
 import { EXACT_VALUES_COLUMNS, EXACT_VALUES_ROWS, EXACT_VALUES_SQL } from "./helpers/exact-values.js";
+import { SPARK_HOST, SPARK_PORT, sparkRunsHere } from "./helpers/spark-server.js";
 
 const TOKEN = "dapi0123456789abcdef0123456789abcdef-2";
 const HTTP_PATH = "/sql/1.0/warehouses/0123456789abcdef";
@@ -266,15 +266,9 @@ describe("spark target options: method databricks", () => {
   });
 });
 
-const sparkHost = process.env["OMOPETL_TEST_SPARK_HOST"] ?? "127.0.0.1";
-const sparkPort = Number(process.env["OMOPETL_TEST_SPARK_PORT"] ?? 10000);
-const sparkTarget: TargetConfig = { provider: "spark", host: sparkHost, port: sparkPort, retries: 0, connectTimeoutSeconds: 5 };
-const sparkUp = await connectSpark(sparkTarget).then(
-  async (c) => (await c.close(), true),
-  () => false,
-);
+const sparkTarget: TargetConfig = { provider: "spark", host: SPARK_HOST, port: SPARK_PORT, retries: 0, connectTimeoutSeconds: 5 };
 
-describe.skipIf(!sparkUp && !isCi())(`Databricks and Spark Thrift connections agree (skipped: no Spark Thrift server at ${sparkHost}:${sparkPort}; scripts/services.sh up spark)`, () => {
+describe.skipIf(!sparkRunsHere)(`Databricks and Spark Thrift connections agree (skipped: no Spark Thrift server at ${SPARK_HOST}:${SPARK_PORT}; scripts/services.sh up spark)`, () => {
   it("the same values read through a real Spark Thrift server come back identical to the Databricks method's", async () => {
     const spark = await connectSpark(sparkTarget);
     try {
