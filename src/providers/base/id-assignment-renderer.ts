@@ -1,9 +1,9 @@
 import type { Expr } from "../../core/expr/ast.js";
-import type { IdKey, Select, TableDef } from "../../core/model/plan.js";
+import type { IdKey, Select, TableDef, TableRef } from "../../core/model/plan.js";
 import type { RenderContext } from "../provider-api.js";
 import { invalidPlan } from "../provider-errors.js";
 import { neverNull, referencedAliases } from "./plan-helpers.js";
-import { ID_MAP_COLUMNS, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
+import { ID_MAP_COLUMNS, idKeysTable, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
 import { indent } from "./sql-text.js";
 import { SelectRenderer } from "./select-renderer.js";
 
@@ -85,10 +85,23 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
       statements.push(idLiveness.forget(this, domain, step, ctx));
       const enumeration = list.map(({ s, id }) => this.renderKeyEnumeration(s, id, ctx)).join("\nUNION\n");
       statements.push(idLiveness.record(this, domain, step, enumeration, list.every(({ id }) => neverNull(id.key)), true, ctx));
+      statements.push(...this.afterIdBookkeepingWrite(idKeysTable(ctx), ctx));
       statements.push(this.renderIdAssignment(domain, step, ctx));
+      statements.push(...this.afterIdBookkeepingWrite(ctx.idMap, ctx));
     }
     for (const d of byDomain.keys()) statements.push(...this.settleIdLiveness(d, ctx));
     return statements;
+  }
+
+  /**
+   * Statements after the id map or its key table changed, before the next statement reads it: where the engine
+   * plans from statistics a background process gathers at its own pace (PostgreSQL's autovacuum), statistics taken
+   * while a domain had few keys make the planner expect one row and pick a nested loop over every key of the domain
+   * (measured: the Synthea x100 run took 28 s, and over 400 s when autovacuum analysed the map mid-run; the liveness
+   * settle of payer_plan_period alone ran for minutes). Default: nothing.
+   */
+  protected afterIdBookkeepingWrite(_table: TableRef, _ctx: RenderContext): string[] {
+    return [];
   }
 
   /** The statements settling the `live` flags of `domain` once its keys are recorded (id-liveness.ts). */
