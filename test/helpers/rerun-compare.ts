@@ -60,8 +60,8 @@ export interface RerunFixture {
   writeSource(db: RerunDb, source: RerunSource): void;
   /** `omopetl run workflow.yaml --target <engine> ...more` in `db`'s project. */
   run(db: RerunDb, engine: EngineName, ...more: string[]): CliResult;
-  /** A fresh run: on a new database (the fresh folder's DuckDB file removed, its PostgreSQL schemas dropped). */
-  runFresh(engine: EngineName, source: RerunSource): Promise<CliResult>;
+  /** A fresh run: on a new database (the fresh folder's DuckDB file removed, its PostgreSQL schemas dropped), `...more` passed on. */
+  runFresh(engine: EngineName, source: RerunSource, ...more: string[]): Promise<CliResult>;
 }
 
 /**
@@ -95,11 +95,11 @@ export function rerunFixture(name: string, workflow: string, dml: Readonly<Recor
   };
   const run = (db: RerunDb, engine: EngineName, ...more: string[]): CliResult =>
     runCli(["run", "workflow.yaml", "--target", engine, ...more], { cwd: dirs[db] });
-  const runFresh = async (engine: EngineName, source: RerunSource): Promise<CliResult> => {
+  const runFresh = async (engine: EngineName, source: RerunSource, ...more: string[]): Promise<CliResult> => {
     if (engine === "duckdb") for (const f of ["omop.duckdb", "omop.duckdb.wal"]) rmSync(path.join(dirs.fresh, f), { force: true });
     else await dropPgSchemas(dirs.fresh, prefixes.fresh);
     writeSource("fresh", source);
-    return run("fresh", engine);
+    return run("fresh", engine, ...more);
   };
   return { dirs, prefixes, writeSource, run, runFresh };
 }

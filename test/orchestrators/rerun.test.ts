@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CliResult } from "../helpers/cli.js";
@@ -199,6 +199,29 @@ describe.each(ENGINES)("%s: a re-run on an old database equals a fresh run", (en
     } finally {
       for (const db of ["old", "fresh"] as const) writeFileSync(path.join(dirs[db], "workflow.yaml"), WORKFLOW);
     }
+  });
+
+  it("a run finding the id map empty leaves out the liveness settle; a re-run settles and retires the gone keys", async () => {
+    // The settle's updates of the map (not the no-ops standing for them), by the --profile of each run (first line of every statement).
+    const settles = (db: RerunDb): string[] => {
+      const profile = JSON.parse(readFileSync(path.join(dirs[db], "profile.json"), "utf8")) as { steps: { statements: { sql: string }[] }[] };
+      return profile.steps.flatMap((st) => st.statements.map((x) => x.sql)).filter((sql) => /^UPDATE \S*omopetl_id_map SET/.test(sql) && !/ WHERE FALSE$/.test(sql));
+    };
+    const fresh = await runFresh(engine, BEFORE, "--profile", "profile.json");
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(settles("fresh")).toEqual([]);
+    writeSource("fresh", AFTER);
+    const rerun = run("fresh", engine, "--profile", "profile.json");
+    expect(rerun.code, rerun.stderr).toBe(0);
+    // Two updates (retire, revive) per assigned domain: person, visit_occurrence and cost.
+    expect(settles("fresh")).toHaveLength(6);
+    // The re-run retired the keys that left the source: the live keys are those of a fresh run of AFTER.
+    const live = (await idMap("fresh", engine, "live")).map((r) => JSON.stringify((JSON.parse(r) as unknown[]).slice(0, 2)));
+    const again = await runFresh(engine, AFTER, "--profile", "profile.json");
+    expect(again.code, again.stderr).toBe(0);
+    expect(settles("fresh")).toEqual([]);
+    expect(live).toEqual((await idMap("fresh", engine)).map((r) => JSON.stringify((JSON.parse(r) as unknown[]).slice(0, 2))));
+    expect(live).not.toContain(JSON.stringify(["visit_occurrence.visit_occurrence_id", "v3"]));
   });
 
   it("an id map made by an earlier omopetl (no live column, no key table) is migrated and then retires the gone keys", async () => {

@@ -35,7 +35,8 @@ export async function prepareSchemas(conn: Connection, generator: Pick<SqlGenera
 /**
  * Creates (or migrates) the id map before any step runs when one of `steps` assigns or reads ids: two steps creating it at the same moment
  * on a fresh PostgreSQL database fail on a unique violation of pg_type (the same race as schemas). A failure is
- * returned as a warning: the steps create it themselves.
+ * returned as a warning: the steps create it themselves. Then notes in `ctx` whether the map is empty
+ * ({@link RenderContext.idMapEmptyAtStart}), which spares the steps the liveness settle.
  */
 export async function prepareIdMap(conn: Connection, generator: SqlGenerator, steps: CompiledWorkflowPlan["steps"], ctx: RenderContext): Promise<string[]> {
   // Readers too: a map made by an earlier omopetl gains its `live` column here, which readers' joins test.
@@ -43,10 +44,19 @@ export async function prepareIdMap(conn: Connection, generator: SqlGenerator, st
   if (!usesIds || !generator.renderIdMapSetup) return [];
   try {
     await conn.execute(generator.renderIdMapSetup(ctx));
-    return [];
   } catch (e) {
     return [`could not create the id map before the run: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`];
   }
+  // An empty map has no earlier key to retire or revive: the steps skip the liveness settle. Any doubt (no probe, a
+  // failing one) keeps the settle, which is right on every map.
+  if (generator.renderIdMapAnyKey) {
+    try {
+      if ((await conn.query(generator.renderIdMapAnyKey(ctx))).length === 0) ctx.idMapEmptyAtStart = true;
+    } catch {
+      // settle as usual
+    }
+  }
+  return [];
 }
 
 /**

@@ -24,6 +24,12 @@ export interface RenderContext {
    */
   idAssigners?: Readonly<Record<string, readonly string[]>>;
   /**
+   * True when the orchestrator found the id map without a single key before any step of the run ran: every key the
+   * run's assigners add is then recorded by them and live, nothing can need retiring or reviving, so the liveness
+   * settle (two updates per assigned domain, each reading the domain's whole map) is left out. Unset: settled.
+   */
+  idMapEmptyAtStart?: boolean;
+  /**
    * Target table (logical `schema.name`) -> the names of the plan's steps that write it in mode merge. A merge step
    * leaves alone the rows another of them recorded, and prunes those recorded by steps no longer in this list (a
    * renamed or removed step). Unset: only the step's own records count.
@@ -107,6 +113,8 @@ export interface SqlGenerator {
    * the catalog (pg_type) — on a fresh database, with independent steps assigning ids side by side.
    */
   renderIdMapSetup?(ctx: RenderContext): string;
+  /** A query returning one row when the id map holds any key, none when it is empty (see {@link RenderContext.idMapEmptyAtStart}). */
+  renderIdMapAnyKey?(ctx: RenderContext): string;
   /**
    * Optional: the merge ledger's `CREATE TABLE IF NOT EXISTS` (which rows each merge step wrote), run once before
    * the steps when one of them merges, for the same reason as {@link renderIdMapSetup}.
