@@ -242,10 +242,14 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
     }
   }
 
-  /** Spark has no MICROSECONDS field: the seconds with their fraction, in microseconds (PostgreSQL's field). */
+  /**
+   * Spark has no MICROSECONDS field: the seconds with their fraction, in microseconds (PostgreSQL's field). Every
+   * field is a BIGINT: Spark's EXTRACT gives an INT, and date_diff's clock (minute * 60000000) overflowed it in ANSI
+   * mode (ARITHMETIC_OVERFLOW), where DuckDB's and PostgreSQL's fields are already 64-bit or numeric.
+   */
   protected override extractInt(part: string, x: string): string {
     if (part === "microseconds") return `CAST(EXTRACT(SECOND FROM ${x}) * 1000000 AS BIGINT)`;
-    return super.extractInt(part, x);
+    return `CAST(${super.extractInt(part, x)} AS BIGINT)`;
   }
 
   /** Integer division truncating toward zero: Spark's `/` always divides exactly. */
