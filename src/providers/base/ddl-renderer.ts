@@ -185,7 +185,7 @@ export abstract class DdlRenderer extends FunctionRenderer {
   }
 
   /**
-   * Statements after a table's contents were replaced in bulk (a load, a rebuild, a replace): e.g. refreshing the
+   * Statements after a table's contents were replaced in bulk (a load, a rebuild, a replace, the id map and its keys): e.g. refreshing the
    * planner's statistics, without which a freshly loaded table is planned as if empty (nested loops over the whole
    * vocabulary). Default: nothing.
    */

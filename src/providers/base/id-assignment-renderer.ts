@@ -1,5 +1,5 @@
 import type { Expr } from "../../core/expr/ast.js";
-import type { IdKey, Select, TableDef, TableRef } from "../../core/model/plan.js";
+import type { IdKey, Select, TableDef } from "../../core/model/plan.js";
 import type { RenderContext } from "../provider-api.js";
 import { invalidPlan } from "../provider-errors.js";
 import { neverNull, referencedAliases } from "./plan-helpers.js";
@@ -85,9 +85,13 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
       statements.push(idLiveness.forget(this, domain, step, ctx));
       const enumeration = list.map(({ s, id }) => this.renderKeyEnumeration(s, id, ctx)).join("\nUNION\n");
       statements.push(idLiveness.record(this, domain, step, enumeration, list.every(({ id }) => neverNull(id.key)), true, ctx));
-      statements.push(...this.afterIdBookkeepingWrite(idKeysTable(ctx), ctx));
+      // Statistics refreshed where the engine wants it (PostgreSQL: ANALYZE) before the next statement reads the table:
+      // statistics autovacuum took while a domain had few keys made the planner expect one row and run the liveness
+      // settle as a nested loop over every key of the domain (measured: the Synthea x100 run, 28 s, took over 400 s
+      // with autovacuum analysing the map mid-run).
+      statements.push(...this.afterBulkWrite(idKeysTable(ctx), ctx));
       statements.push(this.renderIdAssignment(domain, step, ctx));
-      statements.push(...this.afterIdBookkeepingWrite(ctx.idMap, ctx));
+      statements.push(...this.afterBulkWrite(ctx.idMap, ctx));
     }
     for (const d of byDomain.keys()) {
       const settle = this.settleIdLiveness(d, ctx);
@@ -97,17 +101,6 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
       statements.push(...(ctx.idMapEmptyAtStart === true ? settle.map(() => this.renderNoIdSettle(ctx)) : settle));
     }
     return statements;
-  }
-
-  /**
-   * Statements after the id map or its key table changed, before the next statement reads it: where the engine
-   * plans from statistics a background process gathers at its own pace (PostgreSQL's autovacuum), statistics taken
-   * while a domain had few keys make the planner expect one row and pick a nested loop over every key of the domain
-   * (measured: the Synthea x100 run took 28 s, and over 400 s when autovacuum analysed the map mid-run; the liveness
-   * settle of payer_plan_period alone ran for minutes). Default: nothing.
-   */
-  protected afterIdBookkeepingWrite(_table: TableRef, _ctx: RenderContext): string[] {
-    return [];
   }
 
   /** What stands for a settle statement on a run that found the id map empty: an update of no row, folded by the planner. */

@@ -141,11 +141,6 @@ export class PostgresGenerator extends BaseSqlGenerator {
     return [`ANALYZE ${this.table(target, ctx)}`];
   }
 
-  /** Fresh statistics of the id map and its keys before the liveness settle and the select read them (see the hook). */
-  protected override afterIdBookkeepingWrite(table: TableRef, ctx: RenderContext): string[] {
-    return [`ANALYZE ${this.table(table, ctx)}`];
-  }
-
   /** Autovacuum never analyses temporary tables: without statistics the merge prune's joins are planned blind. */
   override afterTempTable(table: string): string[] {
     return [`ANALYZE ${table}`];
