@@ -97,7 +97,7 @@ export function stepDurations(metrics) {
 
 /** Step name -> kind (load, transform, ddl, sql) of a plan written by `omopetl compile -o`. */
 export function stepKinds(planFile) {
-  return Object.fromEntries(JSON.parse(readFileSync(planFile, "utf8")).steps.map((s) => [s.name, s.body.kind]));
+  return Object.fromEntries(JSON.parse(readFileSync(planFile, "utf8")).steps.map((s) => [s.name, s.body.kind === "loads" ? "load" : s.body.kind]));
 }
 
 /**

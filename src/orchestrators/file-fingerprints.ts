@@ -16,7 +16,7 @@ import { loadFileNotRegular } from "./orchestrator-errors.js";
  * @throws OmopetlError FILE_UNREADABLE when a local file is a FIFO, device or socket (the engine would hang on it).
  */
 export async function withFileFingerprints(plan: CompiledWorkflowPlan): Promise<CompiledWorkflowPlan> {
-  const steps = await Promise.all(plan.steps.map(async (s) => (s.body.kind === "load" ? withFiles(s, s.body.files) : s)));
+  const steps = await Promise.all(plan.steps.map(async (s) => (s.body.kind === "load" ? withFiles(s, s.body.files) : s.body.kind === "loads" ? withFiles(s, s.body.loads.flatMap((l) => l.files)) : s)));
   return { ...plan, steps };
 }
 

@@ -33,12 +33,18 @@ export function stepRows(rendered: RenderedStep, execution: StepExecution): Step
     rows[k] = (rows[k] ?? 0) + n;
   };
   const bookkeeping = new Set(rendered.bookkeepingStatements ?? []);
+  // Result statement -> the statement whose count is its rows (itself, or a later count statement).
+  const results = new Map<number, number>();
+  for (const p of rendered.partResults ?? (rendered.resultStatement !== undefined ? [{ resultStatement: rendered.resultStatement, countStatement: rendered.countStatement }] : [])) {
+    results.set(p.resultStatement, p.countStatement ?? p.resultStatement);
+  }
+  const countStatements = new Set([...results].filter(([r, c]) => r !== c).map(([, c]) => c));
   for (const [i, sql] of rendered.statements.entries()) {
     // A result statement whose engine returns no count is counted by a later statement (countStatement).
-    const n = i === rendered.resultStatement && rendered.countStatement !== undefined ? execution.rowCount : execution.rowCounts[i];
-    if (n === undefined || bookkeeping.has(i) || i === rendered.countStatement) continue;
+    const n = execution.rowCounts[results.get(i) ?? i];
+    if (n === undefined || bookkeeping.has(i) || countStatements.has(i)) continue;
     const verb = verbOf(sql);
-    const isResult = i === rendered.resultStatement;
+    const isResult = results.has(i);
     if (verb === "INSERT" && (isResult || rendered.resultStatement === undefined)) add("inserted", n);
     else if (verb === "UPDATE") add("updated", n);
     else if (verb === "DELETE") add("deleted", n);

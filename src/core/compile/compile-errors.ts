@@ -169,6 +169,13 @@ export const rejectsNeedText = (loc: SourceLocation) =>
     "on_error: reject applies to csv and tsv files, whose values the load checks as text; parquet values are typed by their file.",
     "Remove on_error (a parquet value that does not convert fails the load), or convert the files to csv.",
   );
+export const rejectsInSeveralTables = (loc: SourceLocation) =>
+  error(
+    "INVALID_VALUE",
+    loc,
+    'invalid value for "on_error": reject is for a load of one table (its report names one rejects table).',
+    "Give the table whose values may not convert a load step of its own with on_error: reject.",
+  );
 export const loadEmptyFile = (loc: SourceLocation, file: string, text: EmptyFileText) => error("LOAD_EMPTY_FILE", loc, `"${file}" ${text.reason}.`, text.fix);
 export const loadHeaderMismatch = (loc: SourceLocation, column: string, files: string, header: readonly string[], suggestion: string | undefined) =>
   error(

@@ -15,6 +15,7 @@ import type { AnalysisContext, CompileNote } from "./analysis-context.js";
 
 export type { CompileNote } from "./analysis-context.js";
 import { analyzeLoad } from "./analyze-load.js";
+import { checkLoadTables } from "./load-tables.js";
 import { analyzeSql } from "./analyze-sql.js";
 import { analyzeTransform } from "./analyze-transform.js";
 import { buildDag } from "./build-dag.js";
@@ -103,7 +104,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
     const io = byName.get(name)!;
     const body = analyzeStep(io.step, io, ctx);
     if (body) bodies.set(name, body);
-    else for (const w of io.writes) if (!catalog.cdmTable(w.ref)) catalog.markFailed(w.ref, intendedColumns(io.step));
+    else for (const w of io.writes) if (!catalog.cdmTable(w.ref)) catalog.markFailed(w.ref, intendedColumns(partWriting(io.step, w.ref)));
   }
   if (hasErrors(diagnostics)) return done();
 
@@ -127,7 +128,7 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
     const fingerprint = sha256(`omopetl ${COMPILER_VERSION} ${body.kind}\n${what}\n${touched.join("\n")}\n${schemasJson}`);
     return {
       name,
-      kind: io.step.dml.kind,
+      kind: io.step.dml.kind === "loads" ? "load" : io.step.dml.kind,
       file: io.step.relFile,
       ...(io.step.dml.dml.description ? { description: io.step.dml.dml.description } : {}),
       dependsOn: dag.dependsOn.get(name)!,
@@ -164,6 +165,12 @@ export async function compileWorkflow(workflowPath: string, options: CompileOpti
   return done(plan);
 }
 
+/** The table of a load of several tables that writes `ref` (the step itself for other kinds). */
+function partWriting(step: LoadedStep, ref: TableRef): LoadedStep {
+  if (step.dml.kind !== "loads") return step;
+  return step.dml.parts.find((p) => p.dml.kind === "load" && refKey(parseRef(p.dml.dml.target)) === refKey(ref)) ?? step;
+}
+
 /** The columns a step means to write, read from its YAML alone (for readers of a step that failed to compile). */
 function intendedColumns(step: LoadedStep): string[] | undefined {
   const d = step.dml;
@@ -180,6 +187,12 @@ function analyzeStep(step: LoadedStep, io: StepIo, ctx: AnalysisContext): StepBo
   switch (step.dml.kind) {
     case "load":
       return analyzeLoad(step, ctx);
+    case "loads": {
+      // Every table is analysed (all their errors are reported); the step compiles only when each does.
+      const valid = checkLoadTables(step, step.dml.dml, ctx.diagnostics);
+      const loads = step.dml.parts.map((p) => analyzeLoad(p, ctx));
+      return valid && loads.every((l) => l !== undefined) ? { kind: "loads", loads } : undefined;
+    }
     case "transform":
       return analyzeTransform(step, ctx);
     case "sql":

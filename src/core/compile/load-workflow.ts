@@ -3,7 +3,8 @@ import { glob } from "tinyglobby";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { readTextFile } from "../files/read-text-file.js";
-import { DML_KINDS, DML_SCHEMAS, type DdlDml, type LoadDml, type SqlDml, type TransformDml } from "../model/dml-schema.js";
+import { DML_KINDS, DML_SCHEMAS, LoadTablesDmlSchema, type DdlDml, type LoadDml, type LoadTablesDml, type SqlDml, type TransformDml } from "../model/dml-schema.js";
+import { loadTableParts } from "./load-tables.js";
 import { WorkflowSchema, type Workflow } from "../model/workflow-schema.js";
 import { YamlFile } from "../yaml/yaml-file.js";
 import { duplicateStep, fileNotFound, invalidType, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
@@ -14,6 +15,8 @@ import { zodIssuesToDiagnostics } from "./zod-diagnostics.js";
 
 export type Dml =
   | { kind: "load"; dml: LoadDml }
+  /** A load of several tables (`tables:`); `parts` are its tables as loads of their own, defaults applied. */
+  | { kind: "loads"; dml: LoadTablesDml; parts: LoadedStep[] }
   | { kind: "transform"; dml: TransformDml }
   | { kind: "sql"; dml: SqlDml }
   | { kind: "ddl"; dml: DdlDml };
@@ -147,6 +150,7 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
           ? { timeoutSeconds: entry.timeout_seconds ?? workflow.defaults?.timeout_seconds }
           : {}),
       };
+      if (step.dml.kind === "loads") step.dml.parts = loadTableParts(step, step.dml.dml);
       byName.set(name, step);
       steps.push(step);
     }
@@ -170,11 +174,13 @@ function validateDml(file: YamlFile, diagnostics: Diagnostic[]): Dml | undefined
     diagnostics.push(unknownDmlKind(file.locate(["kind"]), String(kind), didYouMean(String(kind), DML_KINDS)));
     return undefined;
   }
-  const schema = kind === "transform" ? transformSchemaFor(value) : DML_SCHEMAS[kind as keyof typeof DML_SCHEMAS];
+  // A load with `tables:` loads several tables: validated as such, so its errors speak of its own fields.
+  const several = kind === "load" && "tables" in value;
+  const schema = kind === "transform" ? transformSchemaFor(value) : several ? LoadTablesDmlSchema : DML_SCHEMAS[kind as keyof typeof DML_SCHEMAS];
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    diagnostics.push(...zodIssuesToDiagnostics(file, schema, parsed.error.issues, `a ${kind} DML`));
+    diagnostics.push(...zodIssuesToDiagnostics(file, schema, parsed.error.issues, several ? "a load of several tables" : `a ${kind} DML`));
     return undefined;
   }
-  return { kind, dml: parsed.data } as Dml;
+  return several ? ({ kind: "loads", dml: parsed.data, parts: [] } as Dml) : ({ kind, dml: parsed.data } as Dml);
 }

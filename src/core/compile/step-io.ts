@@ -114,6 +114,10 @@ export function stepIo(step: LoadedStep, schemas: ReadonlySet<string>, spec: Cdm
       use(step.dml.dml.target, ["target"], io.writes);
       io.mode = "load";
       break;
+    case "loads":
+      for (const [i, t] of step.dml.dml.tables.entries()) use(t.target, ["tables", i, "target"], io.writes);
+      io.mode = "load";
+      break;
     case "transform": {
       const t = step.dml.dml;
       const target = use(t.target, ["target"], io.writes);

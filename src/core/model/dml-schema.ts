@@ -83,6 +83,31 @@ export const LoadDmlSchema = z.strictObject({
 });
 export type LoadDml = z.infer<typeof LoadDmlSchema>;
 
+/** A table of a load of several tables: a load without kind and description; unset fields come from the step. */
+export const LoadTableDmlSchema = LoadDmlSchema.omit({ kind: true, description: true }).extend({
+  format: LoadDmlSchema.shape.format.describe("Overrides the step's format field by field (e.g. only date_format)."),
+});
+export type LoadTableDml = z.infer<typeof LoadTableDmlSchema>;
+
+/**
+ * A load of several tables in one step (e.g. the ten tables of an Athena vocabulary download): each entry of
+ * `tables` is a load of its own (target, files, columns, key, ...), and the step's `format`, `missing_columns` and
+ * `on_error` are every entry's defaults. The tables are replaced together, in one transaction where the engine has
+ * them.
+ */
+export const LoadTablesDmlSchema = z.strictObject({
+  kind: z.literal("load"),
+  description: Description,
+  format: LoadDmlSchema.shape.format.describe("The default format of every table's files; a table's own format overrides it field by field."),
+  missing_columns: LoadDmlSchema.shape.missing_columns.describe("The default missing_columns of every table."),
+  on_error: LoadDmlSchema.shape.on_error.describe("The default on_error of every table."),
+  tables: z
+    .array(LoadTableDmlSchema)
+    .min(1)
+    .describe("The tables this step loads, each with its target and files (and columns, key, ... as a load of one table)."),
+});
+export type LoadTablesDml = z.infer<typeof LoadTablesDmlSchema>;
+
 /** A table a select reads: `schema.table`, or the name of one of the transform's `with:` sub-selects. */
 export const SelectSourceNameSchema = z
   .string()

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { canonicalJson } from "../compile/canonical-json.js";
-import { DdlDmlSchema, LoadDmlSchema, SqlDmlSchema, TransformDmlSchema } from "./dml-schema.js";
+import { DdlDmlSchema, LoadDmlSchema, LoadTablesDmlSchema, SqlDmlSchema, TransformDmlSchema } from "./dml-schema.js";
 import { CompiledWorkflowPlanSchema } from "./plan.js";
 import { WorkflowSchema } from "./workflow-schema.js";
 
@@ -13,7 +13,7 @@ const BASE = "https://omopetl.dev/schemas/";
 export function jsonSchemas(): Record<string, string> {
   const gen = (schema: z.ZodType, id: string, title: string, io: "input" | "output") =>
     canonicalJson({ ...z.toJSONSchema(schema, { io, unrepresentable: "any" }), $id: `${BASE}${id}`, title }, 2) + "\n";
-  const dml = z.union([LoadDmlSchema, TransformDmlSchema, SqlDmlSchema, DdlDmlSchema]);
+  const dml = z.union([LoadDmlSchema, LoadTablesDmlSchema, TransformDmlSchema, SqlDmlSchema, DdlDmlSchema]);
   return {
     "compiled-workflow-plan.schema.json": gen(CompiledWorkflowPlanSchema, "compiled-workflow-plan.schema.json", "omopetl CompiledWorkflowPlan", "output"),
     "workflow.schema.json": gen(WorkflowSchema, "workflow.schema.json", "omopetl workflow", "input"),

@@ -96,6 +96,16 @@ export const LoadBodySchema = z.object({
 });
 export type LoadBody = z.infer<typeof LoadBodySchema>;
 
+/**
+ * A load of several tables in one step: each table's load, in the order written. Providers render them one after
+ * the other, in one transaction where the engine has them, so the tables are replaced together.
+ */
+export const LoadsBodySchema = z.object({
+  kind: z.literal("loads"),
+  loads: z.array(LoadBodySchema).min(1),
+});
+export type LoadsBody = z.infer<typeof LoadsBodySchema>;
+
 /** A table inner-joined inside a {@link JoinSchema}'s parentheses: `LEFT JOIN (t AS a INNER JOIN u AS b ON ...) ON ...`. */
 export const NestedJoinSchema = z.object({
   table: TableRefSchema,
@@ -306,6 +316,7 @@ export type DdlBody = z.infer<typeof DdlBodySchema>;
 
 export const StepBodySchema = z.discriminatedUnion("kind", [
   LoadBodySchema,
+  LoadsBodySchema,
   TransformBodySchema,
   SqlBodySchema,
   DdlBodySchema,

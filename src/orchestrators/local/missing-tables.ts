@@ -20,6 +20,8 @@ export function tablesCreatedBy(step: PlanStep, isCdm: (r: TableRef) => boolean)
     case "load":
     case "transform":
       return isCdm(b.target) ? [] : [b.target];
+    case "loads":
+      return b.loads.filter((l) => !isCdm(l.target)).map((l) => l.target);
     case "sql":
       return step.writes;
   }
@@ -30,6 +32,7 @@ export function tablesNeededBy(step: PlanStep, isCdm: (r: TableRef) => boolean):
   const b = step.body;
   const out = [...step.reads];
   if ((b.kind === "load" || b.kind === "transform") && isCdm(b.target)) out.push(b.target);
+  if (b.kind === "loads") out.push(...b.loads.filter((l) => isCdm(l.target)).map((l) => l.target));
   if (b.kind === "ddl" && b.part !== "tables") out.push(...b.tables);
   return out;
 }

@@ -68,6 +68,12 @@ export interface RenderedStep {
    * updated and deleted. Optional.
    */
   bookkeepingStatements?: number[];
+  /**
+   * A step writing several tables (a load of several tables): each table's result statement and, where its engine
+   * needs one, its count statement. The step's result is the sum of their counts; `resultStatement` and
+   * `countStatement` are then the first table's. Optional; absent for a step with one result.
+   */
+  partResults?: { resultStatement: number; countStatement?: number }[];
 }
 
 /** Pure SQL generation for one dialect: no I/O, deterministic output for equal input. */

@@ -75,7 +75,11 @@ export async function executeRenderedStep(
   };
   const rowCounts = rendered.transactional && transactions === "multi-statement" ? await conn.transaction(run) : await conn.session(run);
   const out: StepExecution = { rowCounts };
-  if (rendered.resultStatement !== undefined) {
+  if (rendered.partResults) {
+    // A step writing several tables: its result is the sum of theirs, known only when each is.
+    const counts = rendered.partResults.map((p) => rowCounts[p.countStatement ?? p.resultStatement]);
+    if (counts.every((n) => n !== undefined)) out.rowCount = counts.reduce((a, n) => a + n!, 0);
+  } else if (rendered.resultStatement !== undefined) {
     const n = rowCounts[rendered.countStatement ?? rendered.resultStatement];
     if (n !== undefined) out.rowCount = n;
   }

@@ -55,6 +55,8 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
           throw new UnsupportedFeatureError(this.dialect, "file_columns in loads", `${body.target.schema}.${body.target.name}`, "Load with the duckdb or postgres provider, or add the file's name in a transform.");
         }
         return this.renderLoad(body, ctx);
+      case "loads":
+        return concatParts(body.loads.map((load) => this.renderStep({ ...step, body: load }, ctx)));
       case "transform":
         return this.renderTransform(body, ctx, step.name);
       case "sql":
@@ -284,4 +286,27 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
     lines.push(indent(`VALUES (${list(body.columns.map((c) => `${s}.${this.ident(c.name)}`))})`));
     return lines.join("\n");
   }
+}
+
+/**
+ * One step's statements from its parts' (a load of several tables): run one after the other, in one transaction
+ * when every part is transactional; each part's result (and count) statement kept, shifted to its place.
+ */
+function concatParts(parts: readonly RenderedStep[]): RenderedStep {
+  const statements: string[] = [];
+  const partResults: NonNullable<RenderedStep["partResults"]> = [];
+  const bookkeeping: number[] = [];
+  for (const p of parts) {
+    const at = statements.length;
+    statements.push(...p.statements);
+    if (p.resultStatement !== undefined) partResults.push({ resultStatement: at + p.resultStatement, ...(p.countStatement !== undefined ? { countStatement: at + p.countStatement } : {}) });
+    bookkeeping.push(...(p.bookkeepingStatements ?? []).map((i) => at + i));
+  }
+  const first = partResults[0];
+  return {
+    statements,
+    transactional: parts.every((p) => p.transactional),
+    ...(first ? { resultStatement: first.resultStatement, ...(first.countStatement !== undefined ? { countStatement: first.countStatement } : {}), partResults } : {}),
+    ...(bookkeeping.length > 0 ? { bookkeepingStatements: bookkeeping } : {}),
+  };
 }

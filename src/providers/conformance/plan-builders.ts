@@ -117,10 +117,10 @@ export function context(tables: TableDef[], schemas: Record<string, string>): Re
 /** A plan step around `body`, with the bookkeeping fields filled with neutral values. */
 export function step(name: string, body: StepBody): PlanStep {
   const io = (r: TableRef): TableRef[] => [r];
-  const writes = body.kind === "load" || body.kind === "transform" ? io(body.target) : body.kind === "ddl" ? body.tables : [];
+  const writes = body.kind === "load" || body.kind === "transform" ? io(body.target) : body.kind === "loads" ? body.loads.map((l) => l.target) : body.kind === "ddl" ? body.tables : [];
   return {
     name,
-    kind: body.kind,
+    kind: body.kind === "loads" ? "load" : body.kind,
     file: `${name}.yaml`,
     dependsOn: [],
     level: 0,
