@@ -132,7 +132,7 @@ function benchCli() {
     { what: "node -e 0 (baseline)", bestMs: node },
     { what: "omopetl --version", bestMs: version },
     { what: "omopetl compile (features fixture)", bestMs: compile },
-    { what: "omopetl compile (Synthea workflow, 71 steps)", bestMs: synthea },
+    { what: "omopetl compile (the Synthea workflow)", bestMs: synthea },
   );
   console.log("\nCLI cold start (best of 5)");
   console.log("| command | best ms | vs bare node |");

@@ -83,8 +83,8 @@ export const LoadDmlSchema = z.strictObject({
 });
 export type LoadDml = z.infer<typeof LoadDmlSchema>;
 
-/** A table of a load of several tables: a load without kind and description; unset fields come from the step. */
-export const LoadTableDmlSchema = LoadDmlSchema.omit({ kind: true, description: true }).extend({
+/** A table of a load of several tables: a load without kind; unset fields come from the step. */
+export const LoadTableDmlSchema = LoadDmlSchema.omit({ kind: true }).extend({
   format: LoadDmlSchema.shape.format.describe("Overrides the step's format field by field (e.g. only date_format)."),
 });
 export type LoadTableDml = z.infer<typeof LoadTableDmlSchema>;
