@@ -20,6 +20,12 @@
 # warehouse and Derby metastore folders, and is waited for until it accepts connections. `down` stops only a server
 # this script started.
 #
+# spark-cluster (not in CI; the bench's distributed run): a standalone Spark cluster on this machine — a master
+# (spark-class ...deploy.master.Master on 127.0.0.1:7077) and two workers (...deploy.worker.Worker, one core and
+# OMOPETL_SPARK_WORKER_MEMORY each, their own work folders) — and a second Thrift server submitting to that master
+# instead of running Spark in local mode (port OMOPETL_SPARK_CLUSTER_PORT, 10001; its own warehouse and metastore).
+# Same pyspark, Java and Delta jars as spark. `down spark-cluster` stops the server, the workers and the master.
+#
 # --dry-run prints what `up`/`down` would run and runs none of it (CI exercises it).
 #
 # Environment: OMOPETL_SERVICES_DIR (state: data folders, logs; default /var/lib/omopetl-services as root, else
@@ -58,9 +64,16 @@ SPARK_PIDFILE="${SPARK_RUN}/server.pid"
 SPARK_LOG="${SPARK_RUN}/server.log"
 MVN_COPY="org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy"
 SPARK_URL="hive://127.0.0.1:${SPARK_PORT}"
+# Where spark's Thrift server runs Spark: in its own JVM (local mode), or on the standalone cluster (spark-cluster).
+SPARK_MASTER="local[*]"
+CLUSTER_PORT="${OMOPETL_SPARK_CLUSTER_PORT:-10001}"
+CLUSTER_MASTER_PORT=7077
+CLUSTER_WORKERS=2
+CLUSTER_WORKER_MEMORY="${OMOPETL_SPARK_WORKER_MEMORY:-2g}"
+CLUSTER_DIR="${SPARK_DIR}/cluster"
 # What `up`/`down`/`status` act on without names: the services CI needs (.ci/run runs the Spark tests for real).
 ALL_SERVICES=(postgres spark)
-KNOWN_SERVICES=(postgres spark)
+KNOWN_SERVICES=(postgres spark spark-cluster)
 
 DRY_RUN=0
 APT_UPDATED=0
@@ -327,7 +340,7 @@ spark_up() {
   # also keeps derby.log there).
   local cmd=(
     "$SPARK_VENV/bin/spark-submit"
-    --master "local[*]"
+    --master "$SPARK_MASTER"
     --name omopetl-thriftserver
     --driver-memory "$SPARK_MEMORY"
     --driver-java-options "-Dderby.system.home=${metastore}"
@@ -405,6 +418,95 @@ spark_status() {
   [[ -n $pid ]]
 }
 
+# The Thrift server of spark-cluster: spark's variables pointed at its own port and folder, submitting to the master.
+cluster_server_vars() {
+  SPARK_PORT="$CLUSTER_PORT"
+  SPARK_RUN="${CLUSTER_DIR}/thriftserver-${SPARK_PORT}"
+  SPARK_PIDFILE="${SPARK_RUN}/server.pid"
+  SPARK_LOG="${SPARK_RUN}/server.log"
+  SPARK_URL="hive://127.0.0.1:${SPARK_PORT}"
+  SPARK_MASTER="spark://127.0.0.1:${CLUSTER_MASTER_PORT}"
+}
+
+# The pid in a pid file if that process runs, or nothing.
+live_pid() {
+  local pid
+  [[ -f $1 ]] || return 0
+  pid=$(cat "$1")
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then printf '%s' "$pid"; fi
+}
+
+# Starts one daemon of the cluster (spark-class <class> <args>) in its own session, unless its pid file names a live one.
+cluster_daemon() {
+  local name=$1 class=$2 spark_home pid
+  shift 2
+  local pidfile="${CLUSTER_DIR}/${name}.pid" log="${CLUSTER_DIR}/${name}.log"
+  if [[ -n $(live_pid "$pidfile") ]]; then return; fi
+  if [[ $DRY_RUN -eq 1 ]]; then
+    run spark-class "$class" "$@"
+    return
+  fi
+  spark_home=$("$SPARK_VENV/bin/python" -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")
+  SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 setsid nohup "$spark_home/bin/spark-class" "$class" "$@" >"$log" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$pidfile"
+}
+
+spark_cluster_up() {
+  local started=$SECONDS waited=0 i
+  spark_ensure_java
+  spark_ensure_pyspark
+  spark_ensure_delta
+  run mkdir -p "$CLUSTER_DIR"
+  cluster_daemon master org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$CLUSTER_MASTER_PORT" --webui-port 18080
+  if [[ $DRY_RUN -eq 0 ]]; then
+    until port_answers "$CLUSTER_MASTER_PORT"; do
+      ((waited >= SPARK_TIMEOUT)) && fail "spark-cluster: the master did not answer on 127.0.0.1:${CLUSTER_MASTER_PORT} within ${SPARK_TIMEOUT}s; its log: ${CLUSTER_DIR}/master.log"
+      sleep 1
+      waited=$((waited + 1))
+    done
+  fi
+  for ((i = 1; i <= CLUSTER_WORKERS; i++)); do
+    run mkdir -p "${CLUSTER_DIR}/worker-${i}"
+    cluster_daemon "worker-${i}" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 --memory "$CLUSTER_WORKER_MEMORY" \
+      --work-dir "${CLUSTER_DIR}/worker-${i}" --webui-port $((18080 + i)) "spark://127.0.0.1:${CLUSTER_MASTER_PORT}"
+  done
+  if [[ $DRY_RUN -eq 0 ]]; then
+    # The master logs each worker it accepts: wait for all of them before a job can be given cores.
+    until (($(grep -c "Registering worker" "${CLUSTER_DIR}/master.log" 2>/dev/null || true) >= CLUSTER_WORKERS)); do
+      ((waited >= SPARK_TIMEOUT)) && fail "spark-cluster: ${CLUSTER_WORKERS} workers did not register within ${SPARK_TIMEOUT}s; logs in ${CLUSTER_DIR}"
+      sleep 1
+      waited=$((waited + 1))
+    done
+  fi
+  say "spark-cluster: master spark://127.0.0.1:${CLUSTER_MASTER_PORT} with ${CLUSTER_WORKERS} workers (1 core, ${CLUSTER_WORKER_MEMORY} each) up in $((SECONDS - started))s"
+  cluster_server_vars
+  spark_up
+}
+
+spark_cluster_down() {
+  local name pid
+  cluster_server_vars
+  spark_down
+  for name in $(seq -f "worker-%g" "$CLUSTER_WORKERS") master; do
+    pid=$(live_pid "${CLUSTER_DIR}/${name}.pid")
+    [[ -n $pid ]] || continue
+    run kill "$pid"
+    say "spark-cluster: stopped ${name} (pid ${pid})"
+  done
+}
+
+spark_cluster_status() {
+  local name pid rc=0
+  for name in master $(seq -f "worker-%g" "$CLUSTER_WORKERS"); do
+    pid=$(live_pid "${CLUSTER_DIR}/${name}.pid")
+    if [[ -n $pid ]]; then say "spark-cluster: ${name} running (pid ${pid})"; else say "spark-cluster: ${name} stopped"; rc=1; fi
+  done
+  cluster_server_vars
+  spark_status || rc=1
+  return $rc
+}
+
 usage() {
   say "usage: scripts/services.sh [--dry-run] up|down|status [${KNOWN_SERVICES[*]}] (default: ${ALL_SERVICES[*]})"
   exit 2
@@ -418,6 +520,7 @@ main() {
       -h | --help) usage ;;
       up | down | status) [[ -z $action ]] || usage; action=$1 ;;
       postgres | spark) services+=("$1") ;;
+      spark-cluster) services+=(spark_cluster) ;;
       *) say "services: unknown argument '$1'" >&2; usage ;;
     esac
     shift

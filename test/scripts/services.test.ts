@@ -89,6 +89,24 @@ describe("scripts/services.sh", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("--dry-run up spark-cluster prints a master, two workers and a Thrift server submitting to the master, and changes nothing", async () => {
+    const dir = stateDir();
+    made.push(dir);
+    const port = await freePort();
+    const r = services(["--dry-run", "up", "spark-cluster"], { OMOPETL_SERVICES_DIR: dir, OMOPETL_SPARK_CLUSTER_PORT: String(port) });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split("\n");
+    expect(lines.filter((l) => l.includes("spark-class org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 7077"))).toHaveLength(1);
+    const workers = lines.filter((l) => l.includes("spark-class org.apache.spark.deploy.worker.Worker"));
+    expect(workers).toHaveLength(2);
+    for (const w of workers) expect(w).toMatch(/--host 127\.0\.0\.1 --cores 1 --memory \S+ --work-dir \S+\/cluster\/worker-[12] .* spark:\/\/127\.0\.0\.1:7077$/);
+    const submit = lines.find((l) => l.includes("bin/spark-submit")) ?? "";
+    expect(submit).toContain("--master spark://127.0.0.1:7077");
+    expect(submit).toContain(`--hiveconf hive.server2.thrift.port=${port}`);
+    expect(submit).toMatch(new RegExp(`spark\\.sql\\.warehouse\\.dir=${dir}/\\S+/cluster/thriftserver-${port}/warehouse`));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("up without names is CI's set, postgres then spark; status/down of a stopped spark report nothing running", async () => {
     const dir = stateDir();
     made.push(dir);
