@@ -31,6 +31,11 @@ beforeAll(() => {
     path.join(dir, "person.yaml"),
     'name: keys\ncdm_version: "5.4"\nsteps:\n  - dml: dml/cdm_tables.yaml\n  - dml: dml/patients.yaml\n  - dml: dml/person.yaml\n',
   );
+  writeFileSync(path.join(dir, "staging.yaml"), 'name: staging\ncdm_version: "5.4"\nsteps:\n  - dml: dml/patients.yaml\n  - dml: dml/patient_genders.yaml\n');
+  writeFileSync(
+    path.join(dir, "dml/patient_genders.yaml"),
+    "kind: transform\ntarget: staging.patient_genders\nmode: rebuild\nkey: [patient]\nfrom: source.patients AS p\ncolumns:\n  patient: p.id\n  gender: p.gender\n",
+  );
   writeFileSync(path.join(dir, "vocab.yaml"), 'name: vocab\ncdm_version: "5.4"\nsteps:\n  - dml: dml/vocab_tables.yaml\n  - dml: dml/concept.yaml\n');
   writeFileSync(path.join(dir, "dml/cdm_tables.yaml"), "kind: ddl\npart: tables\ntables: [person]\n");
   writeFileSync(path.join(dir, "dml/vocab_tables.yaml"), "kind: ddl\npart: tables\ntables: [concept]\n");
@@ -117,10 +122,32 @@ describe("the same primary-key checks on every engine", () => {
       expect(n).toBe(0);
       (errors[engine] ??= []).push(message.replace(vocab, "<cdm>"));
     });
+
+    // A staging table a transform rebuilds: its key is checked by the same aggregate (on DuckDB it is no ART index,
+    // on PostgreSQL the primary key is added after the check), and the failed step leaves the table as it was.
+    it(`${engine}: a rebuilt staging table with one key twice fails its step and keeps the previous rows`, async () => {
+      const staging = schemasOf(engine).staging;
+      writePatients(["p1,M,1970-01-01", "p2,F,1980-02-02"]);
+      const ok = cli(["run", "staging.yaml", "--target", engine]);
+      expect(ok.code, ok.stderr).toBe(0);
+      const before = await query(engine, `SELECT patient, gender FROM ${staging}.patient_genders ORDER BY patient`);
+      expect(before).toEqual([
+        { patient: "p1", gender: "M" },
+        { patient: "p2", gender: "F" },
+      ]);
+      writePatients(["p1,M,1970-01-01", "p2,F,1980-02-02", "p2,M,1980-02-02"]);
+      const r = cli(["run", "staging.yaml", "--target", engine]);
+      expect(r.code).toBe(1);
+      const message = `duplicate key in ${staging}.patient_genders: patient = p2 occurs 2 times; the step's rows were not written. Make the step's joins and selects yield one row per key.`;
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      expect(await query(engine, `SELECT patient, gender FROM ${staging}.patient_genders ORDER BY patient`)).toEqual(before);
+      (errors[engine] ??= []).push(message.replace(staging, "<staging>"));
+    });
   }
 
   it("both engines said the same thing", () => {
-    expect(errors.duckdb).toHaveLength(2);
+    expect(errors.duckdb).toHaveLength(3);
     expect(errors.pg).toEqual(errors.duckdb);
   });
 });

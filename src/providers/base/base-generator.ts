@@ -3,6 +3,7 @@ import type { RenderContext, RenderedStep, SqlGenerator } from "../provider-api.
 import { invalidPlan, UnsupportedFeatureError } from "../provider-errors.js";
 import { findTableDef, requireTableDefs, tableDefOrColumns } from "./plan-helpers.js";
 import { renderVocabularyChecks } from "./vocabulary-check.js";
+import { renderKeyCheck } from "./key-check.js";
 import { mergeKeysTableDef, mergeKeyText, renderMergePrune, type MergePrune, type ProducedKeys } from "./merge-prune.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list } from "./sql-text.js";
@@ -159,14 +160,19 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
       }
       case "rebuild": {
         const rebuilt = tableDefOrColumns(ctx, body.target, body.columns);
+        const checked = this.rebuiltKeyChecked(rebuilt);
         statements.push(...this.createSchemas([body.target], ctx));
-        statements.push(...this.renderRebuildTable(rebuilt, ctx));
+        statements.push(...this.renderRebuildTable(checked ? { ...rebuilt, primaryKey: [] } : rebuilt, ctx));
         resultStatement = statements.push(`INSERT INTO ${target} ${this.columnList(body.columns)}\n${query}`) - 1;
+        if (checked) {
+          statements.push(...renderKeyCheck(this, rebuilt, ctx, "Make the step's joins and selects yield one row per key.", true));
+          statements.push(...this.renderRebuiltKey(rebuilt, ctx));
+        }
         statements.push(...this.renderIndexes(rebuilt, ctx));
         break;
       }
     }
-    // A rebuilt table declares its primary key itself.
+    // A rebuilt table declares its primary key itself, or was checked above (rebuiltKeyChecked).
     if (body.mode !== "rebuild") statements.push(...this.keyChecks(def, ctx, "Make the step's joins and selects yield one row per key."));
     if (body.mode !== "merge") statements.push(...this.afterBulkWrite(body.target, ctx));
     return {

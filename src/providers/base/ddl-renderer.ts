@@ -63,6 +63,21 @@ export abstract class DdlRenderer extends FunctionRenderer {
   }
 
   /**
+   * Whether a table a transform rebuilds (mode "rebuild": staging tables) leaves its primary key out of CREATE TABLE
+   * and checks it with one aggregate after the insert instead ({@link renderKeyCheck}, the check CDM tables get). By
+   * default the table declares its key. Where a key is an index maintained on every insert and rewritten at every
+   * checkpoint (DuckDB's ART), the aggregate is the cheaper guarantee.
+   */
+  protected rebuiltKeyChecked(_def: TableDef): boolean {
+    return false;
+  }
+
+  /** Where {@link rebuiltKeyChecked}: statements declaring the key once the check passed (default: none). */
+  protected renderRebuiltKey(_def: TableDef, _ctx: RenderContext): string[] {
+    return [];
+  }
+
+  /**
    * A column's type in a table: OHDSI's types for CDM tables; the cast types for source/staging tables (so a float
    * stays a DOUBLE where a dialect's NUMERIC would round it, e.g. DuckDB's DECIMAL(18,3)).
    */
