@@ -10,6 +10,7 @@ import type { TableDef } from "../../src/core/model/plan.js";
 import type { Connection, RenderContext } from "../../src/providers/provider-api.js";
 import { connectSpark } from "../../src/providers/spark/index.js";
 import { SparkGenerator, toSparkPattern } from "../../src/providers/spark/spark-generator.js";
+import { javaRegex, javaReplacement } from "../../src/providers/spark/spark-regex.js";
 import { isCi } from "../setup/postgres.js";
 import { cdm54TableDefs } from "./helpers/cdm-tables.js";
 
@@ -49,19 +50,17 @@ describe("Spark generator: rendering", () => {
     expect(toSparkPattern("%Y%j")).toEqual({ unsupported: "%j" });
   });
 
-  it("refuses the functions of messy sources with UNSUPPORTED_FEATURE (not spelled for Spark yet)", () => {
+  it("spells the regex flavour for Java: DOTALL, $ as the end of the text, sets escaped, replacement groups as $n", () => {
+    // The values these compute are compared with DuckDB's and PostgreSQL's in regex-flavour.test.ts.
+    expect(javaRegex("^a.b$")).toBe("(?s)^a.b\\z");
+    expect(javaRegex("[]a&&b-][^-z][0-9]\\$")).toBe("(?s)[\\]a\\&\\&b\\-][^\\-z][0-9]\\$");
+    expect(javaReplacement("\\3-\\1$2\\\\")).toBe("$3-$1\\$\\2\\\\");
+    expect(() => javaRegex("\\d")).toThrow(/INVALID_PLAN/);
     const s = { k: "lit", value: "a1", type: "string" } as const;
     const lit = (value: string) => ({ k: "lit", value, type: "string" }) as const;
-    const calls = [
-      { k: "fn", name: "try_cast", args: [s, lit("integer")], type: "integer" },
-      { k: "fn", name: "regexp_matches", args: [s, lit("[0-9]")], type: "boolean" },
-      { k: "fn", name: "regexp_replace", args: [s, lit("[0-9]"), lit("")], type: "string" },
-      { k: "fn", name: "regexp_extract", args: [s, lit("[0-9]")], type: "string" },
-      { k: "fn", name: "parse_date", args: [s, lit("%Y"), lit("%Y%m")], type: "date" },
-    ] as const;
-    for (const e of calls) {
-      expect(() => gen.expr(e as never), e.name).toThrow(`error UNSUPPORTED_FEATURE: the spark provider does not support ${e.name}() yet.`);
-    }
+    expect(gen.expr({ k: "fn", name: "regexp_extract", args: [s, lit("[0-9]$")], type: "string" } as never)).toBe(
+      "(CASE WHEN 'a1' RLIKE '(?s)[0-9]\\\\z' THEN regexp_extract('a1', '(?s)[0-9]\\\\z', 0) END)",
+    );
   });
 
   it("refuses a load with file_columns before rendering it: the provider does not declare fileNameColumns", () => {

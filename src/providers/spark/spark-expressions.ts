@@ -10,7 +10,8 @@ import type { RenderContext } from "../provider-api.js";
 import { BaseSqlGenerator } from "../base/base-generator.js";
 import { indent } from "../base/sql-text.js";
 import { tokenizeStrftime } from "../base/strftime.js";
-import { invalidIdentifier, invalidLiteral, UnsupportedFeatureError } from "../provider-errors.js";
+import { invalidIdentifier, invalidLiteral } from "../provider-errors.js";
+import { javaRegex, javaReplacement } from "./spark-regex.js";
 
 /** strftime directive -> Spark datetime pattern (java.time DateTimeFormatter letters as Spark reads them). */
 const SPARK_PATTERNS: Readonly<Record<string, string>> = {
@@ -142,10 +143,13 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
     return `SELECT raise_error(a.msg) AS omopetl_check\nFROM (\n${indent(select)}\n) AS a`;
   }
 
-  /** Spark reads 1e400 as NULL (ANSI mode) and 1e-400 as 0; its NUMERIC is DECIMAL(10,0), so no exact route. */
+  /**
+   * Spark 4 reads 1e400 as Infinity and 1e-400 as 0 (PostgreSQL refuses both); its NUMERIC is DECIMAL(10,0), so no
+   * exact route: the double is checked to be finite and, when 0, to come from a text of zero digits.
+   */
   protected override floatInRange(v: string): string {
     const x = `CAST(${v} AS DOUBLE)`;
-    return `(${x} IS NOT NULL AND (${x} <> 0 OR NOT regexp_replace(${v}, '[eE].*$', '') RLIKE '[1-9]'))`;
+    return `(${x} IS NOT NULL AND abs(${x}) <= 1.7976931348623157E308D AND (${x} <> 0 OR NOT regexp_replace(${v}, '[eE].*$', '') RLIKE '[1-9]'))`;
   }
 
   /** Wall-clock datetimes: TIMESTAMP_NTZ, never shifted by the session's time zone. */
@@ -276,28 +280,21 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
   }
 
   /**
-   * The functions of messy sources (try_cast, regexp_*, parse_date/parse_datetime) are built on PostgreSQL-style
-   * regular expressions the Spark generator does not spell yet (Java regexes, `$1` replacements, '' for no match):
-   * refused, never rendered as SQL that would compute otherwise.
+   * The flavour's regexes in Java's spelling (spark-regex.ts). RLIKE finds the pattern anywhere in the text, as
+   * PostgreSQL's `~` does; NULL stays NULL.
    */
-  protected override renderTryCast(_e: Extract<Expr, { k: "fn" }>): string {
-    throw new UnsupportedFeatureError(this.dialect, "try_cast() yet");
+  protected override regexSearch(x: string, pattern: string): string {
+    return `(${x} RLIKE ${this.stringLiteral(javaRegex(pattern))})`;
   }
 
-  protected override regexSearch(_x: string, _pattern: string): string {
-    throw new UnsupportedFeatureError(this.dialect, "regexp_matches() yet");
+  protected override regexReplaceAll(x: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${x}, ${this.stringLiteral(javaRegex(pattern))}, ${this.stringLiteral(javaReplacement(replacement))})`;
   }
 
-  protected override regexReplaceAll(_x: string, _pattern: string, _replacement: string): string {
-    throw new UnsupportedFeatureError(this.dialect, "regexp_replace() yet");
-  }
-
-  protected override regexExtract(_x: string, _pattern: string, _group: number): string {
-    throw new UnsupportedFeatureError(this.dialect, "regexp_extract() yet");
-  }
-
-  protected override renderParseFormats(_s: string, _formats: readonly string[], _kind: "date" | "datetime", fn: string): string {
-    throw new UnsupportedFeatureError(this.dialect, `${fn}() yet`);
+  /** Spark's regexp_extract gives '' without a match, where the catalogue promises NULL. */
+  protected override regexExtract(x: string, pattern: string, group: number): string {
+    const p = this.stringLiteral(javaRegex(pattern));
+    return `(CASE WHEN ${x} RLIKE ${p} THEN regexp_extract(${x}, ${p}, ${group}) END)`;
   }
 }
 
