@@ -14,6 +14,7 @@ export * from "./api/generator.js";
 export * from "./api/ledger.js";
 export * from "./api/connection.js";
 export * from "./api/step-execution.js";
+export * from "./api/existing-tables.js";
 
 export { checkTargetOptions, TARGET_COMMON_OPTIONS, type TargetOptionIssue } from "./target-options.js";
 

@@ -8,6 +8,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TableDef } from "../../src/core/model/plan.js";
 import type { Connection, RenderContext } from "../../src/providers/provider-api.js";
+import { queryExistingTables } from "../../src/providers/provider-api.js";
 import { connectSpark } from "../../src/providers/spark/index.js";
 import { SparkGenerator, toSparkPattern } from "../../src/providers/spark/spark-generator.js";
 import { javaRegex, javaReplacement } from "../../src/providers/spark/spark-regex.js";
@@ -139,4 +140,29 @@ describe.skipIf(!(sparkUp || isCi()))(`Spark generator on a real Thrift server a
     for (const sql of rebuild) await conn.execute(sql);
     expect(await conn.query(`SELECT count(*) AS n FROM ${schema}.observation_period`)).toEqual([{ n: "0" }]);
   }, 240_000);
+
+  it("lists which tables exist by SHOW SCHEMAS and SHOW TABLES: missing schemas and tables left out, temporary views too", async () => {
+    const ctx: RenderContext = { tables: all, schemas: { cdm: schema, vocab: `${schema}_nosuch` }, idMap: { schema: "cdm", name: "omopetl_id_map" } };
+    await conn.execute(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    for (const t of ["person", "person_x"]) await conn.execute(`CREATE TABLE IF NOT EXISTS ${schema}.${t} (a INT) USING DELTA`);
+    // One session, so the temporary view is visible to the listing (SHOW TABLES lists it under namespace '').
+    const one = await connectSpark({ provider: "spark", host, port, retries: 0, poolSize: 1 });
+    try {
+      await one.execute("CREATE OR REPLACE TEMPORARY VIEW death AS SELECT 1 AS a");
+      const query = gen.renderExistingTables(
+        [
+          { schema: "cdm", name: "Person" },
+          { schema: "cdm", name: "death" },
+          { schema: "cdm", name: "person_x" },
+          { schema: "vocab", name: "concept" },
+        ],
+        ctx,
+      );
+      const rows = await queryExistingTables(one, query);
+      expect(rows.map((r) => `${r.schema_name}.${r.table_name}`).sort()).toEqual([`${schema}.person`, `${schema}.person_x`]);
+    } finally {
+      await one.close();
+    }
+    expect(() => gen.renderExistingTables([{ schema: "cdm", name: "per son" }], ctx)).toThrow(/INVALID_IDENTIFIER/);
+  }, 120_000);
 });

@@ -2,6 +2,7 @@ import type { CheckMeasure, CompiledCheck } from "../../core/checks/check-model.
 import type { CheckMeasurement } from "../../core/checks/evaluate-results.js";
 import type { TableRef } from "../../core/model/plan.js";
 import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
+import { queryExistingTables } from "../../providers/provider-api.js";
 
 /** What measuring checks needs of a provider's generator (`renderCheckBatch` is used when it has one). */
 export type CheckGenerator = Required<Pick<SqlGenerator, "renderCheck" | "renderFieldProbe" | "renderExistingTables">> & Pick<SqlGenerator, "renderCheckBatch">;
@@ -39,7 +40,7 @@ export async function measureChecks(
   const refs = [...new Set(checks.flatMap((c) => c.reads))].sort().map(refOf);
   const existing = new Set<string>();
   if (refs.length > 0) {
-    const rows = await conn.query<{ schema_name: string; table_name: string }>(g.renderExistingTables(refs, ctx));
+    const rows = await queryExistingTables(conn, g.renderExistingTables(refs, ctx));
     for (const r of rows) existing.add(`${String(r.schema_name).toLowerCase()}.${String(r.table_name).toLowerCase()}`);
   }
   const exists = (t: TableRef): boolean => existing.has(`${(ctx.schemas[t.schema] ?? t.schema).toLowerCase()}.${t.name.toLowerCase()}`);

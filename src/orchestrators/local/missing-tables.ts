@@ -1,5 +1,6 @@
 import type { CompiledWorkflowPlan, PlanStep, TableRef } from "../../core/model/plan.js";
 import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
+import { queryExistingTables } from "../../providers/provider-api.js";
 import { tableMissing, type MissingTable } from "../orchestrator-errors.js";
 
 /*
@@ -65,7 +66,7 @@ export async function checkTablesExist(
   if (needed.size === 0) return;
   const refs = [...needed.values()].map((n) => n.ref);
   const physical = (r: TableRef) => `${(ctx.schemas[r.schema] ?? r.schema).toLowerCase()}.${r.name.toLowerCase()}`;
-  const rows = await conn.query<{ schema_name: string; table_name: string }>(generator.renderExistingTables(refs, ctx));
+  const rows = await queryExistingTables(conn, generator.renderExistingTables(refs, ctx));
   const present = new Set(rows.map((r) => `${String(r.schema_name).toLowerCase()}.${String(r.table_name).toLowerCase()}`));
   const missing: MissingTable[] = [];
   for (const { ref, step } of needed.values()) {

@@ -2,6 +2,7 @@
 import type { DdlBody, LoadBody, PlanStep, TableDef, TableRef, TransformBody } from "../../core/model/plan.js";
 import type { CheckMeasure } from "../../core/checks/check-model.js";
 import type { ProviderCapabilities } from "./capabilities.js";
+import type { ExistingTablesQuery } from "./existing-tables.js";
 import type { CatalogSql, LedgerSql } from "./ledger.js";
 
 /** What a generator needs besides the step: the plan's tables and the target's physical names. */
@@ -93,9 +94,11 @@ export interface SqlGenerator {
   renderCount?(table: TableRef, ctx: RenderContext): string;
   /**
    * A query whose rows `(schema_name, table_name)` are the physical names of those of `tables` that exist on the
-   * target. Optional: the run checks with it that what its steps need is there (TABLE_MISSING) before running.
+   * target, or, for an engine without one catalog query, its steps (existing-tables.ts; orchestrators run either
+   * with queryExistingTables). Optional: the run checks with it that what its steps need is there (TABLE_MISSING)
+   * before running.
    */
-  renderExistingTables?(tables: readonly TableRef[], ctx: RenderContext): string;
+  renderExistingTables?(tables: readonly TableRef[], ctx: RenderContext): ExistingTablesQuery;
   /**
    * Optional: one SELECT returning one row of counts that account for every row a transform read and did not write
    * (or wrote more than once), reason by reason; orchestrators run it after the step. Undefined when the plan has no

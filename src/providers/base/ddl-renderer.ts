@@ -1,6 +1,6 @@
 import type { CastType } from "../../core/expr/ast.js";
 import type { DdlBody, TableDef, TableRef } from "../../core/model/plan.js";
-import type { CatalogSql, LedgerSql, RenderContext } from "../provider-api.js";
+import type { CatalogSql, ExistingTablesQuery, LedgerSql, RenderContext } from "../provider-api.js";
 import { objectName } from "./plan-helpers.js";
 import { renderFloatColumnGuard } from "./column-type-guard.js";
 import { renderKeyCheck } from "./key-check.js";
@@ -180,7 +180,7 @@ export abstract class DdlRenderer extends FunctionRenderer {
    * Which of `tables` exist, from information_schema.tables (views included), compared ignoring case. PostgreSQL
    * overrides it with its catalog, which also lists tables the role has no privilege on.
    */
-  renderExistingTables(tables: readonly TableRef[], ctx: RenderContext): string {
+  renderExistingTables(tables: readonly TableRef[], ctx: RenderContext): ExistingTablesQuery {
     const one = (t: TableRef) =>
       `(lower(table_schema) = lower(${this.stringLiteral(this.physicalSchema(t.schema, ctx))}) AND lower(table_name) = lower(${this.stringLiteral(t.name)}))`;
     return `SELECT table_schema AS schema_name, table_name\nFROM information_schema.tables\nWHERE ${tables.map(one).join("\n   OR ") || "FALSE"}`;

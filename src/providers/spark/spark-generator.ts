@@ -5,7 +5,7 @@
  * Spark (spark-load.ts) with the shared value checks, and the checks that fail a statement (raise_error).
  */
 export { toSparkPattern } from "./spark-expressions.js";
-import type { DdlBody, LoadBody, TableDef, TransformBody } from "../../core/model/plan.js";
+import type { DdlBody, LoadBody, TableDef, TableRef, TransformBody } from "../../core/model/plan.js";
 import { ID_KEYS_COLUMNS, ID_MAP_COLUMNS, idKeysTable } from "../base/id-liveness.js";
 import type { MergePrune } from "../base/merge-prune.js";
 import { renderSparkMergePrune } from "./spark-merge-prune.js";
@@ -15,8 +15,8 @@ import { LOAD_KEY_FIX } from "../base/key-check.js";
 import { checksHeader, headerMismatchSelect } from "../base/load-header-check.js";
 import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { indent, sqlComment } from "../base/sql-text.js";
-import type { CatalogSql, LedgerSql, ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
-import { SparkCatalogSql, SparkLedgerSql } from "./spark-ledger-sql.js";
+import type { CatalogSql, ExistingTablesBySchema, LedgerSql, ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
+import { SparkCatalogSql, SparkLedgerSql, sparkExistingTables } from "./spark-ledger-sql.js";
 import { emptyFilesCheck, fileView, fileViewSql, headerNamesSelect, SPARK_STAGE, SPARK_TYPED, sparkLoadFiles, stagedRowsSelect } from "./spark-load.js";
 
 /** What Spark 4.0 with Delta 4.0 can do (checked against the server scripts/services.sh up spark starts). */
@@ -58,6 +58,13 @@ export class SparkGenerator extends SparkExpressions {
   /** Schemas and catalog queries without information_schema (spark-ledger-sql.ts). */
   override readonly catalogSql: CatalogSql = new SparkCatalogSql(this, (schema) => this.renderCreateSchema(schema));
 
+
+  /** SHOW SCHEMAS, then SHOW TABLES per schema: Spark has no information_schema (spark-ledger-sql.ts). */
+  override renderExistingTables(tables: readonly TableRef[], ctx: RenderContext): ExistingTablesBySchema {
+    // table() checks both names against the metastore's rule (INVALID_IDENTIFIER), which the LIKE patterns rely on.
+    for (const t of tables) this.table(t, ctx);
+    return sparkExistingTables(this, tables.map((t) => ({ schema: this.physicalSchema(t.schema, ctx), name: t.name })));
+  }
 
   /** Column names checked against Delta's rule (spark-expressions.ts) wherever omopetl creates a table. */
   protected override tableElements(def: TableDef, primaryKey: "none" | "inline" | "named"): string[] {

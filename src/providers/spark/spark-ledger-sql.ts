@@ -1,4 +1,4 @@
-import type { LedgerColumn, LedgerTable } from "../provider-api.js";
+import type { ExistingTablesBySchema, LedgerColumn, LedgerTable } from "../provider-api.js";
 import { BaseCatalogSql } from "../base/catalog-sql.js";
 import { BaseLedgerSql } from "../base/ledger-sql.js";
 import { UnsupportedFeatureError } from "../provider-errors.js";
@@ -69,4 +69,27 @@ export class SparkCatalogSql extends BaseCatalogSql {
     }
     return `SHOW TABLES IN ${this.spark.ident(schema)} LIKE ${this.spark.stringLiteral(name)}`;
   }
+}
+
+/**
+ * Which of `tables` (physical schema and name, already checked as metastore names: letters, digits and _) exist, in
+ * steps: SHOW SCHEMAS for the schemas, then SHOW TABLES in each that exists (SHOW TABLES fails on a missing schema).
+ * Both take a LIKE pattern whose `|` separates names; names of metastore characters need no other escaping, and the
+ * metastore compares them ignoring case.
+ */
+export function sparkExistingTables(spark: SqlQuoting, tables: readonly { schema: string; name: string }[]): ExistingTablesBySchema {
+  const bySchema = new Map<string, Set<string>>();
+  for (const t of tables) {
+    const key = t.schema.toLowerCase();
+    if (!bySchema.has(key)) bySchema.set(key, new Set());
+    bySchema.get(key)!.add(t.name.toLowerCase());
+  }
+  const like = (names: Iterable<string>): string => spark.stringLiteral([...names].sort().join("|"));
+  return {
+    kind: "by-schema",
+    schemas: `SHOW SCHEMAS LIKE ${like(bySchema.keys())}`,
+    schemaColumn: "namespace",
+    tables: (schema) => `SHOW TABLES IN ${spark.ident(schema)} LIKE ${like(bySchema.get(schema.toLowerCase()) ?? [])}`,
+    tableColumn: "tableName",
+  };
 }
