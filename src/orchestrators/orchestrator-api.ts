@@ -8,6 +8,7 @@
  * lines or JSON.
  */
 import type { CompiledWorkflowPlan, PlanStep } from "../core/model/plan.js";
+import type { CheckStepsOptions } from "./checks/check-steps.js";
 import type { LookupCoverageReport } from "./lookup-coverage.js";
 
 export type { LookupCoverageReport } from "./lookup-coverage.js";
@@ -77,6 +78,13 @@ export interface ExecuteOptions {
    * at once with TARGET_LOCKED.
    */
   waitForLockSeconds?: number;
+  /**
+   * Data quality checks to run as steps of the run (`run --check`): one step per checked table (`check:<table>`,
+   * kind "check" in the ledger) after the steps writing what its checks read; the steps reading the table wait for
+   * it, and a blocking failure fails the run like a failed step. An orchestrator that cannot run them says so in
+   * {@link Orchestrator.runsCheckSteps}. Ignored by a dry run.
+   */
+  checks?: CheckStepsOptions;
 }
 
 /** Final state of one step in a run. */
@@ -272,6 +280,8 @@ export interface Orchestrator {
    * or not; rejects only when the run cannot start or its bookkeeping fails (unreachable database, unknown run id).
    */
   execute(plan: CompiledWorkflowPlan, target: RunTarget, options?: ExecuteOptions): Promise<RunResult>;
+  /** True when `execute` honours {@link ExecuteOptions.checks}; otherwise `run --check` runs the checks after the run. */
+  runsCheckSteps?: boolean;
 }
 
 /** The render context of a plan on a target (the target's schema mapping wins). */

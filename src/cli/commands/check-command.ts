@@ -1,6 +1,9 @@
 import path from "node:path";
+import type { CompiledCheck } from "../../core/checks/check-model.js";
 import type { CheckResult } from "../../core/checks/evaluate-results.js";
-import type { DqResultsJson } from "../../core/checks/results-json.js";
+import { summaryByCategory, type CheckNotRun, type DqResultsJson } from "../../core/checks/results-json.js";
+import { describeResult } from "../../orchestrators/checks/run-check-step.js";
+import type { Provider } from "../../providers/provider-api.js";
 import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
 import type { CdmVersion } from "../../core/spec/spec-model.js";
 import type { LoadedConfig } from "../config.js";
@@ -65,37 +68,21 @@ export async function checkCommand(file: string | undefined, opts: CheckCommandO
  * `omopetl run --check` runs after a successful run.
  */
 export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, config: LoadedConfig, global: GlobalOptions, opts: CheckCommandOptions): Promise<number> {
-  const cwd = process.cwd();
   const { writeOutput } = await import("../output-paths.js");
-  const cdmVersion = plan?.cdmVersion ?? opts.cdmVersion;
+  const { cdmVersion, defs, compiled, runnable, notRun } = await prepareChecks(plan, config, global, opts);
 
-  const { loadDqdDefinitions } = await import("../../core/checks/dqd-definitions.js");
-  const { selectDqdChecks } = await import("../../core/checks/dqd-select.js");
-  const { compileChecks } = await import("../../core/checks/compile-checks.js");
-  const { specManager } = await import("../session.js");
-  const defs = loadDqdDefinitions(dqdDirOf(opts, config, cwd), cdmVersion);
-  const spec = await (await specManager(config, global)).load(cdmVersion);
-  // As DQD documents for checkNames: cdmTable, cdmField and measureValueCompleteness always run (not applicable
-  // needs them).
-  const checkNames = opts.checks ? [...new Set([...opts.checks, "cdmTable", "cdmField", "measureValueCompleteness"])] : undefined;
-  const compiled = compileChecks(selectDqdChecks(defs, checkNames ? { checkNames } : {}), spec);
-  const runnable = compiled.filter((c) => c.measure.kind !== "unsupported");
-  const notRun = compiled.filter((c) => c.measure.kind === "unsupported").map((c) => ({ checkId: c.checkId, checkName: c.checkName, reason: (c.measure as { reason: string }).reason }));
-
+  const cwd = process.cwd();
   const { resolveRunTarget } = await import("../target.js");
   const target = await resolveRunTarget(opts.target, config, cwd);
   const { DEFAULT_SCHEMAS } = await import("../../core/compile/compile-workflow.js");
   const schemas = { ...(plan?.schemas ?? DEFAULT_SCHEMAS), ...(target.config.schemas ?? {}) };
   const ctx = { tables: [], schemas, idMap: plan?.idMap ?? { schema: "staging", name: "omopetl_id_map" } };
   const g = target.provider.generator;
-  if (!g.renderCheck || !g.renderFieldProbe || !g.renderExistingTables || !target.provider.connect) {
-    const { UnsupportedFeatureError } = await import("../../providers/provider-errors.js");
-    throw new UnsupportedFeatureError(target.provider.dialect, "data quality checks", `provider "${target.provider.name}" renders no check queries or cannot connect.`);
-  }
+  await assertProviderChecks(target.provider);
   const generator = {
-    renderCheck: g.renderCheck.bind(g),
-    renderFieldProbe: g.renderFieldProbe.bind(g),
-    renderExistingTables: g.renderExistingTables.bind(g),
+    renderCheck: g.renderCheck!.bind(g),
+    renderFieldProbe: g.renderFieldProbe!.bind(g),
+    renderExistingTables: g.renderExistingTables!.bind(g),
     ...(g.renderCheckBatch ? { renderCheckBatch: g.renderCheckBatch.bind(g) } : {}),
   };
 
@@ -106,7 +93,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   const started = new Date();
   const checkRunId = newRunId(started);
   process.stderr.write(`checking ${runnable.length} of DQD's ${compiled.length} default checks on ${target.description} (CDM ${cdmVersion})\n`);
-  const conn = await target.provider.connect(target.config);
+  const conn = await target.provider.connect!(target.config);
   let results: CheckResult[];
   const samples = new Map<string, Record<string, unknown>[]>();
   try {
@@ -129,7 +116,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   }
   const ended = new Date();
 
-  const { dqdCheckResult, overviewOf, summaryByCategory } = await import("../../core/checks/results-json.js");
+  const { dqdCheckResult, overviewOf } = await import("../../core/checks/results-json.js");
   if (opts.jsonOut) {
     const json: DqResultsJson = {
       startTimestamp: started.toISOString(),
@@ -149,13 +136,63 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
     });
   }
 
+  const { maskSecrets } = await import("../../orchestrators/redact.js");
+  const lines = summaryLines(results, notRun, checkRunId, schemas.staging ?? "staging", samples);
+  if (opts.jsonOut) lines[lines.length - 1] += `, ${opts.jsonOut}`;
+  process.stdout.write(maskSecrets(lines.join("\n"), target.secrets) + "\n");
+  const failed = results.filter((r) => r.status === "failed");
+  const errors = results.filter((r) => r.status === "error");
+
+  const bad =
+    (opts.failOn !== "none" && errors.length > 0) ||
+    (opts.failOn === "fatal" && failed.some((r) => r.severity === "fatal")) ||
+    (opts.failOn === "threshold" && failed.length > 0);
+  return bad ? 1 : 0;
+}
+
+/** The checks a run of `opts` selects: DQD's definitions read, selected and compiled against the spec. */
+export async function prepareChecks(
+  plan: CompiledWorkflowPlan | undefined,
+  config: LoadedConfig,
+  global: GlobalOptions,
+  opts: Pick<CheckCommandOptions, "dqdDir" | "checks" | "cdmVersion">,
+): Promise<{ cdmVersion: CdmVersion; defs: { dir: string }; compiled: CompiledCheck[]; runnable: CompiledCheck[]; notRun: CheckNotRun[] }> {
+  const cdmVersion = plan?.cdmVersion ?? opts.cdmVersion;
+  const { loadDqdDefinitions } = await import("../../core/checks/dqd-definitions.js");
+  const { selectDqdChecks } = await import("../../core/checks/dqd-select.js");
+  const { compileChecks } = await import("../../core/checks/compile-checks.js");
+  const { specManager } = await import("../session.js");
+  const defs = loadDqdDefinitions(dqdDirOf(opts, config, process.cwd()), cdmVersion);
+  const spec = await (await specManager(config, global)).load(cdmVersion);
+  // As DQD documents for checkNames: cdmTable, cdmField and measureValueCompleteness always run (not applicable
+  // needs them).
+  const checkNames = opts.checks ? [...new Set([...opts.checks, "cdmTable", "cdmField", "measureValueCompleteness"])] : undefined;
+  const compiled = compileChecks(selectDqdChecks(defs, checkNames ? { checkNames } : {}), spec);
+  const runnable = compiled.filter((c) => c.measure.kind !== "unsupported");
+  const notRun = compiled.filter((c) => c.measure.kind === "unsupported").map((c) => ({ checkId: c.checkId, checkName: c.checkName, reason: (c.measure as { reason: string }).reason }));
+  return { cdmVersion, defs, compiled, runnable, notRun };
+}
+
+/** Fails with UNSUPPORTED_FEATURE when the provider cannot render the check queries or connect. */
+export async function assertProviderChecks(provider: Provider): Promise<void> {
+  const g = provider.generator;
+  if (!g.renderCheck || !g.renderFieldProbe || !g.renderExistingTables || !provider.connect) {
+    const { UnsupportedFeatureError } = await import("../../providers/provider-errors.js");
+    throw new UnsupportedFeatureError(provider.dialect, "data quality checks", `provider "${provider.name}" renders no check queries or cannot connect.`);
+  }
+}
+
+/**
+ * The terminal summary of a check run: counts per category and in total, each failed check (with its sample rows)
+ * and each error; the last line says where the results are.
+ */
+export function summaryLines(results: readonly CheckResult[], notRun: readonly CheckNotRun[], checkRunId: string, staging: string, samples: ReadonlyMap<string, Record<string, unknown>[]> = new Map()): string[] {
   const lines: string[] = [];
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   lines.push(`check run ${checkRunId}: ${results.length} checks run${notRun.length > 0 ? `, ${notRun.length} not compiled (${[...new Set(notRun.map((n) => n.checkName))].join(", ")})` : ""}`);
   lines.push(`${"category".padEnd(14)}${pad("passed", 8)}${pad("failed", 8)}${pad("n/a", 8)}${pad("errors", 8)}`);
-  const rows = summaryByCategory(results);
   const total = { category: "total", passed: 0, failed: 0, notApplicable: 0, errors: 0 };
-  for (const r of rows) {
+  for (const r of summaryByCategory(results)) {
     lines.push(`${r.category.padEnd(14)}${pad(r.passed, 8)}${pad(r.failed, 8)}${pad(r.notApplicable, 8)}${pad(r.errors, 8)}`);
     total.passed += r.passed;
     total.failed += r.failed;
@@ -166,20 +203,12 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   const failed = results.filter((r) => r.status === "failed");
   if (failed.length > 0) lines.push("", "failed:");
   for (const r of failed) {
-    const pct = ((r.pctViolatedRows ?? 0) * 100).toFixed(2);
-    lines.push(`  ${r.severity.padEnd(16)} ${r.checkId}: ${r.numViolatedRows} of ${r.numDenominatorRows} violate (${pct}%, threshold ${r.thresholdValue ?? 0}%)`);
+    lines.push(`  ${r.severity.padEnd(16)} ${describeResult(r)}`);
     for (const s of samples.get(r.checkId) ?? []) lines.push(`      ${JSON.stringify(s)}`);
   }
   const errors = results.filter((r) => r.status === "error");
   if (errors.length > 0) lines.push("", "errors:");
   for (const r of errors) lines.push(`  ${r.checkId}: ${(r.error ?? "").split("\n")[0]}`);
-  lines.push("", `results: ${schemas.staging ?? "staging"}.dq_result (check_run_id = '${checkRunId}')${opts.jsonOut ? `, ${opts.jsonOut}` : ""}`);
-  const { maskSecrets } = await import("../../orchestrators/redact.js");
-  process.stdout.write(maskSecrets(lines.join("\n"), target.secrets) + "\n");
-
-  const bad =
-    (opts.failOn !== "none" && errors.length > 0) ||
-    (opts.failOn === "fatal" && failed.some((r) => r.severity === "fatal")) ||
-    (opts.failOn === "threshold" && failed.length > 0);
-  return bad ? 1 : 0;
+  lines.push("", `results: ${staging}.dq_result (check_run_id = '${checkRunId}')`);
+  return lines;
 }

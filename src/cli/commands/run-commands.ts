@@ -1,4 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
+import type { CompiledCheck } from "../../core/checks/check-model.js";
+import type { CheckResult } from "../../core/checks/evaluate-results.js";
+import type { CheckNotRun } from "../../core/checks/results-json.js";
 import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
 import type { LedgerRun, LedgerStepRun } from "../../orchestrators/ledger/run-ledger.js";
 import type { RowReason, RunResult } from "../../orchestrators/orchestrator-api.js";
@@ -77,7 +80,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--strict", "treat compile warnings as errors (exit 1 before connecting; a compiled plan JSON was checked when compiled)")
     .option("--metrics-out <file>", "write the run's metrics (per step: rows, duration, attempts; totals) as JSON")
     .option("--no-row-accounting", "do not count, per reason, the rows each transform read and did not write")
-    .option("--check", "after a successful run, run the data quality checks (`omopetl check`) on the target; a check failing as --fail-on says fails the run (exit 1)")
+    .option("--check", "run the data quality checks (`omopetl check`) as steps: each table's checks right after the steps writing it; a check failing as --fail-on says fails its step and the run (exit 1), and skips the steps reading the table")
     .addOption(new Option("--fail-on <what>", "with --check: none, error, fatal (default) or threshold, as for `omopetl check`").choices(["none", "error", "fatal", "threshold"]))
     .option("--profile [file]", "time every statement and ledger call of every step; print the slowest steps by phase, and write the profile as JSON to file if given")
     .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
@@ -186,6 +189,16 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
   const { resolveOrchestrator } = await import("../../orchestrators/registry.js");
   const orchestrator = await resolveOrchestrator(opts.orchestrator, { projectDir: config.dir, configured: config.config.orchestrators ?? [] });
 
+  // `--check` with an orchestrator that runs check steps: the checks are compiled (and the DQD files read) before
+  // anything runs, and run as steps after the writers of each table; their results are collected for the summary.
+  const checkResults: CheckResult[] = [];
+  let checkSteps: { runnable: CompiledCheck[]; notRun: CheckNotRun[] } | undefined;
+  if (opts.check && orchestrator.runsCheckSteps && !opts.dryRun) {
+    const { prepareChecks, assertProviderChecks } = await import("./check-command.js");
+    await assertProviderChecks(target.provider);
+    checkSteps = await prepareChecks(plan, config, global, { cdmVersion: plan.cdmVersion });
+  }
+
   const { createReporter } = await import("../progress/reporter.js");
   const useColor = process.stderr.isTTY === true && !process.argv.includes("--no-color") && !process.env.NO_COLOR;
   const hint = resumeCommand(opts);
@@ -228,6 +241,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
       signal: controller.signal,
       onEvent: (e) => reporter.onEvent(e),
       invocation: hint.replace(/ --resume$/, ""),
+      ...(checkSteps ? { checks: { checks: checkSteps.runnable, failOn: opts.failOn ?? "fatal", onResults: (_step: string, rs: readonly CheckResult[]) => checkResults.push(...rs) } } : {}),
       ...retryBackoffFromEnv(),
     });
   } finally {
@@ -265,6 +279,24 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
     });
   }
   const code = result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
+  if (checkSteps && !result.dryRun) {
+    // The results in DQD's order, whichever check step finished first.
+    const order = new Map(checkSteps.runnable.map((c, i) => [c.checkId, i] as const));
+    checkResults.sort((a, b) => order.get(a.checkId)! - order.get(b.checkId)!);
+    const { summaryLines } = await import("./check-command.js");
+    const { maskSecrets } = await import("../../orchestrators/redact.js");
+    const { ledgerSchema } = await import("../../orchestrators/local/local-orchestrator.js");
+    const lines = summaryLines(checkResults, checkSteps.notRun, result.runId, ledgerSchema(plan, target));
+    const { isCheckStepName } = await import("../../orchestrators/checks/check-steps.js");
+    const ofChecks = result.steps.filter((st) => isCheckStepName(st.name));
+    const reused = ofChecks.filter((st) => st.status === "reused");
+    const notRunSteps = ofChecks.filter((st) => st.status === "skipped" || st.status === "cancelled").length;
+    if (reused.length > 0) lines.push(`${reused.length} of ${ofChecks.length} check steps reused: their results are in dq_result under the run that did them (${[...new Set(reused.map((st) => st.reusedFrom))].join(", ")})`);
+    if (notRunSteps > 0) lines.push(`${notRunSteps} of ${ofChecks.length} check steps did not run (a step they depend on failed, or the run was interrupted)`);
+    // With --log-format json, stdout carries one event per line: the summary goes to stderr.
+    (opts.logFormat === "json" ? process.stderr : process.stdout).write(maskSecrets(lines.join("\n"), target.secrets) + "\n");
+    return code;
+  }
   if (opts.check && code === 0 && !result.dryRun) {
     const { checkOnTarget } = await import("./check-command.js");
     return checkOnTarget(plan, config, global, { failOn: opts.failOn ?? "fatal", cdmVersion: plan.cdmVersion, param: [], ...(opts.target !== undefined ? { target: opts.target } : {}) });

@@ -47,10 +47,27 @@ export async function writeDqResults(
   checkedAt: Date,
   results: readonly CheckResult[],
 ): Promise<void> {
+  await ensureDqResultTable(conn, generator, stagingSchema);
+  await appendDqResults(conn, generator, stagingSchema, checkRunId, checkedAt, results);
+}
+
+/** Creates `<staging>.dq_result` (and the schema) when missing. */
+export async function ensureDqResultTable(conn: Connection, generator: Pick<SqlGenerator, "ledgerSql" | "catalogSql">, stagingSchema: string): Promise<void> {
+  await conn.execute(catalogSqlOf(generator).createSchema(stagingSchema));
+  await conn.execute(ledgerSqlOf(generator).createTable({ schema: stagingSchema, name: DQ_RESULT_TABLE }, DQ_RESULT_COLUMNS, ["check_run_id", "check_id"]));
+}
+
+/** Appends results to an existing `<staging>.dq_result`, in one transaction (a check step's rows all or none). */
+export async function appendDqResults(
+  conn: Connection,
+  generator: Pick<SqlGenerator, "ledgerSql">,
+  stagingSchema: string,
+  checkRunId: string,
+  checkedAt: Date,
+  results: readonly CheckResult[],
+): Promise<void> {
   const sql = ledgerSqlOf(generator);
   const table: LedgerTable = { schema: stagingSchema, name: DQ_RESULT_TABLE };
-  await conn.execute(catalogSqlOf(generator).createSchema(stagingSchema));
-  await conn.execute(sql.createTable(table, DQ_RESULT_COLUMNS, ["check_run_id", "check_id"]));
   const columns = DQ_RESULT_COLUMNS.map((c) => c.name);
   const row = (r: CheckResult): (string | number | Date | null)[] => [
     checkRunId,

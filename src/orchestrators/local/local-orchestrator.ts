@@ -1,7 +1,10 @@
 import type { CompiledWorkflowPlan, PlanStep } from "../../core/model/plan.js";
 import type { Connection, ProviderCapabilities } from "../../providers/provider-api.js";
+import { planCheckSteps, type CheckStep, type CheckStepPlan } from "../checks/check-steps.js";
+import { ensureDqResultTable } from "../checks/dq-result-table.js";
+import { runCheckStep } from "../checks/run-check-step.js";
 import { ensureCoverageTable } from "../ledger/coverage-ledger.js";
-import { RunLedger } from "../ledger/run-ledger.js";
+import { RunLedger, type LedgerStepRun } from "../ledger/run-ledger.js";
 import { totalsOf } from "../metrics.js";
 import {
   ORCHESTRATOR_API_VERSION,
@@ -54,7 +57,7 @@ async function resolveResume(
   resume: true | string,
   selection: ReadonlySet<string> | undefined,
   emitWarning: (message: string) => void,
-): Promise<{ from?: string; reused: Map<string, string> }> {
+): Promise<{ from?: string; reused: Map<string, string>; previous?: LedgerStepRun[] }> {
   let runId: string;
   if (resume === true) {
     const { run, latest } = await ledger.findResumable(plan.name);
@@ -76,7 +79,7 @@ async function resolveResume(
     runId = run.runId;
   }
   const previous = await ledger.stepRuns(runId);
-  return { from: runId, reused: reusableSteps(plan, previous, runId, selection) };
+  return { from: runId, reused: reusableSteps(plan, previous, runId, selection), previous };
 }
 
 /**
@@ -87,6 +90,7 @@ export const localOrchestrator: Orchestrator = {
   name: LOCAL_ORCHESTRATOR,
   apiVersion: ORCHESTRATOR_API_VERSION,
   description: "runs steps in this process, in parallel as the DAG allows, with a run ledger in the target database",
+  runsCheckSteps: true,
 
   async execute(compiled: CompiledWorkflowPlan, target: RunTarget, options: ExecuteOptions = {}): Promise<RunResult> {
     // Loads are recorded (and resumed) with the state of their files, so a changed source file is reloaded.
@@ -143,6 +147,7 @@ export const localOrchestrator: Orchestrator = {
       const ledger = conn ? new RunLedger(conn, ledgerSchema(plan, target), target.provider.generator) : undefined;
       let reused = new Map<string, string>();
       let resumedFrom: string | undefined;
+      let previousSteps: LedgerStepRun[] | undefined;
       if (ledger && options.resume !== undefined) {
         // A dry run does not create the ledger; without one there is nothing to resume from.
         if (options.dryRun && !(await ledger.exists())) warn("nothing to resume: this target has no run ledger yet");
@@ -151,9 +156,14 @@ export const localOrchestrator: Orchestrator = {
           const r = await resolveResume(ledger, plan, options.resume, options.selection, warn);
           reused = r.reused;
           resumedFrom = r.from;
+          previousSteps = r.previous;
         }
       }
+      // `run --check`: the checks of each table as a step after its writers (check-steps.ts); a dry run has none.
+      const checkPlan: CheckStepPlan = options.checks && !options.dryRun ? planCheckSteps(plan, steps, options.checks, options.selection) : { steps: [], gates: new Map() };
+      if (previousSteps) for (const [name, from] of reusableCheckSteps(checkPlan.steps, previousSteps, resumedFrom!, reused)) reused.set(name, from);
       const toRun = steps.filter((s) => !reused.has(s.name));
+      const checksToRun = checkPlan.steps.filter((c) => !reused.has(c.name));
       emit({
         type: "run-start",
         time: startedAt.toISOString(),
@@ -162,14 +172,14 @@ export const localOrchestrator: Orchestrator = {
         planFingerprint: plan.fingerprint,
         target: target.description,
         concurrency,
-        steps: toRun.map((s) => s.name),
-        reused: steps.filter((s) => reused.has(s.name)).map((s) => s.name),
+        steps: [...toRun.map((s) => s.name), ...checksToRun.map((c) => c.name)],
+        reused: [...steps, ...checkPlan.steps].filter((s) => reused.has(s.name)).map((s) => s.name),
         ...(resumedFrom ? { resumedFrom } : {}),
         dryRun: options.dryRun === true,
       });
 
       const metrics = new Map<string, StepMetrics>();
-      for (const s of steps) {
+      for (const s of [...steps, ...checkPlan.steps]) {
         const from = reused.get(s.name);
         if (from) {
           metrics.set(s.name, { name: s.name, status: "reused", attempts: 0, rows: {}, reusedFrom: from });
@@ -183,12 +193,12 @@ export const localOrchestrator: Orchestrator = {
         status = "succeeded";
       } else {
         try {
-          status = await runSteps({ plan, target, options, conn: conn!, ledger: ledger!, runId, steps, toRun, reused, resumedFrom, concurrency, backoff, ctx, signal, emit, metrics, startedAt, secrets });
+          status = await runSteps({ plan, target, options, conn: conn!, ledger: ledger!, runId, steps, toRun, checkPlan, checksToRun, reused, resumedFrom, concurrency, backoff, ctx, signal, emit, metrics, startedAt, secrets });
         } catch (e) {
           // The ledger could not be written (a full disk...) or something else broke the run: it must not stay
           // "running" in the ledger. Recording that may fail for the same reason; `status` then tells from the
           // recorded host and pid that the process is gone.
-          const totals = totalsOf(steps.map((st) => metrics.get(st.name) ?? { name: st.name, status: "cancelled" as const, attempts: 0, rows: {} }));
+          const totals = totalsOf([...steps, ...checkPlan.steps].map((st) => metrics.get(st.name) ?? { name: st.name, status: "cancelled" as const, attempts: 0, rows: {} }));
           const why = maskSecrets(e instanceof Error ? e.message : String(e), secrets);
           await ledger!.finishRun(runId, "failed", new Date(), Math.round(performance.now() - t0), totals, why).catch(() => undefined);
           throw e;
@@ -197,7 +207,7 @@ export const localOrchestrator: Orchestrator = {
 
       const endedAt = new Date();
       const durationMs = Math.round(performance.now() - t0);
-      const stepMetrics = steps.map((s) => metrics.get(s.name) ?? { name: s.name, status: "cancelled" as const, attempts: 0, rows: {} });
+      const stepMetrics = [...steps, ...checkPlan.steps].map((s) => metrics.get(s.name) ?? { name: s.name, status: "cancelled" as const, attempts: 0, rows: {} });
       const totals = totalsOf(stepMetrics);
       if (!options.dryRun) await ledger!.finishRun(runId, status, endedAt, durationMs, totals);
       const result: RunResult = {
@@ -248,6 +258,8 @@ interface RunState {
   runId: string;
   steps: PlanStep[];
   toRun: PlanStep[];
+  checkPlan: CheckStepPlan;
+  checksToRun: CheckStep[];
   reused: Map<string, string>;
   resumedFrom: string | undefined;
   concurrency: number;
@@ -275,7 +287,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     ...(s.resumedFrom ? { resumedFrom: s.resumedFrom } : {}),
     concurrency: s.concurrency,
     ...(s.options.invocation ? { invocation: maskSecrets(s.options.invocation, s.secrets) } : {}),
-    steps: s.steps.map((st) => {
+    steps: [...s.steps.map((st) => ({ ...st, kind: st.kind as string })), ...s.checkPlan.steps.map((c) => ({ ...c, kind: "check" }))].map((st) => {
       const from = s.reused.get(st.name);
       return { step: st.name, fingerprint: st.fingerprint, kind: st.kind, level: st.level, status: from ? ("reused" as const) : ("pending" as const), ...(from ? { reusedFrom: from } : {}) };
     }),
@@ -284,13 +296,14 @@ async function runSteps(s: RunState): Promise<RunStatus> {
   const warnings = await prepareSchemas(s.conn, s.target.provider.generator, schemasCreatedBySteps(s.plan, s.toRun, s.ctx));
   warnings.push(...(await prepareIdMap(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
   warnings.push(...(await prepareMergeKeys(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
+  if (s.checksToRun.length > 0) await ensureDqResultTable(s.conn, s.target.provider.generator, s.ledger.schema);
   for (const w of warnings) {
     s.emit({ type: "warning", time: new Date().toISOString(), runId: s.runId, message: maskSecrets(w, s.secrets) });
   }
 
   // Steps not selected (and reused ones) count as done for their dependents.
-  const selected = new Set(s.toRun.map((st) => st.name));
-  const satisfied = new Set(s.plan.steps.map((st) => st.name).filter((n) => !selected.has(n)));
+  const selected = new Set([...s.toRun, ...s.checksToRun].map((st) => st.name));
+  const satisfied = new Set([...s.plan.steps, ...s.checkPlan.steps].map((st) => st.name).filter((n) => !selected.has(n)));
   const stepCtx = {
     runId: s.runId,
     conn: s.conn,
@@ -306,14 +319,16 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     rowAccounting: s.options.rowAccounting !== false,
     profile: s.options.profile === true,
   };
-  await scheduleDag({
-    nodes: s.toRun,
+  const checkCtx = { runId: s.runId, conn: s.conn, ledger: s.ledger, generator: s.target.provider.generator, renderContext: s.ctx, emit: s.emit, signal: s.signal, secrets: s.secrets, options: s.options.checks! };
+  await scheduleDag<RunNode>({
+    nodes: runNodes(s.toRun, s.checksToRun, s.checkPlan.gates),
     satisfied,
     concurrency: s.concurrency,
     signal: s.signal,
-    run: async (step): Promise<NodeOutcome> => {
-      const m = await runStep(step, stepCtx);
-      s.metrics.set(step.name, m);
+    run: async (node): Promise<NodeOutcome> => {
+      const step = node.step;
+      const m = step.kind === "check" ? await runCheckStep(step.check, checkCtx) : await runStep(step.plan, stepCtx);
+      s.metrics.set(node.name, m);
       return m.status === "succeeded" ? "succeeded" : m.status === "failed" ? "failed" : "cancelled";
     },
     onSkip: async (step, dependency) => {
@@ -329,4 +344,54 @@ async function runSteps(s: RunState): Promise<RunStatus> {
   });
   if (s.signal.aborted) return "interrupted";
   return [...s.metrics.values()].some((m) => m.status === "failed" || m.status === "skipped") ? "failed" : "succeeded";
+}
+
+/** A node of the run's DAG: a plan step (with the check steps it waits for) or a check step. */
+interface RunNode {
+  name: string;
+  dependsOn: readonly string[];
+  step: { kind: "plan"; plan: PlanStep } | { kind: "check"; check: CheckStep };
+}
+
+/**
+ * The plan steps and check steps as one DAG, ordered by their level in it (then plan steps first, then name), so a
+ * check starts as soon as its writers are done, before the ready steps of later levels.
+ */
+function runNodes(steps: readonly PlanStep[], checks: readonly CheckStep[], gates: ReadonlyMap<string, string[]>): RunNode[] {
+  const nodes: RunNode[] = [
+    ...steps.map((p) => ({ name: p.name, dependsOn: [...p.dependsOn, ...(gates.get(p.name) ?? [])], step: { kind: "plan" as const, plan: p } })),
+    ...checks.map((c) => ({ name: c.name, dependsOn: c.dependsOn, step: { kind: "check" as const, check: c } })),
+  ];
+  const byName = new Map(nodes.map((n) => [n.name, n] as const));
+  const levels = new Map<string, number>();
+  const levelOf = (n: RunNode): number => {
+    const known = levels.get(n.name);
+    if (known !== undefined) return known;
+    levels.set(n.name, 0); // the DAG has no cycle (check-steps.ts keeps none); this only guards the recursion
+    const deps = n.dependsOn.map((d) => byName.get(d)).filter((d): d is RunNode => d !== undefined);
+    const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(levelOf));
+    levels.set(n.name, level);
+    return level;
+  };
+  const rank = (n: RunNode): [number, number, string] => [levelOf(n), n.step.kind === "plan" ? 0 : 1, n.name];
+  return nodes.sort((a, b) => {
+    const [la, ka, na] = rank(a);
+    const [lb, kb, nb] = rank(b);
+    return la - lb || ka - kb || (na < nb ? -1 : na > nb ? 1 : 0);
+  });
+}
+
+/**
+ * The check steps a resumed run can take as done: those the earlier run completed with the same fingerprint whose
+ * every dependency (the steps writing what they read) is reused too.
+ */
+function reusableCheckSteps(checks: readonly CheckStep[], previous: readonly LedgerStepRun[], previousRunId: string, reusedSteps: ReadonlyMap<string, string>): Map<string, string> {
+  const done = new Map(previous.filter((p) => p.status === "succeeded" || p.status === "reused").map((p) => [p.step, p] as const));
+  const out = new Map<string, string>();
+  for (const c of checks) {
+    const prev = done.get(c.name);
+    if (!prev || prev.fingerprint !== c.fingerprint || !c.dependsOn.every((d) => reusedSteps.has(d))) continue;
+    out.set(c.name, prev.status === "reused" && prev.reusedFrom ? prev.reusedFrom : previousRunId);
+  }
+  return out;
 }
