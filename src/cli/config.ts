@@ -18,8 +18,11 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  /** `omopetl check`: where DQD's check definitions are (a copy of its inst/csv, or the folder holding inst/csv). */
-  checks: z.strictObject({ dqd_dir: z.string().optional() }).optional(),
+  /**
+   * `omopetl check`: where DQD's check definitions are (a copy of its inst/csv, or the folder holding inst/csv), and
+   * the change of a table's row count since the previous successful run that is flagged, in percent.
+   */
+  checks: z.strictObject({ dqd_dir: z.string().optional(), row_count_drift_percent: z.number().min(0).max(1_000_000).optional() }).optional(),
   /** Each target's own options are checked by its provider (src/providers/target-options.ts). */
   targets: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   providers: z.array(z.string()).optional(),

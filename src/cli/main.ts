@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createRequire } from "node:module";
-import { registerRunCommands } from "./commands/run-commands.js";
+import { driftOption, registerRunCommands } from "./commands/run-commands.js";
 
 /**
  * The omopetl command line: a thin wrapper over the library. Each command's implementation is imported only when it
@@ -86,6 +86,7 @@ export async function main(argv: string[]): Promise<void> {
     })
     .option("--dqd-dir <dir>", "DQD's check definitions (its inst/csv, or a folder holding inst/csv); env OMOPETL_DQD_DIR, config checks.dqd_dir, default ../shared/dqd")
     .addOption(new Option("--cdm-version <v>", "CDM version when no workflow is given").choices(["5.3", "5.4"]).default("5.4"))
+    .addOption(driftOption())
     .addOption(paramOption())
     .action(async (workflow: string | undefined, opts: import("./commands/check-command.js").CheckCommandOptions) => {
       const { checkCommand } = await import("./commands/check-command.js");

@@ -3,7 +3,7 @@
  * failed blocking check fails its step and skips the steps reading the table, the ledger says so, and `--resume`
  * continues once the data is fixed. On DuckDB and PostgreSQL, whose check results must be equal.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,10 +67,15 @@ async function ledgerSteps(engine: EngineName, runId: string): Promise<Record<st
 
 const runIdOf = (out: string): string => /^check run (\S+):/m.exec(out)?.[1] ?? "";
 
-async function dqResults(engine: EngineName, runId: string): Promise<string[]> {
+/** A run's DQD check results in dq_result (with `drift`, its row count drift rows instead, with their counts). */
+async function dqResults(engine: EngineName, runId: string, drift = false): Promise<string[]> {
   const s = engineSchemas(prefix, engine);
-  const rows = await queryEngine(dirs.get(engine)!, engine, `SELECT check_id, status, num_violated_rows, num_denominator_rows FROM ${s.staging}.dq_result WHERE check_run_id = '${runId}' ORDER BY check_id`);
-  return rows.map((r) => `${String(r.check_id)} ${String(r.status)} ${String(r.num_violated_rows)}/${String(r.num_denominator_rows)}`);
+  const rows = await queryEngine(
+    dirs.get(engine)!,
+    engine,
+    `SELECT check_id, status, num_violated_rows, num_denominator_rows, row_count, baseline_run_id FROM ${s.staging}.dq_result WHERE check_run_id = '${runId}' AND check_name ${drift ? "=" : "<>"} 'rowCountDrift' ORDER BY check_id`,
+  );
+  return rows.map((r) => `${String(r.check_id)} ${String(r.status)} ${String(r.num_violated_rows)}/${String(r.num_denominator_rows)}${drift ? ` ${String(r.row_count)} ${String(r.baseline_run_id)}` : ""}`);
 }
 
 /** Per engine: the dq_result rows of its clean run, compared across engines at the end. */
@@ -145,6 +150,26 @@ describe.each(ENGINES)("run --check runs the checks as steps (%s)", (engine) => 
     const strict = run(engine, ["--fail-on", "threshold"]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain("↷ observation_period skipped (depends on check:person)");
+
+    // Row count drift: a third person is 50% more than the previous *successful* run's two (the strict run failed).
+    const againRun = runIdOf(again.stdout);
+    writeFileSync(path.join(dir, "person.csv"), PERSONS_IMPLAUSIBLE + "3,8507,1990,0,0\n");
+    const grown = run(engine, ["--drift-threshold", "40"]);
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.stderr).toContain(`warning: check:person: row count drift: PERSON: 2 -> 3 rows (+50.00%, threshold 40%, against run ${againRun})`);
+    expect(grown.stdout).toContain(`row counts: 31 tables compared with run ${againRun}, 2 changed by more than 40%:`);
+    expect(grown.stdout).toContain(`  OBSERVATION_PERIOD: 2 -> 3 rows (+50.00%, threshold 40%, against run ${againRun})`);
+    const grownDrift = await dqResults(engine, runIdOf(grown.stdout), true);
+    expect(grownDrift).toContain(`table_rowcountdrift_person failed 1/2 3 ${againRun}`);
+    expect(grownDrift).toContain(`table_rowcountdrift_death passed 0/0 0 ${againRun}`);
+    // The threshold from the configuration, and the standalone check compares with the run too.
+    writeFileSync(path.join(dir, "omopetl.config.yaml"), readFileSync(path.join(dir, "omopetl.config.yaml"), "utf8") + "checks: { row_count_drift_percent: 30 }\n");
+    const standalone = runCli(["check", "workflow.yaml", "--target", engine, "--checks", "isRequired", "--json-out", "dq.json"], { cwd: dir, env: { OMOPETL_DQD_DIR: dqdDir } });
+    expect(standalone.code, standalone.stderr).toBe(0);
+    expect(standalone.stdout).toContain(`row counts: 31 tables compared with run ${runIdOf(grown.stdout)}, 0 changed by more than 30%`);
+    const json = JSON.parse(readFileSync(path.join(dir, "dq.json"), "utf8"));
+    expect(json.omopetl.rowCountDrift.find((r: { checkId: string }) => r.checkId === "table_rowcountdrift_person")).toMatchObject({ status: "passed", rowCount: 3, numDenominatorRows: 3, baselineRunId: runIdOf(grown.stdout) });
+    expect(json.CheckResults.some((r: { checkName: string }) => r.checkName === "rowCountDrift")).toBe(false);
   }, 300_000);
 });
 

@@ -3,6 +3,7 @@ import type { CompiledCheck } from "../../core/checks/check-model.js";
 import type { CheckResult } from "../../core/checks/evaluate-results.js";
 import { summaryByCategory, type CheckNotRun, type DqResultsJson } from "../../core/checks/results-json.js";
 import { describeResult } from "../../orchestrators/checks/run-check-step.js";
+import { DEFAULT_DRIFT_PERCENT, describeDrift } from "../../core/checks/row-count-drift.js";
 import type { Provider } from "../../providers/provider-api.js";
 import type { CompiledWorkflowPlan } from "../../core/model/plan.js";
 import type { CdmVersion } from "../../core/spec/spec-model.js";
@@ -20,6 +21,13 @@ export interface CheckCommandOptions {
   dqdDir?: string;
   cdmVersion: CdmVersion;
   param: string[];
+  /** --drift-threshold: the change of a table's row count that is flagged, in percent. */
+  driftThreshold?: number;
+}
+
+/** The row count drift threshold: --drift-threshold, the configuration's checks.row_count_drift_percent, or 20. */
+export function driftPercentOf(opts: { driftThreshold?: number }, config: LoadedConfig): number {
+  return opts.driftThreshold ?? config.config.checks?.row_count_drift_percent ?? DEFAULT_DRIFT_PERCENT;
 }
 
 /** The DQD definitions folder: --dqd-dir, OMOPETL_DQD_DIR, the configuration's checks.dqd_dir, or ../shared/dqd. */
@@ -95,6 +103,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   process.stderr.write(`checking ${runnable.length} of DQD's ${compiled.length} default checks on ${target.description} (CDM ${cdmVersion})\n`);
   const conn = await target.provider.connect!(target.config);
   let results: CheckResult[];
+  let drift: CheckResult[];
   const samples = new Map<string, Record<string, unknown>[]>();
   try {
     const measured = await measureChecks(runnable, generator, conn, ctx, {
@@ -110,7 +119,14 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
         if (check.measure.kind === "ratio") samples.set(r.checkId, await conn.query(g.renderCheckSample(check.measure, ctx, opts.samples)));
       }
     }
-    await writeDqResults(conn, g, schemas.staging ?? "staging", checkRunId, started, results);
+    // The row counts against the previous successful run's, read before this run's are written.
+    const { readRowCountBaselines } = await import("../../orchestrators/checks/dq-result-table.js");
+    const { ensureDqResultTable } = await import("../../orchestrators/checks/dq-result-table.js");
+    const { rowCountDriftResults, rowCountsOf } = await import("../../core/checks/row-count-drift.js");
+    await ensureDqResultTable(conn, g, schemas.staging ?? "staging");
+    const baselines = await readRowCountBaselines(conn, g, schemas.staging ?? "staging", checkRunId);
+    drift = rowCountDriftResults(rowCountsOf(results), baselines, driftPercentOf(opts, config));
+    await writeDqResults(conn, g, schemas.staging ?? "staging", checkRunId, started, [...results, ...drift]);
   } finally {
     await conn.close();
   }
@@ -125,7 +141,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
       CheckResults: results.map((r) => dqdCheckResult(r, samples.get(r.checkId))),
       Metadata: [{ cdmSourceName: target.name, cdmVersion, dqdVersion: "2.8 definitions, run by omopetl" }],
       Overview: overviewOf(results),
-      omopetl: { checkRunId, target: target.description, dqdDefinitions: defs.dir, checksNotRun: notRun },
+      omopetl: { checkRunId, target: target.description, dqdDefinitions: defs.dir, checksNotRun: notRun, rowCountDrift: drift.map((r) => dqdCheckResult(r)) },
     };
     const { mkdir, writeFile } = await import("node:fs/promises");
     const { maskSecrets } = await import("../../orchestrators/redact.js");
@@ -137,7 +153,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   }
 
   const { maskSecrets } = await import("../../orchestrators/redact.js");
-  const lines = summaryLines(results, notRun, checkRunId, schemas.staging ?? "staging", samples);
+  const lines = summaryLines(results, notRun, checkRunId, schemas.staging ?? "staging", samples, drift);
   if (opts.jsonOut) lines[lines.length - 1] += `, ${opts.jsonOut}`;
   process.stdout.write(maskSecrets(lines.join("\n"), target.secrets) + "\n");
   const failed = results.filter((r) => r.status === "failed");
@@ -186,7 +202,14 @@ export async function assertProviderChecks(provider: Provider): Promise<void> {
  * The terminal summary of a check run: counts per category and in total, each failed check (with its sample rows)
  * and each error; the last line says where the results are.
  */
-export function summaryLines(results: readonly CheckResult[], notRun: readonly CheckNotRun[], checkRunId: string, staging: string, samples: ReadonlyMap<string, Record<string, unknown>[]> = new Map()): string[] {
+export function summaryLines(
+  results: readonly CheckResult[],
+  notRun: readonly CheckNotRun[],
+  checkRunId: string,
+  staging: string,
+  samples: ReadonlyMap<string, Record<string, unknown>[]> = new Map(),
+  drift: readonly CheckResult[] = [],
+): string[] {
   const lines: string[] = [];
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   lines.push(`check run ${checkRunId}: ${results.length} checks run${notRun.length > 0 ? `, ${notRun.length} not compiled (${[...new Set(notRun.map((n) => n.checkName))].join(", ")})` : ""}`);
@@ -209,6 +232,20 @@ export function summaryLines(results: readonly CheckResult[], notRun: readonly C
   const errors = results.filter((r) => r.status === "error");
   if (errors.length > 0) lines.push("", "errors:");
   for (const r of errors) lines.push(`  ${r.checkId}: ${(r.error ?? "").split("\n")[0]}`);
+  const driftText = driftLines(drift);
+  if (driftText.length > 0) lines.push("", ...driftText);
   lines.push("", `results: ${staging}.dq_result (check_run_id = '${checkRunId}')`);
   return lines;
+}
+
+/** The summary's row count drift: how many tables were compared, and each flagged one. */
+function driftLines(drift: readonly CheckResult[]): string[] {
+  const compared = drift.filter((r) => r.status === "passed" || r.status === "failed");
+  const flagged = drift.filter((r) => r.status === "failed");
+  if (drift.length === 0) return [];
+  if (compared.length === 0) return ["row counts: no earlier successful run recorded them (compared from the next run on)"];
+  const threshold = drift[0]!.thresholdValue;
+  const runs = [...new Set(compared.map((r) => r.baselineRunId))].join(", ");
+  const head = `row counts: ${compared.length} tables compared with run ${runs}, ${flagged.length} changed by more than ${threshold}%${flagged.length > 0 ? ":" : ""}`;
+  return [head, ...flagged.map((r) => `  ${describeDrift(r)}`)];
 }

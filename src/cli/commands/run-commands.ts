@@ -35,6 +35,20 @@ export interface RunCommandOptions {
   check?: boolean;
   /** --fail-on with --check (default fatal). */
   failOn?: "none" | "error" | "fatal" | "threshold";
+  /** --drift-threshold with --check. */
+  driftThreshold?: number;
+}
+
+/**
+ * `--drift-threshold <percent>` of `check` and `run --check`: the change of a table's row count since the previous
+ * successful run that is flagged (default: the configuration's checks.row_count_drift_percent, else 20).
+ */
+export function driftOption(): Option {
+  return new Option("--drift-threshold <percent>", "flag a table whose row count changed by more than this percent since the previous successful run (config checks.row_count_drift_percent; default 20)").argParser((v: string) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1_000_000) throw new InvalidArgumentError("--drift-threshold must be a number of percent from 0 to 1000000.");
+    return n;
+  });
 }
 
 /** Options of `omopetl status`. */
@@ -82,6 +96,7 @@ export function registerRunCommands(program: Command, getGlobals: () => GlobalOp
     .option("--no-row-accounting", "do not count, per reason, the rows each transform read and did not write")
     .option("--check", "run the data quality checks (`omopetl check`) as steps: each table's checks right after the steps writing it; a check failing as --fail-on says fails its step and the run (exit 1), and skips the steps reading the table")
     .addOption(new Option("--fail-on <what>", "with --check: none, error, fatal (default) or threshold, as for `omopetl check`").choices(["none", "error", "fatal", "threshold"]))
+    .addOption(driftOption())
     .option("--profile [file]", "time every statement and ledger call of every step; print the slowest steps by phase, and write the profile as JSON to file if given")
     .addOption(new Option("--log-format <format>", "progress output: text (live tree on a terminal) or json (one event per line on stdout)").choices(["text", "json"]).default("text"))
     .action(async (workflow: string, opts: RunCommandOptions) => {
@@ -192,11 +207,12 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
   // `--check` with an orchestrator that runs check steps: the checks are compiled (and the DQD files read) before
   // anything runs, and run as steps after the writers of each table; their results are collected for the summary.
   const checkResults: CheckResult[] = [];
-  let checkSteps: { runnable: CompiledCheck[]; notRun: CheckNotRun[] } | undefined;
+  const driftResults: CheckResult[] = [];
+  let checkSteps: { runnable: CompiledCheck[]; notRun: CheckNotRun[]; driftPercent: number } | undefined;
   if (opts.check && orchestrator.runsCheckSteps && !opts.dryRun) {
-    const { prepareChecks, assertProviderChecks } = await import("./check-command.js");
+    const { prepareChecks, assertProviderChecks, driftPercentOf } = await import("./check-command.js");
     await assertProviderChecks(target.provider);
-    checkSteps = await prepareChecks(plan, config, global, { cdmVersion: plan.cdmVersion });
+    checkSteps = { ...(await prepareChecks(plan, config, global, { cdmVersion: plan.cdmVersion })), driftPercent: driftPercentOf(opts, config) };
   }
 
   const { createReporter } = await import("../progress/reporter.js");
@@ -241,7 +257,19 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
       signal: controller.signal,
       onEvent: (e) => reporter.onEvent(e),
       invocation: hint.replace(/ --resume$/, ""),
-      ...(checkSteps ? { checks: { checks: checkSteps.runnable, failOn: opts.failOn ?? "fatal", onResults: (_step: string, rs: readonly CheckResult[]) => checkResults.push(...rs) } } : {}),
+      ...(checkSteps
+        ? {
+            checks: {
+              checks: checkSteps.runnable,
+              failOn: opts.failOn ?? "fatal",
+              driftPercent: checkSteps.driftPercent,
+              onResults: (_step: string, rs: readonly CheckResult[], drift: readonly CheckResult[]) => {
+                checkResults.push(...rs);
+                driftResults.push(...drift);
+              },
+            },
+          }
+        : {}),
       ...retryBackoffFromEnv(),
     });
   } finally {
@@ -286,7 +314,8 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
     const { summaryLines } = await import("./check-command.js");
     const { maskSecrets } = await import("../../orchestrators/redact.js");
     const { ledgerSchema } = await import("../../orchestrators/local/local-orchestrator.js");
-    const lines = summaryLines(checkResults, checkSteps.notRun, result.runId, ledgerSchema(plan, target));
+    driftResults.sort((a, b) => (a.checkId < b.checkId ? -1 : a.checkId > b.checkId ? 1 : 0));
+    const lines = summaryLines(checkResults, checkSteps.notRun, result.runId, ledgerSchema(plan, target), new Map(), driftResults);
     const { isCheckStepName } = await import("../../orchestrators/checks/check-steps.js");
     const ofChecks = result.steps.filter((st) => isCheckStepName(st.name));
     const reused = ofChecks.filter((st) => st.status === "reused");
@@ -299,7 +328,13 @@ export async function runCommand(file: string, opts: RunCommandOptions, global: 
   }
   if (opts.check && code === 0 && !result.dryRun) {
     const { checkOnTarget } = await import("./check-command.js");
-    return checkOnTarget(plan, config, global, { failOn: opts.failOn ?? "fatal", cdmVersion: plan.cdmVersion, param: [], ...(opts.target !== undefined ? { target: opts.target } : {}) });
+    return checkOnTarget(plan, config, global, {
+      failOn: opts.failOn ?? "fatal",
+      cdmVersion: plan.cdmVersion,
+      param: [],
+      ...(opts.target !== undefined ? { target: opts.target } : {}),
+      ...(opts.driftThreshold !== undefined ? { driftThreshold: opts.driftThreshold } : {}),
+    });
   }
   return code;
 }

@@ -37,6 +37,9 @@ export interface CheckResult extends Omit<CompiledCheck, "measure" | "reads" | "
   thresholdValue: number | null;
   notesValue: string | null;
   status: CheckStatus;
+  /** rowCountDrift only (row-count-drift.ts): the table's row count now, and the run the earlier count is from. */
+  rowCount?: number | null;
+  baselineRunId?: string | null;
 }
 
 /**

@@ -40,7 +40,11 @@ export interface DqResultsJson {
   CheckResults: DqdCheckResult[];
   Metadata: Record<string, unknown>[];
   Overview: DqOverview;
-  omopetl: { checkRunId: string; target: string; dqdDefinitions: string; checksNotRun: CheckNotRun[] };
+  /**
+   * `rowCountDrift`: each table's row count against the previous successful run's (not a DQD check: kept out of
+   * CheckResults so the Overview stays DQD's), with `rowCount` and `baselineRunId`.
+   */
+  omopetl: { checkRunId: string; target: string; dqdDefinitions: string; checksNotRun: CheckNotRun[]; rowCountDrift?: DqdCheckResult[] };
 }
 
 /** A check result with DQD's field names: `category`, `subcategory`, `context` for the Kahn terms. */

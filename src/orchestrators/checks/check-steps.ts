@@ -14,8 +14,13 @@ export interface CheckStepsOptions {
   failOn: CheckFailOn;
   /** Counting queries per batch (measure-checks.ts; default 40). */
   batchSize?: number;
-  /** Receives each check step's results once they are written to dq_result (the CLI prints the summary). */
-  onResults?: (step: string, results: readonly CheckResult[]) => void;
+  /** The change of a table's row count since the previous successful run that is flagged, in percent (default 20). */
+  driftPercent?: number;
+  /**
+   * Receives each check step's results once they are written to dq_result (the CLI prints the summary): DQD's checks,
+   * and the table's row count drift (row-count-drift.ts).
+   */
+  onResults?: (step: string, results: readonly CheckResult[], drift: readonly CheckResult[]) => void;
 }
 
 /** One check step: the checks of one CDM table, run once the steps writing what they read are done. */

@@ -1,4 +1,6 @@
 import type { CheckResult } from "../../core/checks/evaluate-results.js";
+import { ROW_COUNT_DRIFT, type RowCountBaseline } from "../../core/checks/row-count-drift.js";
+import { RUN_TABLE } from "../ledger/run-ledger.js";
 import type { Connection, LedgerColumn, LedgerTable, SqlGenerator } from "../../providers/provider-api.js";
 import { catalogSqlOf, ledgerSqlOf } from "../../providers/provider-api.js";
 
@@ -30,7 +32,12 @@ export const DQ_RESULT_COLUMNS: readonly LedgerColumn[] = [
   { name: "status", type: "VARCHAR", notNull: true },
   { name: "not_applicable_reason", type: "VARCHAR" },
   { name: "error", type: "VARCHAR" },
+  { name: "row_count", type: "BIGINT" },
+  { name: "baseline_run_id", type: "VARCHAR" },
 ];
+
+/** Columns added since dq_result's first version: an older table gets them in place. */
+const DQ_RESULT_COLUMNS_ADDED = ["row_count", "baseline_run_id"];
 
 /** Rows per INSERT: small enough for every engine's statement size, few enough statements for thousands of checks. */
 const BATCH = 200;
@@ -54,7 +61,42 @@ export async function writeDqResults(
 /** Creates `<staging>.dq_result` (and the schema) when missing. */
 export async function ensureDqResultTable(conn: Connection, generator: Pick<SqlGenerator, "ledgerSql" | "catalogSql">, stagingSchema: string): Promise<void> {
   await conn.execute(catalogSqlOf(generator).createSchema(stagingSchema));
-  await conn.execute(ledgerSqlOf(generator).createTable({ schema: stagingSchema, name: DQ_RESULT_TABLE }, DQ_RESULT_COLUMNS, ["check_run_id", "check_id"]));
+  const sql = ledgerSqlOf(generator);
+  const table = { schema: stagingSchema, name: DQ_RESULT_TABLE };
+  await conn.execute(sql.createTable(table, DQ_RESULT_COLUMNS, ["check_run_id", "check_id"]));
+  for (const c of DQ_RESULT_COLUMNS.filter((x) => DQ_RESULT_COLUMNS_ADDED.includes(x.name))) await conn.execute(sql.addColumn(table, c));
+}
+
+/**
+ * Each table's latest row count recorded in `<staging>.dq_result` by a run that succeeded (in the run ledger of the
+ * same schema) or by a standalone `omopetl check` (a check run that is no run of the ledger), other than `currentRunId`:
+ * the baselines of the row count drift. Empty when there is no dq_result yet.
+ */
+export async function readRowCountBaselines(conn: Connection, generator: Pick<SqlGenerator, "ledgerSql" | "catalogSql">, stagingSchema: string, currentRunId: string): Promise<Map<string, RowCountBaseline>> {
+  const sql = ledgerSqlOf(generator);
+  const catalog = catalogSqlOf(generator);
+  const exists = async (name: string): Promise<boolean> => (await conn.query(catalog.findTables(name, stagingSchema))).length > 0;
+  const out = new Map<string, RowCountBaseline>();
+  if (!(await exists(DQ_RESULT_TABLE))) return out;
+  const runStatus = new Map<string, string>();
+  if (await exists(RUN_TABLE)) {
+    for (const r of await conn.query<{ run_id: string; status: string }>(sql.select({ schema: stagingSchema, name: RUN_TABLE }, { columns: ["run_id", "status"] }))) runStatus.set(String(r.run_id), String(r.status));
+  }
+  const rows = await conn.query<{ check_run_id: string; cdm_table_name: string; row_count: unknown }>(
+    sql.select(
+      { schema: stagingSchema, name: DQ_RESULT_TABLE },
+      { columns: ["check_run_id", "cdm_table_name", "row_count"], where: { check_name: ROW_COUNT_DRIFT }, orderBy: [{ column: "checked_at", descending: true }, { column: "check_run_id", descending: true }] },
+    ),
+  );
+  for (const r of rows) {
+    const runId = String(r.check_run_id);
+    const table = String(r.cdm_table_name);
+    if (runId === currentRunId || out.has(table) || r.row_count === null || r.row_count === undefined) continue;
+    const status = runStatus.get(runId);
+    if (status !== undefined && status !== "succeeded") continue;
+    out.set(table, { rows: Number(r.row_count), runId });
+  }
+  return out;
 }
 
 /** Appends results to an existing `<staging>.dq_result`, in one transaction (a check step's rows all or none). */
@@ -90,6 +132,8 @@ export async function appendDqResults(
     r.status,
     r.notApplicableReason,
     r.error,
+    r.rowCount ?? null,
+    r.baselineRunId ?? null,
   ];
   await conn.transaction(async (tx) => {
     for (let i = 0; i < results.length; i += BATCH) await tx.execute(sql.insert(table, columns, results.slice(i, i + BATCH).map(row)));

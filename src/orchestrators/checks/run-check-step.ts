@@ -1,4 +1,5 @@
 import { evaluateChecks, type CheckResult } from "../../core/checks/evaluate-results.js";
+import { DEFAULT_DRIFT_PERCENT, describeDrift, rowCountDriftResults, rowCountsOf, type RowCountBaseline } from "../../core/checks/row-count-drift.js";
 import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
 import type { RunLedger } from "../ledger/run-ledger.js";
 import type { RunEvent, StepMetrics } from "../orchestrator-api.js";
@@ -18,6 +19,8 @@ export interface CheckStepContext {
   signal: AbortSignal;
   secrets: readonly string[];
   options: CheckStepsOptions;
+  /** Each table's row count recorded by the previous successful run (dq-result-table.ts), read once per run. */
+  baselines: ReadonlyMap<string, RowCountBaseline>;
 }
 
 /** Failed checks named in a step's error (the rest are counted): the error stays readable and within the ledger's size. */
@@ -55,6 +58,7 @@ export async function runCheckStep(step: CheckStep, cc: CheckStepContext): Promi
   if (cc.signal.aborted) return finish("cancelled", "interrupted");
 
   let results: CheckResult[];
+  let drift: CheckResult[];
   try {
     const g = cc.generator;
     if (!g.renderCheck || !g.renderFieldProbe || !g.renderExistingTables) throw new Error("the provider renders no check queries");
@@ -68,11 +72,18 @@ export async function runCheckStep(step: CheckStep, cc: CheckStepContext): Promi
     const measured = await measureChecks(all, generator, cc.conn, cc.renderContext, cc.options.batchSize !== undefined ? { batchSize: cc.options.batchSize } : {});
     const own = new Set(step.checks.map((c) => c.checkId));
     results = evaluateChecks(all, measured).filter((r) => own.has(r.checkId));
-    await appendDqResults(cc.conn, cc.generator, cc.ledger.schema, cc.runId, started, results);
+    const table = step.checks[0]?.cdmTableName;
+    const counts = new Map([...rowCountsOf(results)].filter(([t]) => t === table));
+    drift = rowCountDriftResults(counts, cc.baselines, cc.options.driftPercent ?? DEFAULT_DRIFT_PERCENT);
+    await appendDqResults(cc.conn, cc.generator, cc.ledger.schema, cc.runId, started, [...results, ...drift]);
   } catch (e) {
     return finish("failed", maskSecrets(`the checks could not run: ${e instanceof Error ? e.message : String(e)}`, cc.secrets));
   }
-  cc.options.onResults?.(step.name, results);
+  cc.options.onResults?.(step.name, results, drift);
+  // A row count that changed past the threshold is flagged, never blocking: a large load may be the intended one.
+  for (const d of drift.filter((x) => x.status === "failed")) {
+    cc.emit({ type: "warning", time: new Date().toISOString(), runId: cc.runId, message: maskSecrets(`${step.name}: row count drift: ${describeDrift(d)}`, cc.secrets) });
+  }
 
   const blocking = blockingResults(results, cc.options.failOn);
   const blockingIds = new Set(blocking.map((r) => r.checkId));

@@ -1,7 +1,8 @@
 import type { CompiledWorkflowPlan, PlanStep } from "../../core/model/plan.js";
 import type { Connection, ProviderCapabilities } from "../../providers/provider-api.js";
 import { planCheckSteps, type CheckStep, type CheckStepPlan } from "../checks/check-steps.js";
-import { ensureDqResultTable } from "../checks/dq-result-table.js";
+import { ensureDqResultTable, readRowCountBaselines } from "../checks/dq-result-table.js";
+import type { RowCountBaseline } from "../../core/checks/row-count-drift.js";
 import { runCheckStep } from "../checks/run-check-step.js";
 import { ensureCoverageTable } from "../ledger/coverage-ledger.js";
 import { RunLedger, type LedgerStepRun } from "../ledger/run-ledger.js";
@@ -296,7 +297,12 @@ async function runSteps(s: RunState): Promise<RunStatus> {
   const warnings = await prepareSchemas(s.conn, s.target.provider.generator, schemasCreatedBySteps(s.plan, s.toRun, s.ctx));
   warnings.push(...(await prepareIdMap(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
   warnings.push(...(await prepareMergeKeys(s.conn, s.target.provider.generator, s.toRun, s.ctx)));
-  if (s.checksToRun.length > 0) await ensureDqResultTable(s.conn, s.target.provider.generator, s.ledger.schema);
+  // The row counts the check steps compare with: those of the previous successful run, read before any is written.
+  let baselines = new Map<string, RowCountBaseline>();
+  if (s.checksToRun.length > 0) {
+    await ensureDqResultTable(s.conn, s.target.provider.generator, s.ledger.schema);
+    baselines = await readRowCountBaselines(s.conn, s.target.provider.generator, s.ledger.schema, s.runId);
+  }
   for (const w of warnings) {
     s.emit({ type: "warning", time: new Date().toISOString(), runId: s.runId, message: maskSecrets(w, s.secrets) });
   }
@@ -319,7 +325,7 @@ async function runSteps(s: RunState): Promise<RunStatus> {
     rowAccounting: s.options.rowAccounting !== false,
     profile: s.options.profile === true,
   };
-  const checkCtx = { runId: s.runId, conn: s.conn, ledger: s.ledger, generator: s.target.provider.generator, renderContext: s.ctx, emit: s.emit, signal: s.signal, secrets: s.secrets, options: s.options.checks! };
+  const checkCtx = { runId: s.runId, conn: s.conn, ledger: s.ledger, generator: s.target.provider.generator, renderContext: s.ctx, emit: s.emit, signal: s.signal, secrets: s.secrets, options: s.options.checks!, baselines };
   await scheduleDag<RunNode>({
     nodes: runNodes(s.toRun, s.checksToRun, s.checkPlan.gates),
     satisfied,
