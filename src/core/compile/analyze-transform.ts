@@ -33,6 +33,7 @@ import {
 } from "./compile-errors.js";
 import { selectNames } from "./select-names.js";
 import { transformColumns } from "./transform-columns.js";
+import { analyzeUnpivot, expandUnpivot, type AnalyzedUnpivot } from "./analyze-unpivot.js";
 import { analyzeValuesTable, ONE_ROW_TABLE, oneRowTable, rangeTable } from "./analyze-values.js";
 import { DEFAULT_VIA, expandLookup, type ExpandedLookup, type LookupVia } from "./lookup-joins.js";
 import { and, bin, cast, col, fn, inList, isNull, lit, mapExpr, or, sourceKeyText } from "./expr-builders.js";
@@ -285,6 +286,18 @@ function analyzeSelect(
   const scopeTables: ScopeTable[] = [fromSource.sub ? subScope(fromAlias, fromSource.sub) : scopeTableFor(fromAlias, ctx.catalog.get(fromRef), fromRef)];
 
   const joins: Join[] = [];
+  // unpivot: an inner join on its slot numbers, first: it reads the from table's columns, and the joins' ON may
+  // read its slot and value (analyze-unpivot.ts).
+  let unpivot: AnalyzedUnpivot | undefined;
+  if (s.unpivot) {
+    unpivot = analyzeUnpivot(s.unpivot, path, y, ctx, scopeTables);
+    if (!unpivot) return undefined;
+    if (!claim(unpivot.alias, [...path, "unpivot", "as"])) return undefined;
+    implicit(unpivot.slots);
+    joins.push(unpivot.join);
+    scopeTables.push(unpivot.scope);
+  }
+
   for (const [i, j] of (s.joins ?? []).entries()) {
     const source = resolveSource(j.table, [...path, "joins", i, "table"]);
     if (!source) return undefined;
@@ -295,7 +308,7 @@ function analyzeSelect(
     scopeTables.push(source.sub ? subScope(alias, source.sub) : scopeTableFor(alias, ctx.catalog.get(ref), ref));
     // ON may use the tables joined so far, as SQL requires.
     const on = analyzeAt(ctx, y, [...path, "joins", i, "on"], j.on, { tables: [...scopeTables] }, { expected: "boolean" });
-    if (on) joins.push({ type: j.type, table: ref, alias, on, role: "user", ...(source.sub ? { sub: source.sub.name } : {}) });
+    if (on) joins.push({ type: j.type, table: ref, alias, on: unpivot ? expandUnpivot(on, unpivot) : on, role: "user", ...(source.sub ? { sub: source.sub.name } : {}) });
   }
 
   // Lookups: left joins per `via` source (lookup-joins.ts); their columns are rewritten below.
@@ -309,6 +322,7 @@ function analyzeSelect(
     lookupNames.add(name);
     let code = analyzeAt(ctx, y, [...path, "lookups", name, "code"], l.code, { tables: [...scopeTables] });
     if (!code) continue;
+    if (unpivot) code = expandUnpivot(code, unpivot);
     if (code.type !== "string") code = cast(code, { kind: "varchar" });
     const via = l.via === undefined ? DEFAULT_VIA : Array.isArray(l.via) ? l.via : [l.via];
     const seen = new Set<string>();
@@ -351,7 +365,9 @@ function analyzeSelect(
     columns: new Map(Object.entries(LOOKUP_COLUMNS)),
     description: "a vocabulary lookup",
   }));
-  const expandLookups = (e: Expr): Expr =>
+  // An unpivot's value first (it reads no lookup), then the lookups' columns.
+  const expandLookups = (e: Expr): Expr => expandLookupColumns(unpivot ? expandUnpivot(e, unpivot) : e);
+  const expandLookupColumns = (e: Expr): Expr =>
     lookupNames.size === 0 || !refersTo(e, lookupNames)
       ? e
       : mapExpr(e, (n) => {
@@ -424,6 +440,11 @@ function analyzeSelect(
     if (w) where = expandLookups(w);
   }
   if (where) auditFilters.unshift({ reason: `where ${String(s.where).trim()}`, expr: where });
+  // The unpivot's empty values are skipped first: the user's where then sees only the rows it writes.
+  if (unpivot) {
+    auditFilters.unshift({ reason: unpivot.reason, expr: unpivot.nonEmpty });
+    where = where ? and(unpivot.nonEmpty, where) : unpivot.nonEmpty;
+  }
   // Coverage is measured over the select's rows before the lookup filters: a domain step sees all of its source's codes.
   const coverage: LookupCoverage[] = [];
   for (const [name, e] of expanded) {
@@ -504,7 +525,7 @@ function analyzeSelect(
     if (!t) return "integer"; // a lookup's concept / concept_relationship join: concept ids
     return t.columns === "any" ? "any" : (t.columns.get(column) ?? "any");
   };
-  const subKey = (ref: TableRef) => (ref.schema === SUB_SELECT_SCHEMA ? (env.analyzed.get(ref.name)?.key ?? []) : undefined);
+  const subKey = (ref: TableRef) => (ref.schema === SUB_SELECT_SCHEMA ? ((env.analyzed.get(ref.name) ?? env.implicit.get(ref.name))?.key ?? []) : undefined);
   const rowKey = selectRowKey({ from: { table: fromRef, alias: fromAlias }, joins, groupBy, grouped: isGrouped }, ctx.catalog, typeOf, subKey);
   const fallback = columnsRead([...[...mapped.values()].map((m) => m.expr), ...(qualify ? [qualify] : [])]);
   const fromText = fromSource.sub ? `sub-select ${fromRef.name}` : `${fromRef.schema}.${fromRef.name}`;
@@ -532,6 +553,7 @@ function analyzeSelect(
     reads,
     ...(rowKey ? { rowKey } : {}),
     filters: [
+      ...(unpivot ? [unpivot.reason] : []),
       ...(typeof s.where === "string" ? [`where ${s.where.trim()}`] : s.where !== undefined ? [`where ${String(s.where)}`] : []),
       ...(s.joins ?? []).filter((j) => j.type === "inner").map((j) => `no match in inner join ${j.table}${j.as ? ` ${j.as}` : ""}`),
       ...Object.entries(s.lookups ?? {})

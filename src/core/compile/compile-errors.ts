@@ -255,3 +255,17 @@ export const duplicateTableName = (loc: SourceLocation, name: string) =>
   error("DUPLICATE_TABLE_NAME", loc, `"${name}" names both a with: sub-select and a values: table of this transform.`, "Rename one of them.");
 export const rangeInvalid = (loc: SourceLocation, text: string, why: string) =>
   error("RANGE_INVALID", loc, `${text} is not a number series omopetl can write: ${why}.`, "Write range(a, b) with integers (or integer params) a <= b, at most 10,000 numbers apart; for more, load a table.");
+export const unpivotEmpty = (loc: SourceLocation, text: string, why: string) =>
+  error(
+    "UNPIVOT_EMPTY",
+    loc,
+    `unpivot columns ${JSON.stringify(text)} name no column: ${why}.`,
+    "Write a list of columns ([c.dx_1, c.dx_2]) or one pattern with a slot range, e.g. c.ICD9_DGNS_CD_{1..10} (a <= b, at most 10,000 slots).",
+  );
+export const unpivotTypeMismatch = (loc: SourceLocation, column: string, type: string, firstColumn: string, firstType: string) =>
+  error(
+    "UNPIVOT_TYPE_MISMATCH",
+    loc,
+    `unpivot column ${column} is ${type}, but ${firstColumn} is ${firstType}: every unpivoted column gives one value column, of one type.`,
+    `CAST the columns to one type in a list ([CAST(c.a AS varchar), ...]), or unpivot the ${type} columns in a select of their own.`,
+  );

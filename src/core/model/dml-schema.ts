@@ -173,6 +173,24 @@ const LetSchema = z
       "table in scope (qualify the column instead).",
   );
 
+/** Wide to long: one row per non-empty column of a list or pattern, as `<as>.slot` and `<as>.value`. */
+export const UnpivotDmlSchema = z
+  .strictObject({
+    as: Identifier.describe("The alias its two columns are read by: <as>.slot (the slot number, integer) and <as>.value (the column's value)."),
+    columns: z
+      .union([z.string().min(1), z.array(ExpressionSchema).min(1)])
+      .describe(
+        "The columns to unpivot: a pattern with one slot range, e.g. c.ICD9_DGNS_CD_{1..10} (slots 1..10; {01..10} pads " +
+          "the number), or a list of columns (slots 1..n in order). All of one type, columns of the from table (unpivot a joined table in a with: sub-select).",
+      ),
+  })
+  .describe(
+    "Wide to long: each row of the select becomes one row per column of the list or pattern whose value is not empty " +
+      "(NULL, or '' for text): the empty ones are skipped and counted in the row accounting. Joins, lookups, lets, " +
+      "where and columns read <as>.slot and <as>.value.",
+  );
+export type UnpivotDml = z.infer<typeof UnpivotDmlSchema>;
+
 export const SelectDmlShape = {
   from: TableSourceSchema.optional().describe(
     "The table (schema.table, a with: sub-select or a values: table) the select reads, optionally `AS alias`. " +
@@ -180,6 +198,7 @@ export const SelectDmlShape = {
   ),
   let: LetSchema,
   joins: z.array(JoinDmlSchema).optional(),
+  unpivot: UnpivotDmlSchema.optional(),
   lookups: z.record(Identifier, LookupDmlSchema).optional(),
   ids: z.record(Identifier, IdDmlSchema).optional(),
   where: ExpressionSchema.optional(),
@@ -200,6 +219,7 @@ export const SubSelectDmlSchema = z
     from: SelectDmlShape.from,
     let: SelectDmlShape.let,
     joins: SelectDmlShape.joins,
+    unpivot: SelectDmlShape.unpivot,
     lookups: SelectDmlShape.lookups,
     where: SelectDmlShape.where,
     group_by: SelectDmlShape.group_by,

@@ -125,6 +125,8 @@ export const JoinSchema = z.object({
   alias: z.string(),
   /** The `with:` sub-select joined (its name; `table` is then `with.<name>`). Absent for tables. */
   sub: z.string().optional(),
+  /** Set on the join of an `unpivot:`'s slot numbers: the unpivot's alias (how row accounting names the join). */
+  unpivot: z.string().optional(),
   on: ExprSchema,
   /** "id_map" joins read surrogate ids; providers leave them out when enumerating keys to assign. */
   role: z.enum(["user", "lookup", "id_map"]),

@@ -18,6 +18,7 @@ export interface RowAccountingGenerator {
 
 /** How a join is named in a reason: `inner join cdm.person per`, `lookup cond`. */
 export function joinLabel(j: Join): string {
+  if (j.unpivot !== undefined) return `unpivot ${j.unpivot}`;
   if (j.role === "lookup") return `lookup ${j.alias.replace(/__(src|map|stcm)$/, "")}`;
   const name = `${j.table.schema}.${j.table.name}`;
   return `${j.type} join ${name}${j.alias !== j.table.name ? ` ${j.alias}` : ""}`;

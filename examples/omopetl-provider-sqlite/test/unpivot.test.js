@@ -1,0 +1,115 @@
+/**
+ * omopetl's `unpivot:` (the fixture test/fixtures/compile/unpivot of the omopetl repository) run by omopetl's CLI on
+ * SQLite and on the built-in DuckDB provider: a pattern of diagnosis columns joined to an inline code map on the
+ * unpivoted value, a list of amounts with a window over the value, and an unpivot inside a with: sub-select write the
+ * same rows on both (one per non-empty slot, the slot number kept), and a second run on SQLite changes nothing.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { duckdbProvider } from "omopetl/provider/duckdb";
+import provider from "../src/index.js";
+import { omopetlDir, packageDir, specDir } from "./paths.js";
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+const omopetlPackage = require.resolve("omopetl/package.json");
+const cli = path.join(path.dirname(omopetlPackage), JSON.parse(readFileSync(omopetlPackage, "utf8")).bin.omopetl);
+const workflow = path.join(omopetlDir, "test/fixtures/compile/unpivot/workflow.yaml");
+
+const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay
+c1,p1,2020-01-01,4019,25000,,100.5,10
+c2,p1,2020-02-01,,4019,,50,
+c3,p2,2020-03-01,,"",,20,20
+c4,p2,2020-04-01,E119,4019,V700,,
+`;
+
+/** The written tables, ordered, with numbers as numbers so both engines' values compare. */
+const QUERIES = {
+  claim_diagnoses: "SELECT claim_id, slot, code, concept_id, CASE WHEN is_primary THEN 1 ELSE 0 END AS is_primary FROM staging.claim_diagnoses ORDER BY claim_id, slot",
+  claim_amounts: "SELECT claim_id, slot, kind, amount, rank_in_patient FROM staging.claim_amounts ORDER BY claim_id, slot",
+  patient_codes: "SELECT patient, codes, first_code FROM staging.patient_codes ORDER BY patient",
+};
+
+/** Counts and row numbers (BIGINT) come back as bigint or text; codes stay text even where they look like numbers. */
+const COUNTS = new Set(["rank_in_patient", "codes"]);
+
+async function contents(conn) {
+  const out = {};
+  for (const [t, sql] of Object.entries(QUERIES)) {
+    out[t] = (await conn.query(sql)).map((r) => Object.entries(r).map(([k, v]) => (typeof v === "bigint" || (COUNTS.has(k) && typeof v === "string") ? Number(v) : v)));
+  }
+  return out;
+}
+
+describe("unpivot on SQLite", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-sqlite-unpivot-"));
+  const sqlitePath = path.join(dir, "unpivot.sqlite");
+  const duckdbPath = path.join(dir, "unpivot.duckdb");
+  let sqlite;
+  let duckdb;
+  let first;
+
+  const omopetl = (target) =>
+    run(process.execPath, [cli, "run", workflow, "--target", target, "--config", path.join(dir, "omopetl.config.yaml"), "--spec-dir", specDir, "-p", `source_dir=${dir}`], { cwd: dir });
+
+  beforeAll(async () => {
+    writeFileSync(path.join(dir, "claims.csv"), CLAIMS);
+    writeFileSync(
+      path.join(dir, "omopetl.config.yaml"),
+      [
+        `providers: [${JSON.stringify(path.join(packageDir, "src/index.js"))}]`,
+        "targets:",
+        `  sq: { provider: sqlite, path: ${JSON.stringify(sqlitePath)} }`,
+        `  dk: { provider: duckdb, path: ${JSON.stringify(duckdbPath)} }`,
+      ].join("\n"),
+    );
+    await omopetl("sq");
+    await omopetl("dk");
+    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
+    duckdb = await duckdbProvider.connect({ provider: "duckdb", path: duckdbPath });
+    first = await contents(sqlite);
+  }, 120_000);
+
+  afterAll(async () => {
+    await sqlite?.close();
+    await duckdb?.close();
+  });
+
+  it("writes one row per non-empty slot, keeping the slot number", () => {
+    expect(first.claim_diagnoses).toEqual([
+      ["c1", 1, "4019", 320128, 1],
+      ["c1", 2, "25000", 201826, 0],
+      ["c2", 2, "4019", 320128, 0],
+      ["c4", 1, "E119", 201826, 1],
+      ["c4", 2, "4019", 320128, 0],
+      ["c4", 3, "V700", 0, 0],
+    ]);
+    expect(first.claim_amounts).toEqual([
+      ["c1", 1, "paid", 100.5, 1],
+      ["c1", 2, "copay", 10, 3],
+      ["c2", 1, "paid", 50, 2],
+      ["c3", 1, "paid", 20, 1],
+      ["c3", 2, "copay", 20, 2],
+    ]);
+    expect(first.patient_codes).toEqual([
+      ["p1", 2, "25000"],
+      ["p2", 3, "4019"],
+    ]);
+  });
+
+  it("writes what DuckDB writes", async () => {
+    expect(await contents(duckdb)).toEqual(first);
+  });
+
+  it("a second run changes nothing", async () => {
+    await sqlite.close();
+    await omopetl("sq");
+    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
+    expect(await contents(sqlite)).toEqual(first);
+  }, 60_000);
+});

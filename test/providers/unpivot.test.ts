@@ -1,0 +1,130 @@
+/**
+ * `unpivot:`: the golden fixture compile/unpivot is compiled against a small claims file and run on DuckDB and on the
+ * real PostgreSQL, twice: a pattern of diagnosis columns (dx_{1..3}) joined to an inline code map on the unpivoted
+ * value, a list of amounts (paid, copay) with a window over the value, and an unpivot inside a with: sub-select give
+ * exactly the expected rows, the same on both engines and on a re-run; the empty values (NULL, '') are skipped and
+ * counted by the row accounting.
+ */
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CompiledWorkflowPlan, TransformBody } from "../../src/core/model/plan.js";
+import type { RenderContext } from "../../src/providers/provider-api.js";
+import { compileFixture } from "../helpers/compile.js";
+import { fixturesDir } from "../helpers/paths.js";
+import type { Engine, EngineName } from "./helpers/engines.js";
+import { openEngine, readableTempDir, removeDir, runStep, writeReadable } from "./helpers/engines.js";
+
+const FIXTURE = path.join(fixturesDir, "compile/unpivot");
+
+/** c1: two codes and a gap; c2: one code, no copay; c3: no code at all (one quoted empty); c4: three codes, no amounts. */
+const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay
+c1,p1,2020-01-01,4019,25000,,100.5,10
+c2,p1,2020-02-01,,4019,,50,
+c3,p2,2020-03-01,,"",,20,20
+c4,p2,2020-04-01,E119,4019,V700,,
+`;
+
+async function compile(sourceDir: string): Promise<CompiledWorkflowPlan> {
+  const r = await compileFixture("workflow.yaml", FIXTURE, { source_dir: sourceDir });
+  if (!r.plan) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
+  return r.plan;
+}
+
+type Row = Record<string, unknown>;
+/** Text columns stay text (codes look like numbers); numbers come back as bigint, number or numeric text. */
+const TEXT = new Set(["claim_id", "patient", "code", "first_code", "kind"]);
+const normal = (rows: Row[]): Row[] =>
+  rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, !TEXT.has(k) && (typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v))) ? Number(v) : v]),
+    ),
+  );
+
+const DIAGNOSES = [
+  { claim_id: "c1", slot: 1, code: "4019", concept_id: 320128, is_primary: true },
+  { claim_id: "c1", slot: 2, code: "25000", concept_id: 201826, is_primary: false },
+  { claim_id: "c2", slot: 2, code: "4019", concept_id: 320128, is_primary: false },
+  { claim_id: "c4", slot: 1, code: "E119", concept_id: 201826, is_primary: true },
+  { claim_id: "c4", slot: 2, code: "4019", concept_id: 320128, is_primary: false },
+  { claim_id: "c4", slot: 3, code: "V700", concept_id: 0, is_primary: false },
+];
+/** p2's two amounts of 20 tie: the key (claim, slot) breaks the tie, paid (slot 1) first. */
+const AMOUNTS = [
+  { claim_id: "c1", slot: 1, kind: "paid", amount: 100.5, rank_in_patient: 1 },
+  { claim_id: "c1", slot: 2, kind: "copay", amount: 10, rank_in_patient: 3 },
+  { claim_id: "c2", slot: 1, kind: "paid", amount: 50, rank_in_patient: 2 },
+  { claim_id: "c3", slot: 1, kind: "paid", amount: 20, rank_in_patient: 1 },
+  { claim_id: "c3", slot: 2, kind: "copay", amount: 20, rank_in_patient: 2 },
+];
+const CODES = [
+  { patient: "p1", codes: 2, first_code: "25000" },
+  { patient: "p2", codes: 3, first_code: "4019" },
+];
+
+describe.each(["duckdb", "postgres"] as EngineName[])("%s runs unpivot", (engineName) => {
+  let engine: Engine;
+  let dir: string;
+  let plan: CompiledWorkflowPlan;
+  let ctx: RenderContext;
+  const table = (name: string): string => `"${engine.schemas["staging"]}".${name}`;
+  const rows = async (sql: string): Promise<Row[]> => normal(await engine.conn.query(sql));
+
+  beforeAll(async () => {
+    engine = await openEngine(engineName, "unpivot");
+    dir = await readableTempDir();
+    await writeReadable(dir, "claims.csv", CLAIMS);
+    plan = await compile(dir);
+    ctx = { tables: plan.tables, schemas: engine.schemas, idMap: plan.idMap };
+  });
+  afterAll(async () => {
+    await engine?.dispose();
+    if (dir) await removeDir(dir);
+  });
+
+  async function runAll(): Promise<Record<string, number | undefined>> {
+    const counts: Record<string, number | undefined> = {};
+    for (const step of plan.steps) counts[step.name] = await runStep(engine, step, ctx);
+    return counts;
+  }
+
+  it("writes one row per non-empty slot, keeping the slot number, and re-runs to the same rows", async () => {
+    const read = async () => [
+      await rows(`SELECT claim_id, slot, code, concept_id, is_primary FROM ${table("claim_diagnoses")} ORDER BY claim_id, slot`),
+      await rows(`SELECT claim_id, slot, kind, amount, rank_in_patient FROM ${table("claim_amounts")} ORDER BY claim_id, slot`),
+      await rows(`SELECT patient, codes, first_code FROM ${table("patient_codes")} ORDER BY patient`),
+    ];
+    const expected = { claim_diagnoses: 6, claim_amounts: 5, patient_codes: 2 };
+    expect(await runAll()).toMatchObject(expected);
+    const first = await read();
+    expect(first).toEqual([DIAGNOSES, AMOUNTS, CODES]);
+    expect(await runAll()).toMatchObject(expected);
+    expect(await read()).toEqual(first);
+  });
+
+  it("counts the skipped empty values in the row accounting", async () => {
+    const g = engine.provider.generator;
+    const step = (name: string) => plan.steps.find((s) => s.name === name)!.body as TransformBody;
+    const q = g.renderRowAccounting!(step("claim_diagnoses"), ctx)!;
+    const [counts] = normal(await engine.conn.query(q.sql));
+    // 4 claims read, 12 slots after the join on dx_{1..3}, 6 not empty; then the left join's rows (none added).
+    expect(q.counts.map((c) => c.reason)).toEqual([
+      "rows read",
+      "no match in unpivot dx",
+      "several matches in unpivot dx",
+      "several matches in left join with.code_map m",
+      "empty value in unpivot dx (slot skipped)",
+    ]);
+    expect(Object.values(counts!)).toEqual([4, 0, 12, 12, 6]);
+    const amounts = g.renderRowAccounting!(step("claim_amounts"), ctx)!;
+    const [a] = normal(await engine.conn.query(amounts.sql));
+    // 8 slots, 5 amounts not empty (c2's copay and c4's two are NULL), all 5 above zero; then the window's select.
+    expect(amounts.counts.map((c) => c.reason)).toEqual([
+      "rows read",
+      "no match in unpivot a",
+      "several matches in unpivot a",
+      "empty value in unpivot a (slot skipped)",
+      "where a.value > 0",
+    ]);
+    expect(Object.values(a!)).toEqual([4, 0, 8, 5, 5]);
+  });
+});
