@@ -32,6 +32,9 @@ const CASES: Record<string, string> = {
   moving_sum: "from: source.claims AS c\ncolumns:\n  patient: c.patient\n  w: sum(c.amount) OVER (PARTITION BY c.patient ORDER BY c.d ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)",
   no_key: "from: source.notes AS n\ncolumns:\n  patient: n.patient\n  txt: n.txt\n  w: row_number() OVER (PARTITION BY n.patient ORDER BY n.d)",
   no_key_all_ordered: "from: source.notes AS n\ncolumns:\n  patient: n.patient\n  w: row_number() OVER (PARTITION BY n.patient ORDER BY n.d, n.txt)",
+  first_per_key:
+    "with:\n  latest:\n    from: source.notes AS n\n    qualify: row_number() OVER (PARTITION BY n.patient ORDER BY n.d DESC, n.txt) = 1\n    columns: { patient: n.patient, d: n.d }\n" +
+    "from: latest AS l\ncolumns:\n  patient: l.patient\n  w: row_number() OVER (ORDER BY l.d)",
   range_frame: "from: source.notes AS n\ncolumns:\n  patient: n.patient\n  w: first_value(n.txt) OVER (PARTITION BY n.patient ORDER BY n.d RANGE BETWEEN 3 PRECEDING AND CURRENT ROW)",
 };
 
@@ -86,6 +89,10 @@ describe("tie-breakers of order-sensitive windows", () => {
   it("without a key but ordered by every column read, tied rows are identical: no warning", () => {
     expect(orderOf("no_key_all_ordered")).toEqual(["n.d", "n.txt"]);
     expect(warningsAt("dml/no_key_all_ordered.yaml")).toEqual([]);
+  });
+  it("a sub-select keeping the first row per key (qualify row_number() ... = 1) has that key: it breaks the ties", () => {
+    expect(orderOf("first_per_key")).toEqual(["l.d", "l.patient"]);
+    expect(warningsAt("dml/first_per_key.yaml")).toEqual([]);
   });
   it("first_value over a RANGE frame is reported and left as it is", () => {
     expect(orderOf("range_frame")).toEqual(["n.d"]);

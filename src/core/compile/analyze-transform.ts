@@ -43,7 +43,7 @@ import { defaultIdDomain, isSubSelectName, parseFrom, resolveTableName, selectsO
 import type { CatalogTable } from "./table-catalog.js";
 import { getTable } from "../spec/spec-model.js";
 import { logicalSchemaOf } from "./table-catalog.js";
-import { breakTies, columnsRead, selectRowKey, windowOffset } from "./window-ties.js";
+import { breakTies, columnsRead, firstRowPerKey, selectRowKey, windowOffset } from "./window-ties.js";
 
 const KNOWN_VOCABULARIES = new Set(OHDSI_VOCABULARY_IDS);
 
@@ -546,12 +546,14 @@ function analyzeSelect(
   }
   if (qualify && containsWindow(qualify)) qualify = tieBreak(qualify, [...path, "qualify"], s.qualify, "qualify");
 
+  // Its readers see the rows after qualify: keeping the first row per key makes that key the row key.
+  const keptKey = firstRowPerKey(qualify) ?? rowKey;
   return {
     path,
     mapped,
     suggested,
     reads,
-    ...(rowKey ? { rowKey } : {}),
+    ...(keptKey ? { rowKey: keptKey } : {}),
     filters: [
       ...(unpivot ? [unpivot.reason] : []),
       ...(typeof s.where === "string" ? [`where ${s.where.trim()}`] : s.where !== undefined ? [`where ${String(s.where)}`] : []),

@@ -195,3 +195,15 @@ export function windowOffset(text: string, name: string, occurrence: number): nu
   }
   return 0;
 }
+
+/**
+ * The row key of a select filtered by `qualify: row_number() OVER (PARTITION BY p ...) = 1` ("keep the first row per
+ * key"): its partition expressions, since at most one row per partition survives. Undefined for any other qualify.
+ */
+export function firstRowPerKey(qualify: Expr | undefined): Expr[] | undefined {
+  if (!qualify || qualify.k !== "bin" || qualify.op !== "=") return undefined;
+  const one = (e: Expr) => e.k === "lit" && e.value === 1;
+  const w = one(qualify.right) ? qualify.left : one(qualify.left) ? qualify.right : undefined;
+  if (!w || w.k !== "window" || w.name !== "row_number" || w.partitionBy.length === 0) return undefined;
+  return [...w.partitionBy];
+}
