@@ -1,10 +1,11 @@
-import type { Expr } from "../expr/ast.js";
+import type { Expr, ValueType } from "../expr/ast.js";
 import type { SubSelectDml } from "../model/dml-schema.js";
 import type { ColumnDef, Select, SubSelect } from "../model/plan.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import { valueToCastType } from "./column-types.js";
-import { subSelectCycle, untypedColumn } from "./compile-errors.js";
+import { subSelectCycle, subSelectUnionType, untypedColumn } from "./compile-errors.js";
+import { unify } from "../expr/types.js";
 import type { LoadedStep } from "./load-workflow.js";
 import { isSubSelectName, parseFrom, subSelectsOf } from "./step-io.js";
 
@@ -73,7 +74,7 @@ export function analyzeSubSelects(
     state.set(name, "visiting");
     const s = byName.get(name)!;
     let ok = true;
-    for (const r of refs(s.select, s.path)) {
+    for (const r of s.selects.flatMap((b) => refs(b.select, b.path))) {
       if (state.get(r.name) === "visiting") {
         const cycle = [...stack.slice(stack.indexOf(r.name)), name, r.name];
         ctx.diagnostics.push(subSelectCycle(y.locate(r.path), cycle));
@@ -91,27 +92,48 @@ export function analyzeSubSelects(
   const analyzed = new Map<string, AnalyzedSubSelect>(values.analyzed.map((v) => [v.name, v]));
   const env: SubSelectEnv = { declared, analyzed, implicit: new Map() };
   for (const name of order) {
-    const { select, path } = byName.get(name)!;
-    const a = analyze(select, path, env);
-    if (!a) continue;
+    const sub = byName.get(name)!;
+    // Each select (a union_all's branches each), then the columns: every column a select names, typed alike.
+    const branches = sub.selects.map(({ select, path }) => ({ a: analyze(select, path, env), path }));
+    if (branches.some((b) => !b.a)) continue;
+    const analyses = branches.map((b) => b.a!);
     const columns: ColumnDef[] = [];
     let typed = true;
-    for (const [column, m] of a.mapped) {
-      const type = valueToCastType(m.expr.type);
-      if (!type) {
-        if (!ctx.poisoned.value) ctx.diagnostics.push(untypedColumn(y.locate(m.path), column, `sub-select ${name}`, m.expr.type));
+    const names = [...new Set(analyses.flatMap((a) => [...a.mapped.keys()]))];
+    for (const column of names) {
+      let type: ValueType = "null";
+      let firstIndex = -1;
+      let firstPath: YamlPath | undefined;
+      for (const [i, a] of analyses.entries()) {
+        const m = a.mapped.get(column);
+        if (!m) continue;
+        const u = unify(type, m.expr.type);
+        if (u === undefined) {
+          ctx.diagnostics.push(subSelectUnionType(y.locate(m.path), column, name, m.expr.type, i, type, firstIndex));
+          typed = false;
+          break;
+        }
+        if (firstIndex < 0 && m.expr.type !== "null") firstIndex = i;
+        firstPath ??= m.path;
+        type = u;
+      }
+      if (!typed) break;
+      const cast = valueToCastType(type);
+      if (!cast) {
+        if (!ctx.poisoned.value) ctx.diagnostics.push(untypedColumn(y.locate(firstPath!), column, `sub-select ${name}`, type));
         typed = false;
         continue;
       }
-      columns.push({ name: column, type, required: false });
+      columns.push({ name: column, type: cast, required: false });
     }
     if (!typed) continue;
-    const key = outputKey(a);
+    const plan = analyses.map((a) => ({ ...a.select, columns: [...a.mapped].map(([column, m]) => ({ name: column, expr: m.expr })) }));
+    const key = sub.union ? undefined : outputKey(analyses[0]!);
     analyzed.set(name, {
       name,
       columns,
-      select: { ...a.select, columns: [...a.mapped].map(([column, m]) => ({ name: column, expr: m.expr })) },
-      reads: a.reads,
+      ...(sub.union ? { union: plan } : { select: plan[0]! }),
+      reads: new Set(analyses.flatMap((a) => [...a.reads])),
       ...(key ? { key } : {}),
     });
   }
@@ -150,5 +172,5 @@ export function subSelectsRead(reads: ReadonlySet<string>, env: SubSelectEnv): S
   // Implicit tables (the one-row table, ranges) read nothing: they come first.
   return [...env.implicit.values(), ...env.analyzed.values()]
     .filter((s) => needed.has(s.name))
-    .map(({ name, columns, select, values }) => ({ name, columns, ...(select ? { select } : {}), ...(values ? { values } : {}) }));
+    .map(({ name, columns, select, union, values }) => ({ name, columns, ...(select ? { select } : {}), ...(union ? { union } : {}), ...(values ? { values } : {}) }));
 }

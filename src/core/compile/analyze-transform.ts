@@ -286,6 +286,21 @@ function analyzeSelect(
   const scopeTables: ScopeTable[] = [fromSource.sub ? subScope(fromAlias, fromSource.sub) : scopeTableFor(fromAlias, ctx.catalog.get(fromRef), fromRef)];
 
   const joins: Join[] = [];
+  // Named expressions (let:) and output columns, checked when first used and expanded where used (scope.ts).
+  // Until the lookups are known, a let is checked where it is first used among the tables joined so far (a join's
+  // ON, a lookup's code): one reading a later table is then an unknown alias at the let, saying where it was used.
+  let usedIn: string | undefined;
+  const names = selectNames(s, path, (p, raw, st) => {
+    const before = ctx.diagnostics.length;
+    const e = analyzeAt(ctx, y, p, raw, st, { allowAggregates: true, allowWindows: true });
+    for (const d of ctx.diagnostics.slice(before)) {
+      if (usedIn && d.code === "UNKNOWN_ALIAS") d.hint = `It is used in ${usedIn}, which sees only the tables joined before it (no lookup): join that table earlier, or do not use the let there.`;
+    }
+    // Its errors are reported; the expressions using it must not report their own untyped follow-ons.
+    if (!e) ctx.poisoned.value = true;
+    return e;
+  });
+  names.bind({ tables: scopeTables, names: names.scope });
   // unpivot: an inner join on its slot numbers, first: it reads the from table's columns, and the joins' ON may
   // read its slot and value (analyze-unpivot.ts).
   let unpivot: AnalyzedUnpivot | undefined;
@@ -307,7 +322,8 @@ function analyzeSelect(
     claim(alias, [...path, "joins", i, j.as ? "as" : "table"]);
     scopeTables.push(source.sub ? subScope(alias, source.sub) : scopeTableFor(alias, ctx.catalog.get(ref), ref));
     // ON may use the tables joined so far, as SQL requires.
-    const on = analyzeAt(ctx, y, [...path, "joins", i, "on"], j.on, { tables: [...scopeTables] }, { expected: "boolean" });
+    usedIn = `the ON of join #${i + 1}`;
+    const on = analyzeAt(ctx, y, [...path, "joins", i, "on"], j.on, { tables: [...scopeTables], names: names.scope }, { expected: "boolean" });
     if (on) joins.push({ type: j.type, table: ref, alias, on: unpivot ? expandUnpivot(on, unpivot) : on, role: "user", ...(source.sub ? { sub: source.sub.name } : {}) });
   }
 
@@ -320,7 +336,8 @@ function analyzeSelect(
   for (const [name, l] of Object.entries(s.lookups ?? {})) {
     if (!claim(name, [...path, "lookups", name], "key")) continue;
     lookupNames.add(name);
-    let code = analyzeAt(ctx, y, [...path, "lookups", name, "code"], l.code, { tables: [...scopeTables] });
+    usedIn = `the code of lookup ${name}`;
+    let code = analyzeAt(ctx, y, [...path, "lookups", name, "code"], l.code, { tables: [...scopeTables], names: names.scope });
     if (!code) continue;
     if (unpivot) code = expandUnpivot(code, unpivot);
     if (code.type !== "string") code = cast(code, { kind: "varchar" });
@@ -386,13 +403,7 @@ function analyzeSelect(
       }
     });
 
-  // Named expressions (let:) and output columns, checked when first used and expanded where used (scope.ts).
-  const names = selectNames(s, path, (p, raw, st) => {
-    const e = analyzeAt(ctx, y, p, raw, st, { allowAggregates: true, allowWindows: true });
-    // Its errors are reported; the expressions using it must not report their own untyped follow-ons.
-    if (!e) ctx.poisoned.value = true;
-    return e;
-  });
+  usedIn = undefined;
   const fullScope: ExprScope = { tables: [...scopeTables, ...lookupScope], names: names.scope };
   const keyScope: ExprScope = fullScope;
   names.bind(fullScope);

@@ -269,3 +269,10 @@ export const unpivotTypeMismatch = (loc: SourceLocation, column: string, type: s
     `unpivot column ${column} is ${type}, but ${firstColumn} is ${firstType}: every unpivoted column gives one value column, of one type.`,
     `CAST the columns to one type in a list ([CAST(c.a AS varchar), ...]), or unpivot the ${type} columns in a select of their own.`,
   );
+export const subSelectUnionType = (loc: SourceLocation, column: string, sub: string, type: string, index: number, firstType: string, firstIndex: number) =>
+  error(
+    "UNION_TYPE_MISMATCH",
+    loc,
+    `column "${column}" of sub-select ${sub} is ${type} in union_all select #${index + 1}, but ${firstType} in select #${firstIndex + 1}.`,
+    `CAST it to one type in every select of the union (e.g. CAST(... AS ${firstType === "string" ? "varchar" : firstType})).`,
+  );

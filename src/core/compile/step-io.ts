@@ -38,10 +38,24 @@ export function selectsOf(step: LoadedStep): { select: SelectDml; path: YamlPath
   return [{ select: t, path: [] }];
 }
 
-/** The `with:` sub-selects of a transform, in YAML order, with the YAML path of each. */
-export function subSelectsOf(step: LoadedStep): { name: string; select: SubSelectDml; path: YamlPath }[] {
+/** A `with:` sub-select of a transform: its selects (one, or a union_all's branches), each with its YAML path. */
+export interface SubSelectEntry {
+  name: string;
+  path: YamlPath;
+  /** Set for a union_all sub-select. */
+  union: boolean;
+  selects: { select: SubSelectDml; path: YamlPath }[];
+}
+
+/** The `with:` sub-selects of a transform, in YAML order. */
+export function subSelectsOf(step: LoadedStep): SubSelectEntry[] {
   if (step.dml.kind !== "transform") return [];
-  return Object.entries(step.dml.dml.with ?? {}).map(([name, select]) => ({ name, select, path: ["with", name] }));
+  return Object.entries(step.dml.dml.with ?? {}).map(([name, s]) => {
+    const path: YamlPath = ["with", name];
+    return "union_all" in s
+      ? { name, path, union: true, selects: s.union_all.map((b, i) => ({ select: b, path: [...path, "union_all", i] })) }
+      : { name, path, union: false, selects: [{ select: s, path }] };
+  });
 }
 
 /**
@@ -125,7 +139,7 @@ export function stepIo(step: LoadedStep, schemas: ReadonlySet<string>, spec: Cdm
       if (typeof t.slice === "string") io.slice = t.slice.trim();
       // Sub-selects are read like tables but are not tables: what they read is what the step reads. A name that is
       // no sub-select of the step is reported by the analysis (UNKNOWN_SUB_SELECT, with a did-you-mean).
-      for (const { select, path } of [...subSelectsOf(step), ...selectsOf(step)]) {
+      for (const { select, path } of [...subSelectsOf(step).flatMap((w) => w.selects), ...selectsOf(step)]) {
         const from = parseFrom(select.from);
         if (from && !isSubSelectName(from.table)) use(from.table, [...path, "from"], io.reads);
         for (const [i, j] of (select.joins ?? []).entries()) if (!isSubSelectName(j.table)) use(j.table, [...path, "joins", i, "table"], io.reads);

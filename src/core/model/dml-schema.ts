@@ -235,6 +235,21 @@ export const SubSelectDmlSchema = z
   );
 export type SubSelectDml = z.infer<typeof SubSelectDmlSchema>;
 
+/** A `with:` sub-select that is a UNION ALL of selects: its columns are every column its branches name. */
+export const SubSelectUnionDmlSchema = z
+  .strictObject({
+    description: Description,
+    union_all: z
+      .array(SubSelectDmlSchema)
+      .min(1)
+      .describe(
+        "The selects whose rows the sub-select holds (UNION ALL). Its columns are every column a branch names, in order of " +
+          "first appearance; a branch that leaves one out gives NULL there. A column's branches must agree on its type.",
+      ),
+  })
+  .describe("A named UNION ALL of selects, read like a table by later sub-selects and by the transform's selects.");
+export type SubSelectUnionDml = z.infer<typeof SubSelectUnionDmlSchema>;
+
 /** A small table written in the step: typed columns and literal rows, read by name like a table. */
 export const ValuesTableDmlSchema = z
   .strictObject({
@@ -275,11 +290,12 @@ const TransformCommon = {
    * window or "the first row per key" needs no staging table.
    */
   with: z
-    .record(Identifier, SubSelectDmlSchema)
+    .record(Identifier, z.union([SubSelectDmlSchema, SubSelectUnionDmlSchema]))
     .optional()
     .describe(
       "Named sub-selects (common table expressions), name -> select: read like a table by each other (no cycle) and " +
-        "by the transform's selects, e.g. `from: ranked` after `with: { ranked: { from: ..., columns: ... } }`.",
+        "by the transform's selects, e.g. `from: ranked` after `with: { ranked: { from: ..., columns: ... } }`; or a " +
+        "union_all of such selects.",
     ),
   values: z
     .record(Identifier, ValuesTableDmlSchema)

@@ -212,11 +212,13 @@ const SelectFields = {
 export const SubSelectSchema = z.object({
   name: z.string(),
   columns: z.array(ColumnDefSchema),
-  /** The select it names; absent for a `values:` table. */
+  /** The select it names; absent for a `values:` table and a union. */
   select: z.object(SelectFields).optional(),
+  /** A `union_all` sub-select: its selects, each producing `columns` (a column it leaves out is NULL). */
+  union: z.array(z.object(SelectFields)).min(1).optional(),
   /**
    * A `values:` table (and the one-row table a select without `from` reads): its rows, each one literal per column,
-   * typed as its column. Exactly one of `select` and `values` is present.
+   * typed as its column. Exactly one of `select`, `union` and `values` is present.
    */
   values: z.array(z.array(ExprSchema)).optional(),
 });

@@ -31,13 +31,14 @@ export abstract class SelectRenderer extends LoadRenderer {
     // A values table in a derived table: a WITH of its own inside the parentheses names its columns on every engine
     // (SQLite takes no column list after a derived table's alias).
     if (def.values) return `(\n${indent(`WITH ${this.namedSubSelect(def, withs, ctx, named)}\nSELECT * FROM ${this.ident(def.name)}`)}\n)`;
-    return `(\n${indent(this.renderSelect({ ...this.selectOf(def), with: withs }, def.columns, ctx, named))}\n)`;
+    return `(\n${indent(this.renderSubSelectQuery(def, withs, ctx, named))}\n)`;
   }
 
-  /** The select of a `with:` sub-select (a values table has none). */
-  private selectOf(def: SubSelect): NonNullable<SubSelect["select"]> {
-    if (!def.select) throw invalidPlan(`sub-select "${def.name}" has neither a select nor values.`);
-    return def.select;
+  /** The query of a `with:` sub-select: its select, or its union's selects joined by UNION ALL (a values table has none). */
+  private renderSubSelectQuery(def: SubSelect, withs: SubSelect[] | undefined, ctx: RenderContext, named: ReadonlySet<string> | undefined): string {
+    const selects = def.union ?? (def.select ? [def.select] : undefined);
+    if (!selects) throw invalidPlan(`sub-select "${def.name}" has neither a select nor values.`);
+    return selects.map((s) => this.renderSelect({ ...s, with: withs }, def.columns, ctx, named)).join("\nUNION ALL\n");
   }
 
   /**
@@ -46,7 +47,7 @@ export abstract class SelectRenderer extends LoadRenderer {
    */
   protected namedSubSelect(def: SubSelect, withs: SubSelect[] | undefined, ctx: RenderContext, named: ReadonlySet<string> | undefined): string {
     if (def.values) return `${this.ident(def.name)}${this.columnList(def.columns)} AS (\n${indent(this.renderValues(def.values))}\n)`;
-    return `${this.ident(def.name)} AS (\n${indent(this.renderSelect({ ...this.selectOf(def), with: withs }, def.columns, ctx, named))}\n)`;
+    return `${this.ident(def.name)} AS (\n${indent(this.renderSubSelectQuery(def, withs, ctx, named))}\n)`;
   }
 
   /** `VALUES (a, b), (c, d)`: the rows of a values table, one literal (typed by a cast where needed) per column. */

@@ -25,7 +25,7 @@ export function renderVocabularyChecks(g: VocabularyCheckGenerator, body: Transf
   // id -> the (table, column) places that may hold it, deduplicated and sorted so the SQL is deterministic.
   const wanted = new Map<string, Map<string, { table: TableRef; column: string }>>();
   // The lookups of `with:` sub-selects too: their codes are written through the selects that read them.
-  for (const s of [...body.selects.flatMap((x) => (x.with ?? []).flatMap((w) => (w.select ? [w.select] : []))), ...body.selects]) {
+  for (const s of [...body.selects.flatMap((x) => (x.with ?? []).flatMap((w) => (w.union ?? (w.select ? [w.select] : [])))), ...body.selects]) {
     for (const j of s.joins) {
       const table = j.vocabularyTable ?? j.table;
       const column = j.vocabularyColumn ?? "vocabulary_id";
