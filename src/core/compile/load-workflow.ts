@@ -7,6 +7,9 @@ import { DML_KINDS, DML_SCHEMAS, LoadTablesDmlSchema, type DdlDml, type LoadDml,
 import { loadTableParts } from "./load-tables.js";
 import { WorkflowSchema, type Workflow } from "../model/workflow-schema.js";
 import { YamlFile } from "../yaml/yaml-file.js";
+import { MappedYamlFile } from "../yaml/mapped-yaml-file.js";
+import { EraDmlSchema } from "../model/derivation-dml-schema.js";
+import { expandEra, type EraSourceCheck } from "./expand-era.js";
 import { duplicateStep, fileNotFound, invalidType, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
 import { MAX_STEPS, tooManySteps } from "./limit-errors.js";
 import { resolveParams, type ParamOverride, type ParamValue } from "./params.js";
@@ -29,6 +32,11 @@ export interface LoadedStep {
   absFile: string;
   yaml: YamlFile;
   dml: Dml;
+  /**
+   * For a derivation kind (`kind: era`): the kind written, and what the analysis checks of its source before the
+   * transform it expanded into (`dml`) is analyzed. `yaml` then maps the expanded document's paths onto the file.
+   */
+  derivation?: { kind: "era"; check: EraSourceCheck };
   explicitDeps: { name: string; index: number }[];
   /** Index of the workflow `steps:` entry that produced this step (for locations in the workflow file). */
   entryIndex: number;
@@ -130,8 +138,9 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
       const dmlYaml = new YamlFile(display(abs, cwd), dmlText);
       diagnostics.push(...dmlYaml.diagnostics);
       if (dmlYaml.diagnostics.length > 0) continue;
-      const dml = validateDml(dmlYaml, diagnostics);
-      if (!dml) continue;
+      const validated = validateDml(dmlYaml, diagnostics);
+      if (!validated) continue;
+      const { dml } = validated;
       const previous = byName.get(name);
       if (previous) {
         diagnostics.push(duplicateStep(isGlob || !entry.name ? loc : yaml.locate(["steps", index, "name"]), name, previous.relFile));
@@ -141,8 +150,9 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
         name,
         relFile,
         absFile: abs,
-        yaml: dmlYaml,
+        yaml: validated.yaml ?? dmlYaml,
         dml,
+        ...(validated.derivation ? { derivation: validated.derivation } : {}),
         explicitDeps: (entry.depends_on ?? []).map((d, i) => ({ name: d, index: i })),
         entryIndex: index,
         retries: entry.retries ?? workflow.defaults?.retries ?? 0,
@@ -158,8 +168,18 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
   return { yaml, workflow, absFile, dir, params, steps, incomplete: diagnostics.length > errorsBefore };
 }
 
-/** Validates a DML document's shape by kind. */
-function validateDml(file: YamlFile, diagnostics: Diagnostic[]): Dml | undefined {
+/** Every `kind:` a DML file may have: the step kinds, and the derivations the compiler expands into transforms. */
+const ALL_KINDS = [...DML_KINDS, "era"] as const;
+
+interface ValidatedDml {
+  dml: Dml;
+  /** A derivation's file, mapping the expanded transform's paths onto what was written. */
+  yaml?: YamlFile;
+  derivation?: LoadedStep["derivation"];
+}
+
+/** Validates a DML document's shape by kind; a derivation kind is expanded into the transform computing it. */
+function validateDml(file: YamlFile, diagnostics: Diagnostic[]): ValidatedDml | undefined {
   const value = file.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     diagnostics.push(invalidType(file.locate([]), "the DML file", "a mapping", Array.isArray(value) ? "a list" : String(value)));
@@ -167,12 +187,25 @@ function validateDml(file: YamlFile, diagnostics: Diagnostic[]): Dml | undefined
   }
   const kind = (value as Record<string, unknown>).kind;
   if (kind === undefined) {
-    diagnostics.push(missingField(file.locate([]), "kind", "the DML file", DML_KINDS.join(" | ")));
+    diagnostics.push(missingField(file.locate([]), "kind", "the DML file", ALL_KINDS.join(" | ")));
     return undefined;
   }
-  if (typeof kind !== "string" || !(DML_KINDS as readonly string[]).includes(kind)) {
-    diagnostics.push(unknownDmlKind(file.locate(["kind"]), String(kind), didYouMean(String(kind), DML_KINDS)));
+  if (typeof kind !== "string" || !(ALL_KINDS as readonly string[]).includes(kind)) {
+    diagnostics.push(unknownDmlKind(file.locate(["kind"]), String(kind), didYouMean(String(kind), ALL_KINDS)));
     return undefined;
+  }
+  if (kind === "era") {
+    const parsed = EraDmlSchema.safeParse(value);
+    if (!parsed.success) {
+      diagnostics.push(...zodIssuesToDiagnostics(file, EraDmlSchema, parsed.error.issues, "an era DML"));
+      return undefined;
+    }
+    const expansion = expandEra(parsed.data);
+    return {
+      dml: { kind: "transform", dml: expansion.dml },
+      yaml: new MappedYamlFile(file.file, file.text, expansion.origins, expansion.fallback),
+      derivation: { kind: "era", check: expansion.check },
+    };
   }
   // A load with `tables:` loads several tables: validated as such, so its errors speak of its own fields.
   const several = kind === "load" && "tables" in value;
@@ -182,5 +215,5 @@ function validateDml(file: YamlFile, diagnostics: Diagnostic[]): Dml | undefined
     diagnostics.push(...zodIssuesToDiagnostics(file, schema, parsed.error.issues, several ? "a load of several tables" : `a ${kind} DML`));
     return undefined;
   }
-  return several ? ({ kind: "loads", dml: parsed.data, parts: [] } as Dml) : ({ kind, dml: parsed.data } as Dml);
+  return { dml: several ? ({ kind: "loads", dml: parsed.data, parts: [] } as Dml) : ({ kind, dml: parsed.data } as Dml) };
 }
