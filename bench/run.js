@@ -8,8 +8,13 @@
 //                                               this checkout vs another's built dist, alternating rounds
 //   npm run bench -- merge --merge-rows 1000000 a merge step reading its select twice vs once (DuckDB and PostgreSQL)
 //   npm run bench -- check --check-scale 100    run vs run --check (the data quality checks) on DuckDB
+//   npm run bench -- spark --spark-scales 1,10 [--spark-cluster-url hive://127.0.0.1:10001]
+//                                               the workflow on Spark (scripts/services.sh up spark) vs the same SQL
+//                                               through the Thrift server; with the cluster URL, once more on the
+//                                               standalone cluster (up spark-cluster: a master and two workers)
 // Options: --scales (run), --pg-scales (pg), --rerun-scale (rerun), --merge-rows (merge, default 1000000),
-//          --check-scale (check, default 100), --reps N (rounds per scale; best is kept),
+//          --check-scale (check, default 100), --spark-scales (spark, default 1,10), --spark-url (default
+//          hive://127.0.0.1:10000; none: only the cluster's run), --spark-cluster-url (the cluster's server, x1 once), --reps N (rounds per scale; best is kept),
 //          --memory-limit X (DuckDB memory_limit of both sides, default 768MB: the process then peaks near 1 GB;
 //          "none" for DuckDB's own default, 80% of RAM), --pg-url URL, --baseline DIR (the baseline section: a checkout
 //          of another commit, built; its `omopetl run` and this one's alternate per round, ratios per phase).
@@ -25,6 +30,7 @@ import { benchBaselineDuckDb, benchBaselinePostgres } from "./baseline-bench.js"
 import { benchMerge } from "./merge-bench.js";
 import { benchDuckDb, benchPostgres, benchRerun } from "./synthea-bench.js";
 import { benchCheck } from "./check-bench.js";
+import { benchSpark } from "./spark-bench.js";
 import { benchCacheDir } from "./synthea-scale.js";
 import { writeSyntheticWorkflow } from "./synthetic-workflow.js";
 
@@ -32,8 +38,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = process.env.OMOPETL_SHARED_DIR ?? path.resolve(repo, "../shared");
 const specDir = path.join(shared, "cdm/inst/csv");
 
-const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline", "merge", "check"];
-const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--merge-rows", "--check-scale", "--reps", "--memory-limit", "--pg-url", "--baseline"]);
+const SECTIONS = ["compile", "cli", "run", "rerun", "pg", "baseline", "merge", "check", "spark"];
+const VALUED = new Set(["--scales", "--pg-scales", "--rerun-scale", "--merge-rows", "--check-scale", "--reps", "--memory-limit", "--pg-url", "--baseline", "--spark-scales", "--spark-url", "--spark-cluster-url"]);
 const argv = process.argv.slice(2);
 const options = {};
 const only = [];
@@ -61,6 +67,7 @@ for (const [k, v] of Object.entries({
   "rerun-scale": list(options["rerun-scale"], []),
   "merge-rows": list(options["merge-rows"], []),
   "check-scale": list(options["check-scale"], []),
+  "spark-scales": list(options["spark-scales"], []),
   reps: list(options.reps, []),
 })) {
   if (v.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -177,6 +184,17 @@ if (want("rerun")) results.rerun = await benchRerun(synthea, Number(options["rer
 if (want("check")) results.check = await benchCheck(synthea, Number(options["check-scale"] ?? 100), { reps: reps ?? 2, memoryLimit, dqdDir: path.join(shared, "dqd") });
 const pgUrl = options["pg-url"] ?? process.env.OMOPETL_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 if (want("pg")) results.pg = await benchPostgres(synthea, list(options["pg-scales"], [10, 100]), { url: pgUrl, reps: reps ?? 1 });
+if (only.includes("spark")) {
+  // Only when asked: minutes per scale on a Spark Thrift server (the default sections need no Spark).
+  const vocabularyTables = (await import("./synthea-bench.js")).VOCABULARY_TABLES;
+  // --spark-url none: only the cluster's run.
+  if (options["spark-url"] !== "none") {
+    results.spark = await benchSpark(synthea, list(options["spark-scales"], [1, 10]), { url: options["spark-url"] ?? "hive://127.0.0.1:10000", reps: reps ?? 1, label: "local mode", vocabularyTables });
+  }
+  if (options["spark-cluster-url"] !== undefined) {
+    results.sparkCluster = await benchSpark(synthea, [1], { url: options["spark-cluster-url"], reps: 1, label: "standalone cluster, 2 workers", vocabularyTables });
+  }
+}
 if (only.includes("merge")) {
   // Only when asked: minutes of 1M-row merges on both engines.
   results.merge = await benchMerge({ rows: Number(options["merge-rows"] ?? 1_000_000), reps: reps ?? 3, pgReps: reps ?? 2, pgUrl, memoryLimit: memoryLimit ?? "none" });
