@@ -2,7 +2,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TransformBody } from "../../src/core/model/plan.js";
+import { DuckDbGenerator } from "../../src/providers/duckdb/index.js";
+import { PostgresGenerator } from "../../src/providers/postgres/index.js";
+import type { RenderContext } from "../../src/providers/provider-api.js";
+import { SparkGenerator } from "../../src/providers/spark/index.js";
 import { runCli } from "../helpers/cli.js";
+import { compileFixture } from "../helpers/compile.js";
 import { dropPgSchemas, ENGINES, engineSchemas, queryEngine, writeTwoEngineConfig, type EngineName } from "../helpers/two-engines.js";
 
 /**
@@ -97,6 +103,7 @@ const FILES: Record<string, string> = {
     "kind: transform",
     "target: staging.first_dx",
     "mode: rebuild",
+    "key: [patient]",
     "from: source.diagnoses AS d",
     "joins:",
     "  - { table: source.patients, as: p, on: p.id = d.patient }",
@@ -104,6 +111,32 @@ const FILES: Record<string, string> = {
     "where: d.status <> 'deleted'",
     "qualify: row_number() OVER (PARTITION BY d.patient ORDER BY d.id) = 1",
     "columns: { patient: d.patient, id: d.id }",
+    "",
+  ].join("\n"),
+  // Left joins on first_dx's key (one row per patient) and on statuses (no key). The first neither removes nor repeats
+  // rows and nothing reads it but the output: the counting SQL leaves it out (see the last test), with the same counts.
+  "dml/dx_first.yaml": [
+    "kind: transform",
+    "target: staging.dx_first",
+    "mode: rebuild",
+    "from: source.diagnoses AS d",
+    "joins:",
+    "  - { table: staging.first_dx, as: f, type: left, on: f.patient = d.patient }",
+    "  - { table: source.statuses, as: s, type: left, on: s.status = d.status }",
+    "where: d.status <> 'deleted'",
+    "columns: { id: d.id, first_id: f.id, status: s.status }",
+    "",
+  ].join("\n"),
+  // The same join read by the where: counted.
+  "dml/dx_not_first.yaml": [
+    "kind: transform",
+    "target: staging.dx_not_first",
+    "mode: rebuild",
+    "from: source.diagnoses AS d",
+    "joins:",
+    "  - { table: staging.first_dx, as: f, type: left, on: f.patient = d.patient }",
+    "where: f.id IS NULL OR f.id <> d.id",
+    "columns: { id: d.id }",
     "",
   ].join("\n"),
   "dml/multi_dx.yaml": [
@@ -176,6 +209,10 @@ const EXPECTED: Record<string, { read: number; written: number; notWritten: Reas
       { reason: "qualify row_number() OVER (PARTITION BY d.patient ORDER BY d.id) = 1", rows: 4 },
     ],
   },
+  // Every row once (first_dx has one row per patient, statuses one per status); the where drops d05.
+  dx_first: { read: 10, written: 9, notWritten: [{ reason: "where d.status <> 'deleted'", rows: 1 }] },
+  // The first diagnoses d01 (p1), d03 (p2) and d08 (p3) are dropped; p9 has none (f.id NULL).
+  dx_not_first: { read: 10, written: 7, notWritten: [{ reason: "where f.id IS NULL OR f.id <> d.id", rows: 3 }] },
   // 4 patients (p1 3 rows, p2 2, p3 3, p9 2): 6 rows combined into groups; having keeps p1 and p3.
   multi_dx: {
     read: 10,
@@ -276,6 +313,22 @@ describe("row accounting: every row read and not written is counted, per reason"
   it("per source routed by domain: the rows left after the where equal the rows written across its domain steps", () => {
     const afterWhere = 10 - 2 + 4 - 2;
     expect(EXPECTED.condition_occurrence!.written + EXPECTED.procedure_occurrence!.written + EXPECTED.observation!.written).toBe(afterWhere);
+  });
+
+  it("the counting SQL leaves out a left join on its table's key that nothing counted reads, on every generator but Spark's", async () => {
+    const r = await compileFixture("workflow.yaml", dir, {});
+    if (!r.plan) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
+    const plan = r.plan;
+    const ctx: RenderContext = { tables: plan.tables, schemas: { source: "src", staging: "stage", cdm: "cdm", vocab: "cdm" }, idMap: plan.idMap };
+    const body = (name: string) => plan.steps.find((s) => s.name === name)!.body as TransformBody;
+    for (const g of [new DuckDbGenerator(), new PostgresGenerator()]) {
+      const first = g.renderRowAccounting!(body("dx_first"), ctx)!.sql;
+      expect(first, g.dialect).not.toContain("first_dx");
+      expect(first, g.dialect).toContain("statuses");
+      expect(g.renderRowAccounting!(body("dx_not_first"), ctx)!.sql, g.dialect).toContain("first_dx");
+    }
+    // Spark checks no key (its tables declare none): the join stays.
+    expect(new SparkGenerator().renderRowAccounting(body("dx_first"), ctx)!.sql).toContain("first_dx");
   });
 
   it("--no-row-accounting reports the rows read and written, without counting reasons", () => {

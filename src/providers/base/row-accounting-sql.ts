@@ -2,6 +2,7 @@ import type { Expr } from "../../core/expr/ast.js";
 import { containsAggregate } from "../../core/expr/index.js";
 import type { AuditSelect, ColumnDef, Join, Select, TransformBody } from "../../core/model/plan.js";
 import type { RowAccountingCount, RowAccountingOptions, RowAccountingQuery } from "../provider-api.js";
+import { referencedAliases } from "./plan-helpers.js";
 import { indent } from "./sql-text.js";
 
 /** What the row-accounting SQL needs from a generator (pure SQL text, bound to one render context). */
@@ -14,6 +15,69 @@ export interface RowAccountingGenerator {
   table(join: Pick<Join, "table" | "sub">): string;
   /** The select as the step runs it, producing `columns`. */
   select(select: Select, columns: readonly ColumnDef[]): string;
+  /**
+   * The columns of a key every row of the joined table is known to hold once (its primary key, checked on every
+   * write), or undefined (a sub-select, a table without a key, an engine that does not check keys).
+   */
+  uniqueKey?(join: Join): readonly string[] | undefined;
+}
+
+/** The conjuncts of an AND tree. */
+function conjuncts(e: Expr, out: Expr[] = []): Expr[] {
+  if (e.k === "bin" && e.op === "and") {
+    conjuncts(e.left, out);
+    conjuncts(e.right, out);
+  } else out.push(e);
+  return out;
+}
+
+/**
+ * Whether a left join matches at most one row of its table per row joined to it: its ON equates every column of the
+ * table's unique key to an expression over the other tables (one conjunct each). Such a join neither removes nor
+ * repeats rows, so the row accounting may leave it out when nothing it counts reads the join's columns.
+ */
+function atMostOneMatch(g: RowAccountingGenerator, j: Join): boolean {
+  if (j.type !== "left" || (j.nested?.length ?? 0) > 0) return false;
+  const key = g.uniqueKey?.(j);
+  if (!key || key.length === 0) return false;
+  const bound = new Set<string>();
+  for (const c of conjuncts(j.on)) {
+    if (c.k !== "bin" || c.op !== "=") continue;
+    for (const [mine, other] of [
+      [c.left, c.right],
+      [c.right, c.left],
+    ] as const) {
+      if (mine.k === "col" && mine.table === j.alias && !referencedAliases(other).has(j.alias)) bound.add(mine.column);
+    }
+  }
+  return key.every((k) => bound.has(k));
+}
+
+/**
+ * The joins the row accounting of `select` evaluates: all but the id-map joins (one row per key, read by no filter)
+ * and the left joins matching at most one row ({@link atMostOneMatch}) that no filter and no other evaluated join
+ * reads (measured: the left join of Synthea's visits, 600,000 rows, probed by 2.5 million events in each of the six
+ * domain steps).
+ */
+function countedJoins(g: RowAccountingGenerator, select: Select, audit: AuditSelect): Join[] {
+  let kept = select.joins.filter((j) => j.role !== "id_map");
+  const aliases = (j: Join): string[] => [j.alias, ...(j.nested ?? []).map((n) => n.alias)];
+  for (;;) {
+    const next = kept.filter((j) => {
+      if (!atMostOneMatch(g, j)) return true;
+      // What the filters and the other evaluated joins read (its own ON reads its alias too).
+      const read = new Set<string>();
+      for (const f of audit.filters) referencedAliases(f.expr, read);
+      for (const o of kept) {
+        if (o === j) continue;
+        referencedAliases(o.on, read);
+        for (const n of o.nested ?? []) referencedAliases(n.on, read);
+      }
+      return aliases(j).some((a) => read.has(a));
+    });
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
 }
 
 /** How a join is named in a reason: `inner join cdm.person per`, `lookup cond`. */
@@ -58,8 +122,7 @@ export function renderRowAccounting(g: RowAccountingGenerator, body: TransformBo
       return name;
     };
     const of = (alias: string, c: string) => `${alias}.${g.ident(c)}`;
-    // Id-map joins neither remove nor repeat rows (one row per key), and no filter reads them.
-    const joins = select.joins.filter((j) => j.role !== "id_map");
+    const joins = countedJoins(g, select, audit);
     const bare: Select = { ...select, where: undefined, groupBy: [], ids: [] } as Select;
     // Stages: the FROM table, then each inner join on its own, then each run of left joins (which only add rows).
     const stages: { end: number; inner?: Join; joins: Join[] }[] = [{ end: 0, joins: [] }];

@@ -2,6 +2,7 @@ import type { Expr, ValueType } from "../../core/expr/ast.js";
 import type { ColumnDef, Join, Select, SubSelect, TableRef, TransformBody } from "../../core/model/plan.js";
 import type { LookupCoverageQuery, RenderContext, RowAccountingOptions, RowAccountingQuery, FailureProbes } from "../provider-api.js";
 import { invalidPlan } from "../provider-errors.js";
+import { findTableDef } from "./plan-helpers.js";
 import { ID_MAP_COLUMNS } from "./id-liveness.js";
 import { fitsVarchar } from "./varchar-length.js";
 import { renderRowAccounting } from "./row-accounting-sql.js";
@@ -174,10 +175,21 @@ export abstract class SelectRenderer extends LoadRenderer {
         from: (s, joins) => this.fromClause(s, joins, ctx),
         table: (j) => this.selectSource(j.table, j.sub, allSubSelects(body), ctx),
         select: (s, columns) => this.renderSelect(s, columns, ctx),
+        uniqueKey: (j) => this.checkedKey(j, ctx),
       },
       body,
       options,
     );
+  }
+
+  /**
+   * The primary key of a joined table where every write to it checks or enforces the key (the row accounting then
+   * knows a join on it matches at most one row). Default: the table's declared primary key; none for a sub-select.
+   * An engine that neither enforces nor checks keys returns undefined.
+   */
+  protected checkedKey(join: Join, ctx: RenderContext): readonly string[] | undefined {
+    if (join.sub !== undefined) return undefined;
+    return findTableDef(ctx, join.table)?.primaryKey;
   }
 }
 
