@@ -3,7 +3,7 @@ import type { IdKey, Select, TableDef } from "../../core/model/plan.js";
 import type { RenderContext } from "../provider-api.js";
 import { invalidPlan } from "../provider-errors.js";
 import { neverNull, referencedAliases } from "./plan-helpers.js";
-import { ID_MAP_COLUMNS, idKeysTable, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
+import { ID_KEYS_COLUMNS, ID_MAP_COLUMNS, idKeysTable, idKeysTableDef, idLiveness, renderIdMapMigration } from "./id-liveness.js";
 import { indent } from "./sql-text.js";
 import { SelectRenderer } from "./select-renderer.js";
 
@@ -81,7 +81,19 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
       else byDomain.set(a.id.domain, [a]);
     }
     const statements: string[] = [];
-    for (const [domain, list] of byDomain) {
+    const selects = new Set(assigning.map((a) => a.s));
+    if (byDomain.size > 1 && selects.size === 1) {
+      // One select assigns several domains (Synthea's visits: visit_occurrence and visit_detail): its keys are
+      // enumerated in one evaluation of the select's FROM, joins and sub-selects rather than one per domain
+      // (measured: the visit step's enumerations each re-ran its with: chain of windows over every encounter).
+      for (const domain of byDomain.keys()) statements.push(idLiveness.forget(this, domain, step, ctx));
+      statements.push(this.renderKeysOfDomains([...selects][0]!, assigning.map((a) => a.id), step, ctx));
+      statements.push(...this.afterBulkWrite(idKeysTable(ctx), ctx));
+      for (const domain of byDomain.keys()) {
+        statements.push(this.renderIdAssignment(domain, step, ctx));
+        statements.push(...this.afterBulkWrite(ctx.idMap, ctx));
+      }
+    } else for (const [domain, list] of byDomain) {
       statements.push(idLiveness.forget(this, domain, step, ctx));
       const enumeration = list.map(({ s, id }) => this.renderKeyEnumeration(s, id, ctx)).join("\nUNION\n");
       statements.push(idLiveness.record(this, domain, step, enumeration, list.every(({ id }) => neverNull(id.key)), true, ctx));
@@ -119,6 +131,62 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
   }
 
   /**
+   * Records the keys of several domains one select assigns, in one insert: the select's distinct key tuples
+   * (`SELECT DISTINCT <key 1> AS k1, <key 2> AS k2 ... FROM ...`, with the joins any of the keys needs: a left join
+   * another key needs neither removes rows nor adds key values), each tuple turned into one row per id by a cross
+   * join with the id numbers, then distinct (domain, key) pairs without NULL keys: the rows the per-domain
+   * enumerations give.
+   */
+  protected renderKeysOfDomains(select: Select, ids: readonly IdKey[], step: string, ctx: RenderContext): string {
+    const joins = this.keyEnumerationJoins(select, ids);
+    const k = (i: number): string => this.ident(`k${i + 1}`);
+    const tuples = ["SELECT DISTINCT", indent(ids.map((id, i) => `${this.keyText(id.key)} AS ${k(i)}`).join(",\n")), ...this.fromClause(select, joins, ctx)].join("\n");
+    // Aliases no user select uses for a table (its own derived table names its FROM's aliases inside).
+    const e = this.ident("__omopetl_keys");
+    const n = this.ident("__omopetl_ids");
+    const i = this.ident("i");
+    const numbers = ids.map((_, x) => `SELECT ${x + 1} AS ${i}`).join(" UNION ALL ");
+    const pick = (values: readonly string[]): string => `CASE ${n}.${i} ${values.map((v, x) => `WHEN ${x + 1} THEN ${v}`).join(" ")} END`;
+    const domain = this.ident(ID_KEYS_COLUMNS.domain);
+    const key = this.ident("k");
+    const pairs = [
+      "SELECT",
+      indent(`${pick(ids.map((id) => this.stringLiteral(id.domain)))} AS ${domain},\n${pick(ids.map((_, x) => `${e}.${k(x)}`))} AS ${key}`),
+      `FROM (\n${indent(tuples)}\n) AS ${e}`,
+      `CROSS JOIN (${numbers}) AS ${n}`,
+    ].join("\n");
+    const x = this.ident("__omopetl_pairs");
+    const keys = this.table(idKeysTableDef(ctx), ctx);
+    const cols = [ID_KEYS_COLUMNS.domain, ID_KEYS_COLUMNS.sourceKey, ID_KEYS_COLUMNS.step].map((c) => this.ident(c)).join(", ");
+    return [
+      `INSERT INTO ${keys} (${cols})`,
+      `SELECT DISTINCT ${x}.${domain}, ${x}.${key}, ${this.stringLiteral(step)}`,
+      `FROM (\n${indent(pairs)}\n) AS ${x}`,
+      ...(ids.every((id) => neverNull(id.key)) ? [] : [`WHERE ${x}.${key} IS NOT NULL`]),
+    ].join("\n");
+  }
+
+  /** The joins enumerating the keys of `ids` (all of one select) need, after checking no key reads an id being assigned. */
+  private keyEnumerationJoins(select: Select, ids: readonly IdKey[]): Select["joins"] {
+    const assigned = new Set(select.ids.filter((i) => i.assign).map((i) => i.alias));
+    const joins = select.joins.filter((j) => !(j.role === "id_map" && assigned.has(j.alias)));
+    const used = new Set<string>();
+    for (const id of ids) referencedAliases(id.key, used);
+    referencedAliases(select.where, used);
+    for (const j of joins) {
+      referencedAliases(j.on, used);
+      for (const n of j.nested ?? []) referencedAliases(n.on, used);
+    }
+    for (const a of used) {
+      if (assigned.has(a)) {
+        throw invalidPlan(`the id key of "${ids.map((i) => i.column).join('", "')}" or the select's joins/where read "${a}", an id being assigned by the same select.`);
+      }
+    }
+    const needed = new Set(ids.flatMap((id) => this.joinsNeededForKey(select, id, joins)));
+    return joins.filter((j) => needed.has(j));
+  }
+
+  /**
    * `SELECT DISTINCT <key> AS k FROM ...`: the keys of `id` a select reads, without the id map joins of ids it
    * assigns (those ids do not exist yet).
    *
@@ -127,21 +195,7 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
    * so ids stay stable when qualify's outcome for a row changes between runs (and the map stays append-only).
    */
   protected renderKeyEnumeration(select: Select, id: IdKey, ctx: RenderContext): string {
-    const assigned = new Set(select.ids.filter((i) => i.assign).map((i) => i.alias));
-    const joins = select.joins.filter((j) => !(j.role === "id_map" && assigned.has(j.alias)));
-    const used = new Set<string>();
-    referencedAliases(id.key, used);
-    referencedAliases(select.where, used);
-    for (const j of joins) {
-      referencedAliases(j.on, used);
-      for (const n of j.nested ?? []) referencedAliases(n.on, used);
-    }
-    for (const a of used) {
-      if (assigned.has(a)) {
-        throw invalidPlan(`the id key of "${id.column}" or the select's joins/where read "${a}", an id being assigned by the same select.`);
-      }
-    }
-    const keyJoins = this.joinsNeededForKey(select, id, joins);
+    const keyJoins = this.keyEnumerationJoins(select, [id]);
     return ["SELECT DISTINCT", indent(`${this.keyText(id.key)} AS ${this.ident("k")}`), ...this.fromClause(select, keyJoins, ctx)].join("\n");
   }
 
