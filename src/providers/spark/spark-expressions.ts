@@ -58,10 +58,15 @@ export abstract class SparkExpressions extends BaseSqlGenerator {
 
   /** `schema.table`: names the Hive metastore takes (letters, digits and _), else INVALID_IDENTIFIER. */
   override table(ref: TableRef, ctx: RenderContext): string {
-    const schema = this.physicalSchema(ref.schema, ctx);
-    this.validateObjectName(schema, "schema");
     this.validateObjectName(ref.name, "table");
     return super.table(ref, ctx);
+  }
+
+  /** Every physical schema a statement names (tables, sql steps' `${schemas.x}`) checked as the metastore takes it. */
+  override physicalSchema(logical: string, ctx: RenderContext): string {
+    const schema = super.physicalSchema(logical, ctx);
+    this.validateObjectName(schema, "schema");
+    return schema;
   }
 
   /**

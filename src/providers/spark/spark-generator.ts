@@ -43,8 +43,11 @@ export const SPARK_CAPABILITIES: ProviderCapabilities = {
   maxIdentifierLength: 128,
   // Each Delta statement commits atomically on its own; nothing spans two.
   transactions: "statement",
-  // Delta's optimistic concurrency takes several writers (conflicts are retried: classifySparkError).
-  singleWriter: false,
+  // One step at a time by default (--concurrency asks for more): Delta commits optimistically, and concurrent steps all
+  // write omopetl's own tables (the run ledger, the id map), so they abort each other's commits (conflicts are
+  // retried, classifySparkError). Measured: the Synthea run with 4 steps at once failed with DELTA_CONCURRENT_APPEND
+  // on the run ledger after the connection's retries, 12 steps in.
+  singleWriter: true,
 };
 
 
