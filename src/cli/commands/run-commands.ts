@@ -378,13 +378,13 @@ export async function statusCommand(runId: string | undefined, opts: StatusComma
     const { displayedRunStatus, runProcessState } = await import("../../orchestrators/ledger/run-liveness.js");
     // For --json: a "running" run whose process is gone says so.
     const withProcess = (run: LedgerRun) => (runProcessState(run) === "gone" ? { ...run, processGone: true } : run);
-    const found = await findLedgerSchemas(conn, target.provider.generator);
-    if (found.length === 0) return nothing("no run ledger (omopetl_run) in any schema");
     // Which ledgers: the workflow's (its staging schema as the target maps it), the target's own staging schema, or
-    // with --all (or when nothing says which) every ledger of the database.
+    // with --all (or when nothing says which) every ledger of the database. A scope looks in its schema only: an
+    // engine without a catalog of every schema (Spark lists one schema's tables at a time) answers that too.
     const scope = opts.all ? undefined : await statusScope(opts.workflow, target.config.schemas);
-    const schemas = scope ? found.filter((s) => s === scope.schema) : found;
-    if (scope && schemas.length === 0) return nothing(`no run ledger in schema "${scope.schema}" (${scope.why}); see every ledger with --all`);
+    const found = scope ? ((await new RunLedger(conn, scope.schema, target.provider.generator).exists()) ? [scope.schema] : []) : await findLedgerSchemas(conn, target.provider.generator);
+    if (found.length === 0) return nothing(scope ? `no run ledger in schema "${scope.schema}" (${scope.why}); see every ledger with --all` : "no run ledger (omopetl_run) in any schema");
+    const schemas = found;
     const ledgers = schemas.map((s) => new RunLedger(conn, s, target.provider.generator));
     if (runId) {
       for (const ledger of ledgers) {
