@@ -78,14 +78,17 @@ describe.each(cases)("golden %s", (name) => {
       const sparkCtx = { ...ctx, schemas: { ...ctx.schemas, ...own } };
       const conn = await provider.connect!({ provider: "spark", host: SPARK_HOST, port: SPARK_PORT, retries: 0, poolSize: 1 });
       try {
+        // Each step in one session, as orchestrators run steps (its temporary views belong to it).
         for (const step of steps) {
-          for (const [j, sql] of provider.generator.renderStep(step, sparkCtx).statements.entries()) {
-            try {
-              await conn.execute(sql);
-            } catch (e) {
-              throw new SqlExecutionError(step.name, j, sql, e);
+          await conn.session(async (s) => {
+            for (const [j, sql] of provider.generator.renderStep(step, sparkCtx).statements.entries()) {
+              try {
+                await s.execute(sql);
+              } catch (e) {
+                throw new SqlExecutionError(step.name, j, sql, e);
+              }
             }
-          }
+          });
         }
       } finally {
         for (const schema of Object.values(own)) await conn.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);

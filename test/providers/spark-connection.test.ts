@@ -142,6 +142,25 @@ describe.skipIf(!runReal)(`Spark connection on a real Thrift server at ${host}:$
     });
   }, 120_000);
 
+  it("views a failed step cached and did not drop are dropped when its session returns to the pool (their cached data freed)", async () => {
+    // One session, so the next borrower is the same session and would see a view left behind.
+    const one = await connectSpark({ provider: "spark", host, port, retries: 0, poolSize: 1 });
+    try {
+      const failed = one.session(async (s) => {
+        await s.execute("DROP VIEW IF EXISTS omopetl_conn_cached");
+        await s.execute("CACHE TABLE omopetl_conn_cached AS SELECT 7 AS x");
+        await s.execute("CACHE TABLE `omopetl_conn_cached_2` AS SELECT 8 AS x");
+        expect(await s.query("SELECT x FROM omopetl_conn_cached")).toEqual([{ x: 7 }]);
+        await s.query("SELECT raise_error('the step fails before its DROP VIEW')");
+      });
+      await expect(failed).rejects.toThrow(/the step fails/);
+      const left = await one.session((s) => s.query<{ viewName: string }>("SHOW VIEWS LIKE 'omopetl_conn_cached*'"));
+      expect(left).toEqual([]);
+    } finally {
+      await one.close();
+    }
+  }, 120_000);
+
   it("a failing statement is a readable SparkSqlError (no stack trace), classified permanent; the connection stays usable", async () => {
     const err = await conn.query(`SELECT * FROM ${schema}.nope`).then(
       () => undefined,
