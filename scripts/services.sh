@@ -32,7 +32,8 @@
 # $XDG_STATE_HOME/omopetl-services), OMOPETL_PG_VERSION (15), OMOPETL_PG_PORT (5432), OMOPETL_SERVICES_TIMEOUT
 # (seconds to wait for a server, 60), OMOPETL_SPARK_VERSION (4.0.1), OMOPETL_DELTA_VERSION (4.0.1),
 # OMOPETL_SPARK_PORT (10000), OMOPETL_SPARK_TIMEOUT (seconds to wait for the Thrift server, 300: a JVM starting Spark
-# and Hive's metastore on a loaded 2-core machine takes a minute or more), OMOPETL_SPARK_MEMORY (driver heap, 2g).
+# and Hive's metastore on a loaded 2-core machine takes a minute or more), OMOPETL_SPARK_MEMORY (driver heap, 4g: 2g
+# filled and died of OutOfMemoryError on 2026-12-04 under a Synthea run on Spark and a full test suite at once).
 set -euo pipefail
 
 PG_VERSION="${OMOPETL_PG_VERSION:-15}"
@@ -55,7 +56,7 @@ SPARK_VERSION="${OMOPETL_SPARK_VERSION:-4.0.1}"
 DELTA_VERSION="${OMOPETL_DELTA_VERSION:-4.0.1}"
 SPARK_PORT="${OMOPETL_SPARK_PORT:-10000}"
 SPARK_TIMEOUT="${OMOPETL_SPARK_TIMEOUT:-300}"
-SPARK_MEMORY="${OMOPETL_SPARK_MEMORY:-2g}"
+SPARK_MEMORY="${OMOPETL_SPARK_MEMORY:-4g}"
 SPARK_DIR="${STATE_DIR}/spark-${SPARK_VERSION}"
 SPARK_VENV="${SPARK_DIR}/venv"
 SPARK_JARS="${STATE_DIR}/maven-jars/delta-${DELTA_VERSION}"
