@@ -32,6 +32,13 @@ const cases = readdirSync(FIXTURES, { withFileTypes: true })
 const PROVIDERS: Provider[] = [duckdbProvider, postgresProvider, sparkProvider];
 /** Where a dialect's statements are executed (Spark: only where a server answers; see spark-server.ts). */
 const EXECUTED = (p: Provider): boolean => p.dialect !== "spark" || sparkRunsHere;
+/** Cases whose Spark SQL is compared but not executed, and why. */
+const NOT_ON_SPARK: Readonly<Record<string, string>> = {
+  "transform-eras": "its execution passed 300 s on the shared Spark server (2026-12-04, load ~10), too long for CI",
+};
+/** Why `provider` does not execute case `name`, or undefined when it does. */
+const notExecuted = (p: Provider, name: string): string | undefined =>
+  !EXECUTED(p) ? `no Spark Thrift server answers at ${SPARK_HOST}:${SPARK_PORT}` : p.dialect === "spark" ? NOT_ON_SPARK[name] : undefined;
 
 describe.each(cases)("golden %s", (name) => {
   let gc: GoldenCase;
@@ -45,7 +52,7 @@ describe.each(cases)("golden %s", (name) => {
     if (dir) await removeDir(dir);
   });
 
-  it.each(PROVIDERS.map((p) => [EXECUTED(p) ? p.dialect : `${p.dialect} (not executed: no Spark Thrift server answers at ${SPARK_HOST}:${SPARK_PORT})`, p] as const))("renders the expected %s SQL, which the engine executes", async (_d, provider) => {
+  it.each(PROVIDERS.map((p) => [notExecuted(p, name) === undefined ? p.dialect : `${p.dialect} (not executed: ${notExecuted(p, name)})`, p] as const))("renders the expected %s SQL, which the engine executes", async (_d, provider) => {
     const ctx = { ...b.context(gc.tables, gc.schemas), ...(gc.indexes !== undefined ? { indexes: gc.indexes } : {}) };
     const steps = gc.steps(dir);
     // A step the dialect refuses (an OmopetlError: UNSUPPORTED_FEATURE, INVALID_IDENTIFIER) keeps its message as its
@@ -70,7 +77,7 @@ describe.each(cases)("golden %s", (name) => {
         expect(text, `${name}/${provider.dialect}/${step.name}.sql`).toBe(await readFile(path, "utf8"));
       }
     }
-    if (!EXECUTED(provider) || rendered.some((r) => r instanceof OmopetlError)) return;
+    if (notExecuted(provider, name) !== undefined || rendered.some((r) => r instanceof OmopetlError)) return;
     if (provider.dialect === "spark") {
       // No transaction to roll back: the same steps rendered into schemas of their own, dropped afterwards.
       const suffix = randomBytes(4).toString("hex");
