@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     .description("compile a workflow into a CompiledWorkflowPlan (JSON)")
     .argument("<workflow>", "workflow YAML file")
     .option("-o, --out <file>", "write the plan here (default: stdout)")
-    .option("--dialect <name>", "also embed each step's SQL for this provider (duckdb, postgres, ...)")
+    .option("--dialect <name>", "also embed each step's SQL for this provider (duckdb, postgres, spark, ...)")
     .option("--sql-dir <dir>", "with --dialect: write one readable .sql file per step into this folder")
     .addOption(paramOption())
     .addOption(strictOption())
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command("ddl")
     .description("print the CDM's CREATE TABLE / primary key / foreign key / index statements for a dialect (or run them on a target)")
-    .option("--dialect <name>", "provider whose SQL to print (duckdb, postgres, ...)", "duckdb")
+    .option("--dialect <name>", "provider whose SQL to print (duckdb, postgres, spark, ...)", "duckdb")
     .addOption(new Option("--cdm-version <v>", "CDM version").choices(["5.3", "5.4"]).default("5.4"))
     .option("--schema <name>", "physical schema of the CDM tables", "cdm")
     .option("--vocab-schema <name>", "physical schema of the vocabulary tables (default: --schema)")

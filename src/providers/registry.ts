@@ -1,5 +1,5 @@
 /**
- * Providers by name: the built-in ones (duckdb, postgres) and third-party ones named in a project's configuration
+ * Providers by name: the built-in ones (duckdb, postgres, spark) and third-party ones named in a project's configuration
  * (`providers: [omopetl-provider-x, "@scope/omopetl-provider-y", ./local/provider.js]`), resolved from the
  * project's directory the way Node resolves its imports.
  */
@@ -7,6 +7,7 @@ import { didYouMean } from "../core/diagnostics/did-you-mean.js";
 import { importPluginModule, pickPluginExport, pluginPackageCandidates } from "../core/plugins/load-plugin.js";
 import { duckdbProvider } from "./duckdb/index.js";
 import { postgresProvider } from "./postgres/index.js";
+import { sparkProvider } from "./spark/index.js";
 import type { Provider, ProviderCapabilities } from "./provider-api.js";
 import { PROVIDER_API_VERSION, V1_CAPABILITY_DEFAULTS } from "./provider-api.js";
 import { providerDuplicate, providerInvalid, providerNotFound } from "./provider-errors.js";
@@ -15,7 +16,7 @@ import { providerDuplicate, providerInvalid, providerNotFound } from "./provider
 const PROVIDER_PACKAGE_PREFIX = "omopetl-provider-";
 
 /** The providers shipped with omopetl. Their drivers load only when they connect. */
-export const BUILTIN_PROVIDERS: readonly Provider[] = [duckdbProvider, postgresProvider];
+export const BUILTIN_PROVIDERS: readonly Provider[] = [duckdbProvider, postgresProvider, sparkProvider];
 
 /** Where and what to resolve. */
 export interface ResolveProvidersOptions {

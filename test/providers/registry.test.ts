@@ -44,7 +44,7 @@ describe("provider registry", () => {
   });
 
   it("knows the built-in providers by name", async () => {
-    expect(BUILTIN_PROVIDERS.map((p) => p.name)).toEqual(["duckdb", "postgres"]);
+    expect(BUILTIN_PROVIDERS.map((p) => p.name)).toEqual(["duckdb", "postgres", "spark"]);
     expect((await resolveProvider("duckdb", { projectDir: project })).dialect).toBe("duckdb");
     expect((await resolveProvider("postgres", { projectDir: project })).dialect).toBe("postgres");
   });
@@ -52,7 +52,7 @@ describe("provider registry", () => {
   it("resolves configured packages by conventional name, scope, full name and path", async () => {
     const configured = ["fake", "@acme/acme", "./providers/local.mjs"];
     const registry = await loadProviderRegistry({ projectDir: project, configured });
-    expect(registry.names()).toEqual(["acme", "duckdb", "fake", "local", "postgres"]);
+    expect(registry.names()).toEqual(["acme", "duckdb", "fake", "local", "postgres", "spark"]);
     expect(registry.require("fake").generator.renderStep({} as never, {} as never).statements).toEqual(["SELECT 1"]);
     expect((await resolveProvider("acme", { projectDir: project, configured: ["@acme/omopetl-provider-acme"] })).name).toBe("acme");
     expect((await resolveProvider("fake", { projectDir: project, configured: ["omopetl-provider-fake"] })).name).toBe("fake");

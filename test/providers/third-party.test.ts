@@ -161,7 +161,7 @@ describe("a third-party provider installed in a project", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PROVIDER_NOT_FOUND: provider "exampel" not found/);
     expect(r.stderr).toMatch(/Did you mean "example"\?/);
-    expect(r.stderr).toMatch(/Available: duckdb, example, postgres/);
+    expect(r.stderr).toMatch(/Available: duckdb, example, postgres, spark/);
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 

@@ -1,7 +1,6 @@
 /**
- * The Spark provider (issue 17): Spark SQL on Delta Lake through a Spark Thrift server. Not a registered built-in
- * yet (the registry lists duckdb and postgres): `sparkProvider` is used by its tests until it runs the Synthea
- * workflow as DuckDB does.
+ * The Spark provider (issue 17): Spark SQL on Delta Lake through a Spark Thrift server or a Databricks SQL
+ * warehouse; a built-in provider (registry.ts) named `spark`.
  */
 import { PROVIDER_API_VERSION, type Provider } from "../provider-api.js";
 import { checkTargetOptions } from "../target-options.js";
