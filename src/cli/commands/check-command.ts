@@ -87,15 +87,10 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   const ctx = { tables: [], schemas, idMap: plan?.idMap ?? { schema: "staging", name: "omopetl_id_map" } };
   const g = target.provider.generator;
   await assertProviderChecks(target.provider);
-  const generator = {
-    renderCheck: g.renderCheck!.bind(g),
-    renderFieldProbe: g.renderFieldProbe!.bind(g),
-    renderExistingTables: g.renderExistingTables!.bind(g),
-    ...(g.renderCheckBatch ? { renderCheckBatch: g.renderCheckBatch.bind(g) } : {}),
-  };
 
   const { newRunId } = await import("../../orchestrators/run-id.js");
-  const { measureChecks } = await import("../../orchestrators/checks/measure-checks.js");
+  const { checkHooksOf, measureChecks } = await import("../../orchestrators/checks/measure-checks.js");
+  const hooks = checkHooksOf(g)!;
   const { evaluateChecks } = await import("../../core/checks/evaluate-results.js");
   const { writeDqResults } = await import("../../orchestrators/checks/dq-result-table.js");
   const started = new Date();
@@ -106,7 +101,8 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   let drift: CheckResult[];
   const samples = new Map<string, Record<string, unknown>[]>();
   try {
-    const measured = await measureChecks(runnable, generator, conn, ctx, {
+    const measured = await measureChecks(runnable, hooks.generator, conn, ctx, {
+      ...(hooks.renderCheckScan ? { renderCheckScan: hooks.renderCheckScan } : {}),
       onMeasured: (_c, _m, done, total) => {
         if (process.stderr.isTTY && (done % 50 === 0 || done === total)) process.stderr.write(`\r  ${done}/${total}`);
       },

@@ -50,3 +50,14 @@ export interface CompiledCheck extends Omit<SelectedCheck, "params" | "file" | "
   /** Where DQD defines the check (file:line), for messages. */
   definedAt: string;
 }
+
+/**
+ * Whether a measure is counted by filters of one table alone: a `ratio` whose numerator and denominator read the same
+ * table under the same alias, without joins or the duplicates restriction, counting rows (a generator's `renderCheckScan` counts several in one scan).
+ */
+export function isSingleScan(m: CheckMeasure): boolean {
+  if (m.kind !== "ratio") return false;
+  const plain = (r: CheckRowSet): boolean => r.joins.length === 0 && r.duplicatesOf === undefined && r.count.kind === "rows";
+  const { numerator: n, denominator: d } = m;
+  return plain(n) && plain(d) && n.alias === d.alias && n.from.schema === d.from.schema && n.from.name === d.from.name;
+}

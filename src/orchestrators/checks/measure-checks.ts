@@ -1,4 +1,4 @@
-import type { CheckMeasure, CompiledCheck } from "../../core/checks/check-model.js";
+import { isSingleScan, type CheckMeasure, type CompiledCheck } from "../../core/checks/check-model.js";
 import type { CheckMeasurement } from "../../core/checks/evaluate-results.js";
 import type { TableRef } from "../../core/model/plan.js";
 import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
@@ -13,6 +13,28 @@ export interface MeasureChecksOptions {
   onMeasured?: (check: CompiledCheck, m: CheckMeasurement, done: number, total: number) => void;
   /** Counting queries per batch when the generator batches (default 40; 1 runs them one by one). */
   batchSize?: number;
+  /**
+   * The generator's renderCheckScan, when it has one: the plain filters of one table (isSingleScan) are then
+   * counted in one scan of it, up to {@link SCAN_COLUMNS} measures a query.
+   */
+  renderCheckScan?: SqlGenerator["renderCheckScan"];
+}
+
+/** Measures per scan: a few hundred columns of counts, within every engine's limit on a SELECT list. */
+export const SCAN_COLUMNS = 200;
+
+/** The generator's check hooks for {@link measureChecks}, bound, or undefined when it lacks one of those it needs. */
+export function checkHooksOf(g: SqlGenerator): { generator: CheckGenerator; renderCheckScan?: SqlGenerator["renderCheckScan"] } | undefined {
+  if (!g.renderCheck || !g.renderFieldProbe || !g.renderExistingTables) return undefined;
+  return {
+    generator: {
+      renderCheck: g.renderCheck.bind(g),
+      renderFieldProbe: g.renderFieldProbe.bind(g),
+      renderExistingTables: g.renderExistingTables.bind(g),
+      ...(g.renderCheckBatch ? { renderCheckBatch: g.renderCheckBatch.bind(g) } : {}),
+    },
+    ...(g.renderCheckScan ? { renderCheckScan: g.renderCheckScan.bind(g) } : {}),
+  };
 }
 
 const refOf = (key: string): TableRef => {
@@ -85,9 +107,10 @@ export async function measureChecks(
     else ratios.push({ check: c, measure: c.measure });
   }
 
+  const rest = options.renderCheckScan ? await measureScans(ratios, options.renderCheckScan, conn, ctx, g, record) : ratios;
   const size = g.renderCheckBatch ? Math.max(1, options.batchSize ?? 40) : 1;
-  for (let i = 0; i < ratios.length; i += size) {
-    const batch = ratios.slice(i, i + size);
+  for (let i = 0; i < rest.length; i += size) {
+    const batch = rest.slice(i, i + size);
     if (batch.length > 1) {
       const started = performance.now();
       let rows: Record<string, unknown>[] | undefined;
@@ -109,6 +132,51 @@ export async function measureChecks(
     for (const b of batch) record(b.check, await measureRatio(b.measure, g, conn, ctx));
   }
   return out;
+}
+
+/**
+ * Counts the plain filters of each table (isSingleScan) in scans of it, {@link SCAN_COLUMNS} measures at a time, and
+ * records them; returns the other measures, and those of a scan that failed (a cast in one condition), to be
+ * counted one query each so the failing one gets its own error.
+ */
+async function measureScans(
+  ratios: readonly { check: CompiledCheck; measure: Ratio }[],
+  scan: NonNullable<SqlGenerator["renderCheckScan"]>,
+  conn: Connection,
+  ctx: RenderContext,
+  g: CheckGenerator,
+  record: (c: CompiledCheck, m: CheckMeasurement) => void,
+): Promise<{ check: CompiledCheck; measure: Ratio }[]> {
+  const rest: { check: CompiledCheck; measure: Ratio }[] = [];
+  const byTable = new Map<string, { check: CompiledCheck; measure: Ratio }[]>();
+  for (const r of ratios) {
+    if (!isSingleScan(r.measure)) rest.push(r);
+    else {
+      const key = `${r.measure.numerator.from.schema}.${r.measure.numerator.from.name}`;
+      byTable.set(key, [...(byTable.get(key) ?? []), r]);
+    }
+  }
+  for (const group of byTable.values()) {
+    for (let i = 0; i < group.length; i += SCAN_COLUMNS) {
+      const chunk = group.slice(i, i + SCAN_COLUMNS);
+      const started = performance.now();
+      let row: Record<string, unknown> | undefined;
+      try {
+        [row] = await conn.query<Record<string, unknown>>(scan(chunk.map((c) => c.measure), ctx));
+      } catch {
+        row = undefined;
+      }
+      if (!row) {
+        rest.push(...chunk);
+        continue;
+      }
+      const share = (performance.now() - started) / chunk.length;
+      for (const [j, c] of chunk.entries()) {
+        record(c.check, { numViolatedRows: Number(row[`num_violated_rows_${j}`]), numDenominatorRows: Number(row[`num_denominator_rows_${j}`]), queryText: g.renderCheck(c.measure, ctx), executionMs: share });
+      }
+    }
+  }
+  return rest;
 }
 
 async function measureRatio(m: Ratio, g: CheckGenerator, conn: Connection, ctx: RenderContext): Promise<CheckMeasurement> {

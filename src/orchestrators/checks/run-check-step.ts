@@ -6,7 +6,7 @@ import type { RunEvent, StepMetrics } from "../orchestrator-api.js";
 import { maskSecrets } from "../redact.js";
 import { blockingResults, type CheckStep, type CheckStepsOptions } from "./check-steps.js";
 import { appendDqResults } from "./dq-result-table.js";
-import { measureChecks, type CheckGenerator } from "./measure-checks.js";
+import { checkHooksOf, measureChecks } from "./measure-checks.js";
 
 /** What running a check step needs from its run. */
 export interface CheckStepContext {
@@ -60,16 +60,13 @@ export async function runCheckStep(step: CheckStep, cc: CheckStepContext): Promi
   let results: CheckResult[];
   let drift: CheckResult[];
   try {
-    const g = cc.generator;
-    if (!g.renderCheck || !g.renderFieldProbe || !g.renderExistingTables) throw new Error("the provider renders no check queries");
-    const generator: CheckGenerator = {
-      renderCheck: g.renderCheck.bind(g),
-      renderFieldProbe: g.renderFieldProbe.bind(g),
-      renderExistingTables: g.renderExistingTables.bind(g),
-      ...(g.renderCheckBatch ? { renderCheckBatch: g.renderCheckBatch.bind(g) } : {}),
-    };
+    const hooks = checkHooksOf(cc.generator);
+    if (!hooks) throw new Error("the provider renders no check queries");
     const all = [...step.checks, ...step.helpers];
-    const measured = await measureChecks(all, generator, cc.conn, cc.renderContext, cc.options.batchSize !== undefined ? { batchSize: cc.options.batchSize } : {});
+    const measured = await measureChecks(all, hooks.generator, cc.conn, cc.renderContext, {
+      ...(cc.options.batchSize !== undefined ? { batchSize: cc.options.batchSize } : {}),
+      ...(hooks.renderCheckScan ? { renderCheckScan: hooks.renderCheckScan } : {}),
+    });
     const own = new Set(step.checks.map((c) => c.checkId));
     results = evaluateChecks(all, measured).filter((r) => own.has(r.checkId));
     const table = step.checks[0]?.cdmTableName;

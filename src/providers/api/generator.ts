@@ -159,6 +159,12 @@ export interface SqlGenerator {
    * `check_index` the position in `measures`; fewer round trips than {@link renderCheck} one by one.
    */
   renderCheckBatch?(measures: readonly CheckMeasure[], ctx: RenderContext): string;
+  /**
+   * Optional: `ratio` measures of one table that `isSingleScan` (core/checks/check-model.ts) accepts (both counts
+   * plain filters of that table) counted in one scan of it: one row, columns `num_violated_rows_<i>` and `num_denominator_rows_<i>` for
+   * the measure at position `i`. DQD's ~1,000 field checks then cost a scan per table, not two subqueries each.
+   */
+  renderCheckScan?(measures: readonly CheckMeasure[], ctx: RenderContext): string;
   /** Optional: up to `limit` violating rows of a check's `ratio` measure, for a failed check's sample. */
   renderCheckSample?(measure: CheckMeasure, ctx: RenderContext, limit: number): string;
   /** Optional: a query reading no row that fails when `column` is not a column of `table` (the cdmField check). */

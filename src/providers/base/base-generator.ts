@@ -7,7 +7,7 @@ import { renderKeyCheck } from "./key-check.js";
 import { mergeKeysTableDef, mergeKeyText, renderMergePrune, type MergePrune, type ProducedKeys } from "./merge-prune.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list } from "./sql-text.js";
-import { renderCheckBatch, renderCheckQuery, renderCheckSample, renderFieldProbe } from "./check-sql.js";
+import { renderCheckBatch, renderCheckQuery, renderCheckSample, renderCheckScan, renderFieldProbe } from "./check-sql.js";
 import type { CheckMeasure } from "../../core/checks/check-model.js";
 import type { TableRef } from "../../core/model/plan.js";
 import { IdAssignmentRenderer } from "./id-assignment-renderer.js";
@@ -75,6 +75,11 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
   /** Several checks' counting queries in one ([check-sql.ts](check-sql.ts)). */
   renderCheckBatch(measures: readonly CheckMeasure[], ctx: RenderContext): string {
     return renderCheckBatch(this, measures, ctx);
+  }
+
+  /** Several single-table checks of one table counted in one scan of it ([check-sql.ts](check-sql.ts)). */
+  renderCheckScan(measures: readonly CheckMeasure[], ctx: RenderContext): string {
+    return renderCheckScan(this, measures, ctx);
   }
 
   /** Up to `limit` violating rows of a check ([check-sql.ts](check-sql.ts)). */

@@ -1,4 +1,4 @@
-import type { CheckMeasure, CheckRowSet } from "../../core/checks/check-model.js";
+import { isSingleScan, type CheckMeasure, type CheckRowSet } from "../../core/checks/check-model.js";
 import type { Expr } from "../../core/expr/ast.js";
 import type { TableRef } from "../../core/model/plan.js";
 import type { RenderContext } from "../provider-api.js";
@@ -86,4 +86,24 @@ export function renderCheckSample(g: CheckSqlGenerator, measure: CheckMeasure, c
 /** A query that fails when `column` is not a column of `table` and otherwise reads no row (DQD's cdmField). */
 export function renderFieldProbe(g: CheckSqlGenerator, table: TableRef, column: string, ctx: RenderContext): string {
   return `SELECT ${g.ident("t")}.${g.ident(column)} FROM ${g.table(table, ctx)} AS ${g.ident("t")} WHERE 1 = 0`;
+}
+
+/**
+ * Measures of one table ({@link isSingleScan}) counted in one scan: `count(CASE WHEN cond THEN 1 END)` per
+ * condition (`count(*)` without one), which counts exactly the rows `WHERE cond` keeps (NULL is not true) and 0 on
+ * an empty table. One row, columns `num_violated_rows_<i>`, `num_denominator_rows_<i>`. A measure whose condition
+ * fails (a cast) fails the scan; callers then count its measures the other way.
+ * @throws UNSUPPORTED_FEATURE for measures of several tables or not counted by filters.
+ */
+export function renderCheckScan(g: CheckSqlGenerator, measures: readonly CheckMeasure[], ctx: RenderContext): string {
+  const first = measures[0];
+  if (!first || first.kind !== "ratio" || !measures.every((m) => isSingleScan(m) && m.kind === "ratio" && m.numerator.from.schema === first.numerator.from.schema && m.numerator.from.name === first.numerator.from.name && m.numerator.alias === first.numerator.alias)) {
+    throw new UnsupportedFeatureError(g.dialect, "a scan of checks that are not plain filters of one table");
+  }
+  const counted = (r: CheckRowSet): string => (r.where ? `count(CASE WHEN ${g.expr(r.where)} THEN 1 END)` : "count(*)");
+  const columns = measures.flatMap((m, i) => {
+    const r = m as Extract<CheckMeasure, { kind: "ratio" }>;
+    return [`  ${counted(r.numerator)} AS ${g.ident(`${CHECK_QUERY_COLUMNS[0]}_${i}`)}`, `  ${counted(r.denominator)} AS ${g.ident(`${CHECK_QUERY_COLUMNS[1]}_${i}`)}`];
+  });
+  return [`SELECT`, columns.join(",\n"), `FROM ${g.table(first.numerator.from, ctx)} AS ${g.ident(first.numerator.alias)}`].join("\n");
 }
