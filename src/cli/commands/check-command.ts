@@ -102,7 +102,7 @@ export async function checkOnTarget(plan: CompiledWorkflowPlan | undefined, conf
   const samples = new Map<string, Record<string, unknown>[]>();
   try {
     const measured = await measureChecks(runnable, hooks.generator, conn, ctx, {
-      ...(hooks.renderCheckScan ? { renderCheckScan: hooks.renderCheckScan } : {}),
+      ...hooks.options,
       onMeasured: (_c, _m, done, total) => {
         if (process.stderr.isTTY && (done % 50 === 0 || done === total)) process.stderr.write(`\r  ${done}/${total}`);
       },

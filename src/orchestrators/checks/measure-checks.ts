@@ -18,13 +18,15 @@ export interface MeasureChecksOptions {
    * counted in one scan of it, up to {@link SCAN_COLUMNS} measures a query.
    */
   renderCheckScan?: SqlGenerator["renderCheckScan"];
+  /** The generator's renderFieldsProbe, when it has one: the fields of a table are probed in one query. */
+  renderFieldsProbe?: SqlGenerator["renderFieldsProbe"];
 }
 
 /** Measures per scan: a few hundred columns of counts, within every engine's limit on a SELECT list. */
 export const SCAN_COLUMNS = 200;
 
 /** The generator's check hooks for {@link measureChecks}, bound, or undefined when it lacks one of those it needs. */
-export function checkHooksOf(g: SqlGenerator): { generator: CheckGenerator; renderCheckScan?: SqlGenerator["renderCheckScan"] } | undefined {
+export function checkHooksOf(g: SqlGenerator): { generator: CheckGenerator; options: Pick<MeasureChecksOptions, "renderCheckScan" | "renderFieldsProbe"> } | undefined {
   if (!g.renderCheck || !g.renderFieldProbe || !g.renderExistingTables) return undefined;
   return {
     generator: {
@@ -33,7 +35,10 @@ export function checkHooksOf(g: SqlGenerator): { generator: CheckGenerator; rend
       renderExistingTables: g.renderExistingTables.bind(g),
       ...(g.renderCheckBatch ? { renderCheckBatch: g.renderCheckBatch.bind(g) } : {}),
     },
-    ...(g.renderCheckScan ? { renderCheckScan: g.renderCheckScan.bind(g) } : {}),
+    options: {
+      ...(g.renderCheckScan ? { renderCheckScan: g.renderCheckScan.bind(g) } : {}),
+      ...(g.renderFieldsProbe ? { renderFieldsProbe: g.renderFieldsProbe.bind(g) } : {}),
+    },
   };
 }
 
@@ -77,7 +82,28 @@ export async function measureChecks(
     options.onMeasured?.(c, m, ++done, measured.length);
   };
 
-  // Existence first: the ratios of a missing field are skipped.
+  // Existence first: the ratios of a missing field are skipped. With renderFieldsProbe, one probe per table: when it
+  // answers, every field asked for is there; when it fails, each field is probed alone to find the missing ones.
+  const tablesProbed = new Map<string, string>();
+  if (options.renderFieldsProbe) {
+    const byTable = new Map<string, { table: TableRef; columns: string[] }>();
+    for (const c of measured) {
+      if (c.measure.kind !== "fieldExists" || !exists(c.measure.table)) continue;
+      const key = `${c.measure.table.schema}.${c.measure.table.name}`;
+      const entry = byTable.get(key) ?? { table: c.measure.table, columns: [] };
+      entry.columns.push(c.measure.column);
+      byTable.set(key, entry);
+    }
+    for (const [key, { table, columns }] of byTable) {
+      const sql = options.renderFieldsProbe(table, columns, ctx);
+      try {
+        await conn.query(sql);
+        tablesProbed.set(key, sql);
+      } catch {
+        // probed field by field below
+      }
+    }
+  }
   for (const c of measured) {
     const m = c.measure;
     const started = performance.now();
@@ -86,6 +112,11 @@ export async function measureChecks(
     if (!exists(m.table)) {
       missingFields.add(fieldKey(c));
       record(c, { numViolatedRows: 1, numDenominatorRows: 1, executionMs: performance.now() - started });
+      continue;
+    }
+    const probed = tablesProbed.get(`${m.table.schema}.${m.table.name}`);
+    if (probed !== undefined) {
+      record(c, { numViolatedRows: 0, numDenominatorRows: 1, queryText: probed, executionMs: performance.now() - started });
       continue;
     }
     const sql = g.renderFieldProbe(m.table, m.column, ctx);

@@ -65,7 +65,7 @@ export async function runCheckStep(step: CheckStep, cc: CheckStepContext): Promi
     const all = [...step.checks, ...step.helpers];
     const measured = await measureChecks(all, hooks.generator, cc.conn, cc.renderContext, {
       ...(cc.options.batchSize !== undefined ? { batchSize: cc.options.batchSize } : {}),
-      ...(hooks.renderCheckScan ? { renderCheckScan: hooks.renderCheckScan } : {}),
+      ...hooks.options,
     });
     const own = new Set(step.checks.map((c) => c.checkId));
     results = evaluateChecks(all, measured).filter((r) => own.has(r.checkId));

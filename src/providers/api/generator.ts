@@ -169,6 +169,8 @@ export interface SqlGenerator {
   renderCheckSample?(measure: CheckMeasure, ctx: RenderContext, limit: number): string;
   /** Optional: a query reading no row that fails when `column` is not a column of `table` (the cdmField check). */
   renderFieldProbe?(table: TableRef, column: string, ctx: RenderContext): string;
+  /** Optional: one query reading no row that fails when any of `columns` is not a column of `table`. */
+  renderFieldsProbe?(table: TableRef, columns: readonly string[], ctx: RenderContext): string;
 }
 
 

@@ -7,7 +7,7 @@ import { renderKeyCheck } from "./key-check.js";
 import { mergeKeysTableDef, mergeKeyText, renderMergePrune, type MergePrune, type ProducedKeys } from "./merge-prune.js";
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list } from "./sql-text.js";
-import { renderCheckBatch, renderCheckQuery, renderCheckSample, renderCheckScan, renderFieldProbe } from "./check-sql.js";
+import { renderCheckBatch, renderCheckQuery, renderCheckSample, renderCheckScan, renderFieldProbe, renderFieldsProbe } from "./check-sql.js";
 import type { CheckMeasure } from "../../core/checks/check-model.js";
 import type { TableRef } from "../../core/model/plan.js";
 import { IdAssignmentRenderer } from "./id-assignment-renderer.js";
@@ -90,6 +90,11 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
   /** A query failing when `column` is missing from `table` ([check-sql.ts](check-sql.ts)). */
   renderFieldProbe(table: TableRef, column: string, ctx: RenderContext): string {
     return renderFieldProbe(this, table, column, ctx);
+  }
+
+  /** A query failing when any of `columns` is missing from `table` ([check-sql.ts](check-sql.ts)). */
+  renderFieldsProbe(table: TableRef, columns: readonly string[], ctx: RenderContext): string {
+    return renderFieldsProbe(this, table, columns, ctx);
   }
 
   /** `sql` steps: placeholders replaced by quoted schema names and parameter literals ({@link paramLiteral}). */

@@ -85,7 +85,12 @@ export function renderCheckSample(g: CheckSqlGenerator, measure: CheckMeasure, c
 
 /** A query that fails when `column` is not a column of `table` and otherwise reads no row (DQD's cdmField). */
 export function renderFieldProbe(g: CheckSqlGenerator, table: TableRef, column: string, ctx: RenderContext): string {
-  return `SELECT ${g.ident("t")}.${g.ident(column)} FROM ${g.table(table, ctx)} AS ${g.ident("t")} WHERE 1 = 0`;
+  return renderFieldsProbe(g, table, [column], ctx);
+}
+
+/** {@link renderFieldProbe} of several columns of one table in one query: it fails when any of them is missing. */
+export function renderFieldsProbe(g: CheckSqlGenerator, table: TableRef, columns: readonly string[], ctx: RenderContext): string {
+  return `SELECT ${columns.map((c) => `${g.ident("t")}.${g.ident(c)}`).join(", ")} FROM ${g.table(table, ctx)} AS ${g.ident("t")} WHERE 1 = 0`;
 }
 
 /**
