@@ -40,20 +40,30 @@ async function runFixture(engine: Engine, rows: Record<string, string[]>, tag: s
   }
   const hooks = checkHooksOf(g)!;
   // As omopetl runs them: one scan per table for the plain filters, batches of counting queries for the rest.
-  // Counts the scans that answered: a scan failing every time would fall back to the batches unnoticed.
+  // Counts the scans, and those that failed: a scan failing every time would fall back to the batches unnoticed.
   let scans = 0;
+  let scansFailed = 0; // of the scans over tables that exist
   const conn = {
     ...engine.conn,
     query: async <T,>(sql: string): Promise<T[]> => {
-      const rows = await engine.conn.query<T>(sql);
-      if (sql.includes("num_violated_rows_0")) scans++;
-      return rows;
+      const isScan = /\bcount_0\b/.test(sql);
+      if (isScan) scans++;
+      try {
+        return await engine.conn.query<T>(sql);
+      } catch (e) {
+        // Only a scan joining a table the fixture does not have may fail (its checks are then errors, as in DQD).
+        if (isScan && !/\.(provider|visit_detail|care_site|location|concept_ancestor|condition_era|note) AS /.test(sql)) scansFailed++;
+        throw e;
+      }
     },
   } as typeof engine.conn;
   const measured = await measureChecks(checks, hooks.generator, conn, ctx, hooks.options);
-  // One scan for each of the fixture's 6 tables (NOTE is missing), two for MEASUREMENT, whose 181 unit checks and
-  // field checks are more than one scan's 200 columns.
-  if (tag === "clean") expect(scans).toBe(7);
+  // At least one scan for each of the fixture's 6 tables (NOTE is missing), more for the joins the checks share; none
+  // over tables that exist failed.
+  if (tag === "clean") {
+    expect(scans).toBeGreaterThanOrEqual(6);
+    expect(scansFailed).toBe(0);
+  }
   if (tag === "clean") {
     // The other way of counting, one query per check, must agree with it on every check.
     const oneByOne = await measureChecks(checks, hooks.generator, engine.conn, ctx, { batchSize: 1 });

@@ -52,12 +52,14 @@ export interface CompiledCheck extends Omit<SelectedCheck, "params" | "file" | "
 }
 
 /**
- * Whether a measure is counted by filters of one table alone: a `ratio` whose numerator and denominator read the same
- * table under the same alias, without joins or the duplicates restriction, counting rows (a generator's `renderCheckScan` counts several in one scan).
+ * Whether a row set can be one column of a shared counting query (a generator's `renderCheckScan`): it counts rows,
+ * without the duplicates restriction.
  */
-export function isSingleScan(m: CheckMeasure): boolean {
-  if (m.kind !== "ratio") return false;
-  const plain = (r: CheckRowSet): boolean => r.joins.length === 0 && r.duplicatesOf === undefined && r.count.kind === "rows";
-  const { numerator: n, denominator: d } = m;
-  return plain(n) && plain(d) && n.alias === d.alias && n.from.schema === d.from.schema && n.from.name === d.from.name;
+export function isScannable(r: CheckRowSet): boolean {
+  return r.duplicatesOf === undefined && r.count.kind === "rows";
+}
+
+/** The rows a row set filters (its FROM and joins): scannable row sets with equal keys are counted in one query. */
+export function scanKey(r: CheckRowSet): string {
+  return JSON.stringify([r.from, r.alias, r.joins]);
 }

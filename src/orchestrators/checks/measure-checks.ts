@@ -1,4 +1,4 @@
-import { isSingleScan, type CheckMeasure, type CompiledCheck } from "../../core/checks/check-model.js";
+import { isScannable, scanKey, type CheckMeasure, type CheckRowSet, type CompiledCheck } from "../../core/checks/check-model.js";
 import type { CheckMeasurement } from "../../core/checks/evaluate-results.js";
 import type { TableRef } from "../../core/model/plan.js";
 import type { Connection, RenderContext, SqlGenerator } from "../../providers/provider-api.js";
@@ -14,15 +14,15 @@ export interface MeasureChecksOptions {
   /** Counting queries per batch when the generator batches (default 40; 1 runs them one by one). */
   batchSize?: number;
   /**
-   * The generator's renderCheckScan, when it has one: the plain filters of one table (isSingleScan) are then
-   * counted in one scan of it, up to {@link SCAN_COLUMNS} measures a query.
+   * The generator's renderCheckScan, when it has one: the row sets over the same rows (scanKey) are then counted
+   * in one query over them, up to {@link SCAN_COLUMNS} a query, each distinct row set once.
    */
   renderCheckScan?: SqlGenerator["renderCheckScan"];
   /** The generator's renderFieldsProbe, when it has one: the fields of a table are probed in one query. */
   renderFieldsProbe?: SqlGenerator["renderFieldsProbe"];
 }
 
-/** Measures per scan: a few hundred columns of counts, within every engine's limit on a SELECT list. */
+/** Row sets per scan: a few hundred columns of counts, within every engine's limit on a SELECT list. */
 export const SCAN_COLUMNS = 200;
 
 /** The generator's check hooks for {@link measureChecks}, bound, or undefined when it lacks one of those it needs. */
@@ -166,9 +166,11 @@ export async function measureChecks(
 }
 
 /**
- * Counts the plain filters of each table (isSingleScan) in scans of it, {@link SCAN_COLUMNS} measures at a time, and
- * records them; returns the other measures, and those of a scan that failed (a cast in one condition), to be
- * counted one query each so the failing one gets its own error.
+ * Counts the measures whose two row sets are scannable by scans: each distinct row set once (the denominator
+ * `count(*)` of a table serves hundreds of checks), those over the same rows (a table, or a table and the same joins:
+ * every plausibleAfterBirth of a table joins PERSON alike) in one query, {@link SCAN_COLUMNS} at a time; records them
+ * and returns the other measures, and those a failed scan left uncounted (a cast in one condition), to be counted one
+ * query each so the failing one gets its own error.
  */
 async function measureScans(
   ratios: readonly { check: CompiledCheck; measure: Ratio }[],
@@ -179,33 +181,43 @@ async function measureScans(
   record: (c: CompiledCheck, m: CheckMeasurement) => void,
 ): Promise<{ check: CompiledCheck; measure: Ratio }[]> {
   const rest: { check: CompiledCheck; measure: Ratio }[] = [];
-  const byTable = new Map<string, { check: CompiledCheck; measure: Ratio }[]>();
+  const scanned: { check: CompiledCheck; measure: Ratio }[] = [];
+  const idOf = (r: CheckRowSet): string => JSON.stringify([scanKey(r), r.where ?? null]);
+  // scanKey -> row set id -> row set, in first-seen order (deterministic queries).
+  const groups = new Map<string, Map<string, CheckRowSet>>();
   for (const r of ratios) {
-    if (!isSingleScan(r.measure)) rest.push(r);
-    else {
-      const key = `${r.measure.numerator.from.schema}.${r.measure.numerator.from.name}`;
-      byTable.set(key, [...(byTable.get(key) ?? []), r]);
+    const { numerator, denominator } = r.measure;
+    if (!isScannable(numerator) || !isScannable(denominator)) {
+      rest.push(r);
+      continue;
+    }
+    scanned.push(r);
+    for (const rs of [numerator, denominator]) {
+      const group = groups.get(scanKey(rs)) ?? new Map<string, CheckRowSet>();
+      group.set(idOf(rs), rs);
+      groups.set(scanKey(rs), group);
     }
   }
-  for (const group of byTable.values()) {
-    for (let i = 0; i < group.length; i += SCAN_COLUMNS) {
-      const chunk = group.slice(i, i + SCAN_COLUMNS);
-      const started = performance.now();
-      let row: Record<string, unknown> | undefined;
+  const counts = new Map<string, number>();
+  const started = performance.now();
+  for (const group of groups.values()) {
+    const sets = [...group.entries()];
+    for (let i = 0; i < sets.length; i += SCAN_COLUMNS) {
+      const chunk = sets.slice(i, i + SCAN_COLUMNS);
       try {
-        [row] = await conn.query<Record<string, unknown>>(scan(chunk.map((c) => c.measure), ctx));
+        const [row] = await conn.query<Record<string, unknown>>(scan(chunk.map(([, rs]) => rs), ctx));
+        if (row) for (const [j, [id]] of chunk.entries()) counts.set(id, Number(row[`count_${j}`]));
       } catch {
-        row = undefined;
-      }
-      if (!row) {
-        rest.push(...chunk);
-        continue;
-      }
-      const share = (performance.now() - started) / chunk.length;
-      for (const [j, c] of chunk.entries()) {
-        record(c.check, { numViolatedRows: Number(row[`num_violated_rows_${j}`]), numDenominatorRows: Number(row[`num_denominator_rows_${j}`]), queryText: g.renderCheck(c.measure, ctx), executionMs: share });
+        // its measures are counted one query each below
       }
     }
+  }
+  const share = scanned.length === 0 ? 0 : (performance.now() - started) / scanned.length;
+  for (const r of scanned) {
+    const num = counts.get(idOf(r.measure.numerator));
+    const den = counts.get(idOf(r.measure.denominator));
+    if (num === undefined || den === undefined) rest.push(r);
+    else record(r.check, { numViolatedRows: num, numDenominatorRows: den, queryText: g.renderCheck(r.measure, ctx), executionMs: share });
   }
   return rest;
 }

@@ -1,6 +1,6 @@
 /** What a dialect's SQL generator is: pure rendering of plan steps, and the queries orchestrators run around them (part of `omopetl/provider`). */
 import type { DdlBody, LoadBody, PlanStep, TableDef, TableRef, TransformBody } from "../../core/model/plan.js";
-import type { CheckMeasure } from "../../core/checks/check-model.js";
+import type { CheckMeasure, CheckRowSet } from "../../core/checks/check-model.js";
 import type { ProviderCapabilities } from "./capabilities.js";
 import type { ExistingTablesQuery } from "./existing-tables.js";
 import type { CatalogSql, LedgerSql } from "./ledger.js";
@@ -160,11 +160,11 @@ export interface SqlGenerator {
    */
   renderCheckBatch?(measures: readonly CheckMeasure[], ctx: RenderContext): string;
   /**
-   * Optional: `ratio` measures of one table that `isSingleScan` (core/checks/check-model.ts) accepts (both counts
-   * plain filters of that table) counted in one scan of it: one row, columns `num_violated_rows_<i>` and `num_denominator_rows_<i>` for
-   * the measure at position `i`. DQD's ~1,000 field checks then cost a scan per table, not two subqueries each.
+   * Optional: row sets of checks over the same rows (equal `scanKey`, each `isScannable`: core/checks/check-model.ts)
+   * counted in one query over those rows: one row, column `count_<i>` for the row set at position `i`. DQD's ~2,000
+   * counts then cost a query per table (and per join), not a subquery each.
    */
-  renderCheckScan?(measures: readonly CheckMeasure[], ctx: RenderContext): string;
+  renderCheckScan?(rowSets: readonly CheckRowSet[], ctx: RenderContext): string;
   /** Optional: up to `limit` violating rows of a check's `ratio` measure, for a failed check's sample. */
   renderCheckSample?(measure: CheckMeasure, ctx: RenderContext, limit: number): string;
   /** Optional: a query reading no row that fails when `column` is not a column of `table` (the cdmField check). */

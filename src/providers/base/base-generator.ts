@@ -8,7 +8,7 @@ import { mergeKeysTableDef, mergeKeyText, renderMergePrune, type MergePrune, typ
 import { renderParamLiteral, renderSqlStep, type ParamType } from "./sql-step.js";
 import { indent, list } from "./sql-text.js";
 import { renderCheckBatch, renderCheckQuery, renderCheckSample, renderCheckScan, renderFieldProbe, renderFieldsProbe } from "./check-sql.js";
-import type { CheckMeasure } from "../../core/checks/check-model.js";
+import type { CheckMeasure, CheckRowSet } from "../../core/checks/check-model.js";
 import type { TableRef } from "../../core/model/plan.js";
 import { IdAssignmentRenderer } from "./id-assignment-renderer.js";
 export { ID_MAP_COLUMNS } from "./id-liveness.js";
@@ -77,9 +77,9 @@ export abstract class BaseSqlGenerator extends IdAssignmentRenderer implements S
     return renderCheckBatch(this, measures, ctx);
   }
 
-  /** Several single-table checks of one table counted in one scan of it ([check-sql.ts](check-sql.ts)). */
-  renderCheckScan(measures: readonly CheckMeasure[], ctx: RenderContext): string {
-    return renderCheckScan(this, measures, ctx);
+  /** Row sets of checks over the same rows counted in one query ([check-sql.ts](check-sql.ts)). */
+  renderCheckScan(rowSets: readonly CheckRowSet[], ctx: RenderContext): string {
+    return renderCheckScan(this, rowSets, ctx);
   }
 
   /** Up to `limit` violating rows of a check ([check-sql.ts](check-sql.ts)). */

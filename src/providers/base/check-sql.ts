@@ -1,4 +1,4 @@
-import { isSingleScan, type CheckMeasure, type CheckRowSet } from "../../core/checks/check-model.js";
+import { isScannable, scanKey, type CheckMeasure, type CheckRowSet } from "../../core/checks/check-model.js";
 import type { Expr } from "../../core/expr/ast.js";
 import type { TableRef } from "../../core/model/plan.js";
 import type { RenderContext } from "../provider-api.js";
@@ -94,21 +94,18 @@ export function renderFieldsProbe(g: CheckSqlGenerator, table: TableRef, columns
 }
 
 /**
- * Measures of one table ({@link isSingleScan}) counted in one scan: `count(CASE WHEN cond THEN 1 END)` per
- * condition (`count(*)` without one), which counts exactly the rows `WHERE cond` keeps (NULL is not true) and 0 on
- * an empty table. One row, columns `num_violated_rows_<i>`, `num_denominator_rows_<i>`. A measure whose condition
- * fails (a cast) fails the scan; callers then count its measures the other way.
- * @throws UNSUPPORTED_FEATURE for measures of several tables or not counted by filters.
+ * Row sets over the same rows (equal {@link scanKey}: one FROM and the same joins; each {@link isScannable}) counted in
+ * one query over those rows: `count(CASE WHEN cond THEN 1 END)` per row set (`count(*)` without a condition), which
+ * counts exactly the rows `WHERE cond` keeps (NULL is not true), 0 when there are none. One row, columns
+ * `count_<i>` for the row set at position `i`. A condition that fails (a cast) fails the query; callers then count
+ * its measures the other way.
+ * @throws UNSUPPORTED_FEATURE for row sets over different rows, or not counted by filters.
  */
-export function renderCheckScan(g: CheckSqlGenerator, measures: readonly CheckMeasure[], ctx: RenderContext): string {
-  const first = measures[0];
-  if (!first || first.kind !== "ratio" || !measures.every((m) => isSingleScan(m) && m.kind === "ratio" && m.numerator.from.schema === first.numerator.from.schema && m.numerator.from.name === first.numerator.from.name && m.numerator.alias === first.numerator.alias)) {
-    throw new UnsupportedFeatureError(g.dialect, "a scan of checks that are not plain filters of one table");
+export function renderCheckScan(g: CheckSqlGenerator, rowSets: readonly CheckRowSet[], ctx: RenderContext): string {
+  const first = rowSets[0];
+  if (!first || !rowSets.every((r) => isScannable(r) && scanKey(r) === scanKey(first))) {
+    throw new UnsupportedFeatureError(g.dialect, "a scan of row sets over different rows, or not counted by filters");
   }
-  const counted = (r: CheckRowSet): string => (r.where ? `count(CASE WHEN ${g.expr(r.where)} THEN 1 END)` : "count(*)");
-  const columns = measures.flatMap((m, i) => {
-    const r = m as Extract<CheckMeasure, { kind: "ratio" }>;
-    return [`  ${counted(r.numerator)} AS ${g.ident(`${CHECK_QUERY_COLUMNS[0]}_${i}`)}`, `  ${counted(r.denominator)} AS ${g.ident(`${CHECK_QUERY_COLUMNS[1]}_${i}`)}`];
-  });
-  return [`SELECT`, columns.join(",\n"), `FROM ${g.table(first.numerator.from, ctx)} AS ${g.ident(first.numerator.alias)}`].join("\n");
+  const columns = rowSets.map((r, i) => `  ${r.where ? `count(CASE WHEN ${g.expr(r.where)} THEN 1 END)` : "count(*)"} AS ${g.ident(`count_${i}`)}`);
+  return [`SELECT`, columns.join(",\n"), ...fromLines(g, first, ctx)].join("\n");
 }
