@@ -22,7 +22,7 @@ export const invalidType = (loc: SourceLocation, field: string, expected: string
 export const invalidValue = (loc: SourceLocation, field: string, detail: string) =>
   error("INVALID_VALUE", loc, `invalid value for "${field}": ${detail}.`);
 export const unknownDmlKind = (loc: SourceLocation, kind: string, suggestion: string | undefined) =>
-  error("UNKNOWN_KIND", loc, `"${kind}" is not a DML kind.${suggestion ? ` ${suggestion}` : ""}`, "Use one of: load, transform, sql, ddl, era.");
+  error("UNKNOWN_KIND", loc, `"${kind}" is not a DML kind.${suggestion ? ` ${suggestion}` : ""}`, "Use one of: load, transform, sql, ddl, era, observation_period.");
 
 // --- files and steps ------------------------------------------------------------------------
 export const fileNotFound = (loc: SourceLocation | undefined, path: string) =>
@@ -142,20 +142,20 @@ export const idDomainUnknown = (loc: SourceLocation, domain: string, suggestion:
   error("UNKNOWN_ID_DOMAIN", loc, `no step assigns ids in domain "${domain}".${suggestion ? ` ${suggestion}` : ""}`, "Reading ids (assign: false) needs a step that assigns them.");
 export const aggregateWithoutGroup = (loc: SourceLocation, column: string) =>
   error("AGGREGATE_MIXED", loc, `"${column}" is not aggregated and not in group_by.`, "Add it to group_by or wrap it in an aggregate such as min().");
-// --- derivations (kind: era) ----------------------------------------------------------------
-export const eraUnknownColumn = (loc: SourceLocation, column: string, role: string, table: string, field: string, suggestion: string | undefined) =>
+// --- derivations (kind: era, kind: observation_period) ---------------------------------------
+export const derivedUnknownColumn = (loc: SourceLocation, column: string, role: string, table: string, field: string, suggestion: string | undefined) =>
   error(
     "UNKNOWN_COLUMN",
     loc,
-    `"${column}" (the era's ${role} column) is not a column of ${table}.${suggestion ? ` ${suggestion}` : ""}`,
-    `Name the ${role} column of ${table} under ${field}, or read another table with source:.`,
+    `"${column}" (the ${role} column) is not a column of ${table}.${suggestion ? ` ${suggestion}` : ""}`,
+    `Name a column of ${table} under ${field}, or read another table.`,
   );
-export const eraColumnType = (loc: SourceLocation, column: string, role: string, table: string, expected: string, actual: string, field: string) =>
+export const derivedColumnType = (loc: SourceLocation, column: string, role: string, table: string, expected: string, actual: string, field: string) =>
   error(
-    "ERA_COLUMN_TYPE",
+    "SOURCE_COLUMN_TYPE",
     loc,
-    `"${column}" of ${table} is ${actual}, but the era's ${role} column must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}.`,
-    `Name a column of type ${expected} under ${field}, or convert it in the step that writes ${table} (e.g. CAST(x AS ${expected === "number" ? "float" : expected})).`,
+    `"${column}" of ${table} is ${actual}, but the ${role} column must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}.`,
+    `Name a column of type ${expected} under ${field}, or convert it in the step that writes ${table} (e.g. CAST(x AS ${expected === "number" ? "float" : expected.split(" ")[0]})).`,
   );
 export const externalInvalid = (loc: SourceLocation, value: string) =>
   error("INVALID_VALUE", loc, `invalid value for "external": "${value}" is not "schema.table".`);

@@ -18,7 +18,7 @@ import { analyzeLoad } from "./analyze-load.js";
 import { checkLoadTables } from "./load-tables.js";
 import { analyzeSql } from "./analyze-sql.js";
 import { analyzeTransform } from "./analyze-transform.js";
-import { checkEraSource } from "./check-era-source.js";
+import { checkDerivationSources } from "./check-derivation-source.js";
 import { buildDag } from "./build-dag.js";
 import { createRequire } from "node:module";
 import { sha256 } from "./canonical-json.js";
@@ -195,7 +195,7 @@ function analyzeStep(step: LoadedStep, io: StepIo, ctx: AnalysisContext): StepBo
       return valid && loads.every((l) => l !== undefined) ? { kind: "loads", loads } : undefined;
     }
     case "transform":
-      if (step.derivation && !checkEraSource(step, step.derivation.check, ctx)) return undefined;
+      if (step.derivation && !checkDerivationSources(step, step.derivation.checks, ctx)) return undefined;
       return analyzeTransform(step, ctx);
     case "sql":
       return analyzeSql(step, ctx);

@@ -2,6 +2,7 @@ import type { SubSelectDml, TransformDml } from "../model/dml-schema.js";
 import type { EraDml } from "../model/derivation-dml-schema.js";
 import type { PathOrigin } from "../yaml/mapped-yaml-file.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
+import type { SourceCheck, SourceColumn } from "./check-derivation-source.js";
 
 /**
  * `kind: era` expanded into an ordinary transform (issue 18): each stage of OHDSI's era algorithms is a `with:`
@@ -26,30 +27,12 @@ import type { YamlPath } from "../yaml/yaml-file.js";
  * Ties are impossible within a partition (the id is the last ordering key), so every engine gives the same eras.
  */
 
-/** A source column an era reads, by role, with the type it must have and where it was named (or defaulted). */
-export interface EraSourceColumn {
-  role: string;
-  column: string;
-  /** What the column must hold. */
-  expect: "integer" | "date" | "number";
-  /** Where a finding about it is reported. */
-  path: YamlPath;
-}
-
-/** What the analysis checks of an era's source before the expanded transform is analyzed. */
-export interface EraSourceCheck {
-  table: string;
-  tablePath: YamlPath;
-  columns: EraSourceColumn[];
-  /** How the columns are named in the DML, for the fix of a finding ("columns.start"). */
-  field: (role: string) => string;
-}
-
-export interface EraExpansion {
+/** A derivation expanded: the transform, where its parts were written, and what to check of its sources first. */
+export interface DerivationExpansion {
   dml: TransformDml;
   origins: PathOrigin[];
   fallback: YamlPath;
-  check: EraSourceCheck;
+  checks: SourceCheck[];
 }
 
 /** The default source and columns of each era, after the CDM tables OHDSI's scripts read. */
@@ -102,7 +85,7 @@ export function parseSource(text: string): { table: string; alias: string } {
 }
 
 /** Expands a validated `kind: era` document into the transform that computes it. */
-export function expandEra(era: EraDml): EraExpansion {
+export function expandEra(era: EraDml): DerivationExpansion {
   const d = DEFAULTS[era.era];
   const sourceGiven = era.source !== undefined;
   const { table, alias } = parseSource(era.source ?? d.source);
@@ -112,9 +95,9 @@ export function expandEra(era: EraDml): EraExpansion {
 
   // The source's columns by role; a role's path is where the user named it, else `source:` (or `era:`).
   const roles = Object.keys(d.columns) as (keyof typeof d.columns)[];
-  const columns: EraSourceColumn[] = [];
+  const columns: SourceColumn[] = [];
   const sourceRows: Record<string, string> = {};
-  const expect: Record<string, EraSourceColumn["expect"]> = {
+  const expect: Record<string, SourceColumn["expect"]> = {
     person: "integer",
     concept: "integer",
     start: "date",
@@ -129,7 +112,7 @@ export function expandEra(era: EraDml): EraExpansion {
     if (named === null) continue; // days_supply: null — the source has none
     const column = named ?? (d.columns as Record<string, string>)[role]!;
     const path: YamlPath = named !== undefined ? ["columns", role] : sourceGiven ? ["source"] : ["era"];
-    columns.push({ role, column, expect: expect[role]!, path });
+    columns.push({ role, column, expect: expect[role]!, path, field: `columns.${role}` });
     sourceRows[AS_COLUMN[role]!] = `${alias}.${column}`;
     origins.push({ generated: ["with", "source_rows", "columns", AS_COLUMN[role]!], written: path });
   }
@@ -263,8 +246,7 @@ export function expandEra(era: EraDml): EraExpansion {
   };
   origins.push({ generated: ["target"], written: era.target !== undefined ? ["target"] : ["era"] });
   origins.push({ generated: ["description"], written: ["description"], verbatim: true });
-  const check: EraSourceCheck = { table, tablePath: sourceGiven ? ["source"] : ["era"], columns, field: (role) => `columns.${role}` };
-  return { dml, origins, fallback: ["era"], check };
+  return { dml, origins, fallback: ["era"], checks: [{ owner: "era", table, columns }] };
 }
 
 /**

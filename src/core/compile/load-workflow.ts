@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { z } from "zod";
 import { glob } from "tinyglobby";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
@@ -8,8 +9,10 @@ import { loadTableParts } from "./load-tables.js";
 import { WorkflowSchema, type Workflow } from "../model/workflow-schema.js";
 import { YamlFile } from "../yaml/yaml-file.js";
 import { MappedYamlFile } from "../yaml/mapped-yaml-file.js";
-import { EraDmlSchema } from "../model/derivation-dml-schema.js";
-import { expandEra, type EraSourceCheck } from "./expand-era.js";
+import { EraDmlSchema, ObservationPeriodDmlSchema } from "../model/derivation-dml-schema.js";
+import { expandEra, type DerivationExpansion } from "./expand-era.js";
+import { expandObservationPeriod } from "./expand-observation-period.js";
+import type { SourceCheck } from "./check-derivation-source.js";
 import { duplicateStep, fileNotFound, invalidType, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
 import { MAX_STEPS, tooManySteps } from "./limit-errors.js";
 import { resolveParams, type ParamOverride, type ParamValue } from "./params.js";
@@ -36,7 +39,7 @@ export interface LoadedStep {
    * For a derivation kind (`kind: era`): the kind written, and what the analysis checks of its source before the
    * transform it expanded into (`dml`) is analyzed. `yaml` then maps the expanded document's paths onto the file.
    */
-  derivation?: { kind: "era"; check: EraSourceCheck };
+  derivation?: { kind: "era" | "observation_period"; checks: SourceCheck[] };
   explicitDeps: { name: string; index: number }[];
   /** Index of the workflow `steps:` entry that produced this step (for locations in the workflow file). */
   entryIndex: number;
@@ -169,7 +172,7 @@ export async function loadWorkflow(workflowPath: string, options: LoadOptions, d
 }
 
 /** Every `kind:` a DML file may have: the step kinds, and the derivations the compiler expands into transforms. */
-const ALL_KINDS = [...DML_KINDS, "era"] as const;
+const ALL_KINDS = [...DML_KINDS, "era", "observation_period"] as const;
 
 interface ValidatedDml {
   dml: Dml;
@@ -194,17 +197,19 @@ function validateDml(file: YamlFile, diagnostics: Diagnostic[]): ValidatedDml | 
     diagnostics.push(unknownDmlKind(file.locate(["kind"]), String(kind), didYouMean(String(kind), ALL_KINDS)));
     return undefined;
   }
-  if (kind === "era") {
-    const parsed = EraDmlSchema.safeParse(value);
+  if (kind === "era" || kind === "observation_period") {
+    const schema = kind === "era" ? EraDmlSchema : ObservationPeriodDmlSchema;
+    const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      diagnostics.push(...zodIssuesToDiagnostics(file, EraDmlSchema, parsed.error.issues, "an era DML"));
+      diagnostics.push(...zodIssuesToDiagnostics(file, schema, parsed.error.issues, `an ${kind} DML`));
       return undefined;
     }
-    const expansion = expandEra(parsed.data);
+    const expansion: DerivationExpansion =
+      kind === "era" ? expandEra(parsed.data as z.infer<typeof EraDmlSchema>) : expandObservationPeriod(parsed.data as z.infer<typeof ObservationPeriodDmlSchema>);
     return {
       dml: { kind: "transform", dml: expansion.dml },
       yaml: new MappedYamlFile(file.file, file.text, expansion.origins, expansion.fallback),
-      derivation: { kind: "era", check: expansion.check },
+      derivation: { kind, checks: expansion.checks },
     };
   }
   // A load with `tables:` loads several tables: validated as such, so its errors speak of its own fields.

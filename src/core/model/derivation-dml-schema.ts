@@ -70,3 +70,49 @@ export const EraDmlSchema = z.strictObject({
     ),
 });
 export type EraDml = z.infer<typeof EraDmlSchema>;
+
+/** One kind of dated row of a person, for `kind: observation_period`. */
+export const ObservationEventsSchema = z
+  .strictObject({
+    source: DerivationSource.describe('The table read, "schema.table [AS alias]" (default alias src).'),
+    person_id: Identifier.optional().describe("The column holding the person's person_id (integer). Default person_id unless person_source_value is given."),
+    person_source_value: Identifier.optional().describe(
+      "Instead of person_id: the column holding the person's source value (text), matched to cdm.person.person_source_value.",
+    ),
+    start: Identifier.describe("The row's start (date or datetime; rows without one are left out)."),
+    end: Identifier.optional().describe("The row's end (date or datetime); when NULL or not named, the start."),
+    where: ExpressionSchema.optional().describe("A filter on the rows, over the source's alias."),
+  })
+  .describe("A table of dated rows: every row is a day (or span) the person was observed.");
+
+/**
+ * `kind: observation_period` — each person's observation periods from their dated rows, expanded by the compiler
+ * into an ordinary transform (README, DML kinds: observation_period).
+ */
+export const ObservationPeriodDmlSchema = z.strictObject({
+  kind: z.literal("observation_period"),
+  description: Description,
+  target: QualifiedTableSchema.optional().describe("The table written. Default cdm.observation_period."),
+  from: z
+    .enum(["events", "visits"])
+    .optional()
+    .describe(
+      "Without events: which CDM tables date a person: events (the default: visit_occurrence, condition_occurrence, drug_exposure, procedure_occurrence, device_exposure, measurement, observation) or visits (visit_occurrence only).",
+    ),
+  events: z.array(ObservationEventsSchema).min(1).max(50).optional().describe("The tables of dated rows, instead of from:'s CDM tables."),
+  gap_days: z
+    .number()
+    .int()
+    .min(0)
+    .max(36500)
+    .optional()
+    .describe(
+      "Split a person's periods where no row covers more than this many days (a row starting more than gap_days after the latest end before it starts a new period). Without it: one period per person, from the first date to the last.",
+    ),
+  period_type_concept_id: z
+    .number()
+    .int()
+    .optional()
+    .describe("The period_type_concept_id written. Default 32817 (EHR)."),
+});
+export type ObservationPeriodDml = z.infer<typeof ObservationPeriodDmlSchema>;

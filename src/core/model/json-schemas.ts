@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { canonicalJson } from "../compile/canonical-json.js";
 import { DdlDmlSchema, LoadDmlSchema, LoadTablesDmlSchema, SqlDmlSchema, TransformDmlSchema } from "./dml-schema.js";
-import { EraDmlSchema } from "./derivation-dml-schema.js";
+import { EraDmlSchema, ObservationPeriodDmlSchema } from "./derivation-dml-schema.js";
 import { CompiledWorkflowPlanSchema } from "./plan.js";
 import { WorkflowSchema } from "./workflow-schema.js";
 
@@ -14,10 +14,10 @@ const BASE = "https://omopetl.dev/schemas/";
 export function jsonSchemas(): Record<string, string> {
   const gen = (schema: z.ZodType, id: string, title: string, io: "input" | "output") =>
     canonicalJson({ ...z.toJSONSchema(schema, { io, unrepresentable: "any" }), $id: `${BASE}${id}`, title }, 2) + "\n";
-  const dml = z.union([LoadDmlSchema, LoadTablesDmlSchema, TransformDmlSchema, SqlDmlSchema, DdlDmlSchema, EraDmlSchema]);
+  const dml = z.union([LoadDmlSchema, LoadTablesDmlSchema, TransformDmlSchema, SqlDmlSchema, DdlDmlSchema, EraDmlSchema, ObservationPeriodDmlSchema]);
   return {
     "compiled-workflow-plan.schema.json": gen(CompiledWorkflowPlanSchema, "compiled-workflow-plan.schema.json", "omopetl CompiledWorkflowPlan", "output"),
     "workflow.schema.json": gen(WorkflowSchema, "workflow.schema.json", "omopetl workflow", "input"),
-    "dml.schema.json": gen(dml, "dml.schema.json", "omopetl DML (load | transform | sql | ddl | era)", "input"),
+    "dml.schema.json": gen(dml, "dml.schema.json", "omopetl DML (load | transform | sql | ddl | era | observation_period)", "input"),
   };
 }
