@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ExpressionSchema, QualifiedTableSchema } from "./dml-schema.js";
 
 const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier (letters, digits, _)");
-const Description = z.string().optional();
+const Description = z.string().optional().describe("What the step does, shown by omopetl graph and in the plan.");
 
 /**
  * `source:` of a derivation: the table it reads, optionally `AS alias` (the alias `where:` names it by; default
@@ -44,7 +44,7 @@ const EraColumnsSchema = z
  * transform whose `with:` sub-selects hold each stage (README, DML kinds: era).
  */
 export const EraDmlSchema = z.strictObject({
-  kind: z.literal("era"),
+  kind: z.literal("era").describe("An era table (condition_era, drug_era, dose_era) computed by OHDSI's era algorithms."),
   description: Description,
   era: z
     .enum(["condition", "drug", "dose"])
@@ -90,7 +90,7 @@ export const ObservationEventsSchema = z
  * into an ordinary transform (README, DML kinds: observation_period).
  */
 export const ObservationPeriodDmlSchema = z.strictObject({
-  kind: z.literal("observation_period"),
+  kind: z.literal("observation_period").describe("Each person's observation periods, from the rows that date them."),
   description: Description,
   target: QualifiedTableSchema.optional().describe("The table written. Default cdm.observation_period."),
   from: z
