@@ -8,10 +8,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledWorkflowPlan, TransformBody } from "../../src/core/model/plan.js";
 import type { RenderContext } from "../../src/providers/provider-api.js";
-import { compileFixture } from "../helpers/compile.js";
 import { fixturesDir } from "../helpers/paths.js";
 import type { Engine, EngineName } from "./helpers/engines.js";
 import { openEngine, readableTempDir, removeDir, runStep, writeReadable } from "./helpers/engines.js";
+import { compileFixturePlan, normalRows, type Row } from "./helpers/fixture-rows.js";
 
 const FIXTURE = path.join(fixturesDir, "compile/eras");
 
@@ -78,23 +78,8 @@ const DOSE_ERAS = [
   { person_id: 1, drug_concept_id: 2000, unit_concept_id: 8576, dose_value: 10, dose_era_start_date: "2020-01-08", dose_era_end_date: "2020-01-20" },
 ];
 
-async function compile(sourceDir: string): Promise<CompiledWorkflowPlan> {
-  const r = await compileFixture("workflow.yaml", FIXTURE, { source_dir: sourceDir });
-  if (!r.plan) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  return r.plan;
-}
+const compile = (sourceDir: string): Promise<CompiledWorkflowPlan> => compileFixturePlan(FIXTURE, { source_dir: sourceDir });
 
-type Row = Record<string, unknown>;
-/** Rows with numbers (engines return bigint/numeric as numbers or strings) and dates normalised. */
-const normal = (rows: Row[]): Row[] =>
-  rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [
-        k,
-        v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) ? Number(v) : v,
-      ]),
-    ),
-  );
 const withoutId = (rows: Row[], id: string): Row[] => rows.map(({ [id]: _id, ...rest }) => rest);
 
 describe("an era compiles into an ordinary transform", () => {
@@ -117,7 +102,7 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs eras", (engineNam
   let plan: CompiledWorkflowPlan;
   let ctx: RenderContext;
   const table = (name: string): string => `"${engine.schemas["cdm"]}".${name}`;
-  const rows = async (sql: string): Promise<Row[]> => normal(await engine.conn.query(sql));
+  const rows = async (sql: string): Promise<Row[]> => normalRows(await engine.conn.query(sql));
 
   beforeAll(async () => {
     engine = await openEngine(engineName, "eras");

@@ -8,10 +8,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledWorkflowPlan, TransformBody } from "../../src/core/model/plan.js";
 import type { RenderContext } from "../../src/providers/provider-api.js";
-import { compileFixture } from "../helpers/compile.js";
 import { fixturesDir } from "../helpers/paths.js";
 import type { Engine, EngineName } from "./helpers/engines.js";
 import { openEngine, readableTempDir, removeDir, runStep, writeReadable } from "./helpers/engines.js";
+import { compileFixturePlan, normalRows, type Row } from "./helpers/fixture-rows.js";
 
 const FIXTURE = path.join(fixturesDir, "compile/observation-periods");
 
@@ -44,22 +44,8 @@ const PERIODS = [
   { observation_period_id: 4, person_id: 2, observation_period_start_date: "2021-03-01", observation_period_end_date: "2021-03-01", period_type_concept_id: 32817 },
 ];
 
-async function compile(sourceDir: string): Promise<CompiledWorkflowPlan> {
-  const r = await compileFixture("workflow.yaml", FIXTURE, { source_dir: sourceDir });
-  if (!r.plan) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  return r.plan;
-}
+const compile = (sourceDir: string): Promise<CompiledWorkflowPlan> => compileFixturePlan(FIXTURE, { source_dir: sourceDir });
 
-type Row = Record<string, unknown>;
-const normal = (rows: Row[]): Row[] =>
-  rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [
-        k,
-        v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) ? Number(v) : v,
-      ]),
-    ),
-  );
 
 describe("an observation period compiles into an ordinary transform", () => {
   it("each table of dated rows is a sub-select; their union a join on the table number; the gap split as in eras", async () => {
@@ -75,7 +61,7 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs observation perio
   let dir: string;
   let plan: CompiledWorkflowPlan;
   let ctx: RenderContext;
-  const rows = async (sql: string): Promise<Row[]> => normal(await engine.conn.query(sql));
+  const rows = async (sql: string): Promise<Row[]> => normalRows(await engine.conn.query(sql));
   const periods = () => rows(`SELECT * FROM "${engine.schemas["cdm"]}".observation_period ORDER BY observation_period_id`);
 
   beforeAll(async () => {

@@ -5,22 +5,8 @@
  * with the same ids, and a second run on SQLite changes nothing. SQLite inherits the rendering (common table
  * expressions and window frames) from omopetl's base generator.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { duckdbProvider } from "omopetl/provider/duckdb";
-import provider from "../src/index.js";
-import { omopetlDir, packageDir, specDir } from "./paths.js";
-
-const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const omopetlPackage = require.resolve("omopetl/package.json");
-const cli = path.join(path.dirname(omopetlPackage), JSON.parse(readFileSync(omopetlPackage, "utf8")).bin.omopetl);
-const workflow = path.join(omopetlDir, "test/fixtures/compile/eras/workflow.yaml");
+import { contents, fixtureTargets } from "./fixture-targets.js";
 
 const FILES = {
   "conditions.csv": `id,patient,code,onset,resolved,status
@@ -69,41 +55,18 @@ const QUERIES = {
     "SELECT dose_era_id, person_id, drug_concept_id, unit_concept_id, dose_value, CAST(dose_era_start_date AS VARCHAR) AS s, CAST(dose_era_end_date AS VARCHAR) AS e FROM cdm.dose_era ORDER BY dose_era_id",
 };
 
-async function contents(conn) {
-  const out = {};
-  for (const [t, sql] of Object.entries(QUERIES)) {
-    out[t] = (await conn.query(sql)).map((r) => Object.values(r).map((v) => (typeof v === "bigint" ? Number(v) : v)));
-  }
-  return out;
-}
-
 describe("kind: era on SQLite", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-sqlite-eras-"));
-  const sqlitePath = path.join(dir, "eras.sqlite");
-  const duckdbPath = path.join(dir, "eras.duckdb");
+  const targets = fixtureTargets("eras", FILES);
   let sqlite;
   let duckdb;
   let first;
 
-  const omopetl = (target) =>
-    run(process.execPath, [cli, "run", workflow, "--target", target, "--config", path.join(dir, "omopetl.config.yaml"), "--spec-dir", specDir, "-p", `source_dir=${dir}`], { cwd: dir });
-
   beforeAll(async () => {
-    for (const [name, text] of Object.entries(FILES)) writeFileSync(path.join(dir, name), text);
-    writeFileSync(
-      path.join(dir, "omopetl.config.yaml"),
-      [
-        `providers: [${JSON.stringify(path.join(packageDir, "src/index.js"))}]`,
-        "targets:",
-        `  sq: { provider: sqlite, path: ${JSON.stringify(sqlitePath)} }`,
-        `  dk: { provider: duckdb, path: ${JSON.stringify(duckdbPath)} }`,
-      ].join("\n"),
-    );
-    await omopetl("sq");
-    await omopetl("dk");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
-    duckdb = await duckdbProvider.connect({ provider: "duckdb", path: duckdbPath });
-    first = await contents(sqlite);
+    await targets.omopetl("sq");
+    await targets.omopetl("dk");
+    sqlite = await targets.connect("sq");
+    duckdb = await targets.connect("dk");
+    first = await contents(sqlite, QUERIES);
   }, 120_000);
 
   afterAll(async () => {
@@ -130,13 +93,13 @@ describe("kind: era on SQLite", () => {
   });
 
   it("writes what DuckDB writes", async () => {
-    expect(await contents(duckdb)).toEqual(first);
+    expect(await contents(duckdb, QUERIES)).toEqual(first);
   });
 
   it("a second run on SQLite leaves the same tables", async () => {
     await sqlite.close();
-    await omopetl("sq");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
-    expect(await contents(sqlite)).toEqual(first);
+    await targets.omopetl("sq");
+    sqlite = await targets.connect("sq");
+    expect(await contents(sqlite, QUERIES)).toEqual(first);
   }, 120_000);
 });

@@ -6,22 +6,8 @@
  * changes nothing. The union of the tables of dated rows is a join on the table number (range(1, n)), which SQLite
  * renders from omopetl's base generator like the other engines.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { duckdbProvider } from "omopetl/provider/duckdb";
-import provider from "../src/index.js";
-import { omopetlDir, packageDir, specDir } from "./paths.js";
-
-const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const omopetlPackage = require.resolve("omopetl/package.json");
-const cli = path.join(path.dirname(omopetlPackage), JSON.parse(readFileSync(omopetlPackage, "utf8")).bin.omopetl);
-const workflow = path.join(omopetlDir, "test/fixtures/compile/observation-periods/workflow.yaml");
+import { contents, fixtureTargets } from "./fixture-targets.js";
 
 const FILES = {
   "person.csv": `person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id,person_source_value
@@ -48,41 +34,18 @@ const QUERIES = {
     "SELECT observation_period_id, person_id, CAST(observation_period_start_date AS VARCHAR) AS s, CAST(observation_period_end_date AS VARCHAR) AS e, period_type_concept_id FROM cdm.observation_period ORDER BY observation_period_id",
 };
 
-async function contents(conn) {
-  const out = {};
-  for (const [t, sql] of Object.entries(QUERIES)) {
-    out[t] = (await conn.query(sql)).map((r) => Object.values(r).map((v) => (typeof v === "bigint" ? Number(v) : v)));
-  }
-  return out;
-}
-
 describe("kind: observation_period on SQLite", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-sqlite-periods-"));
-  const sqlitePath = path.join(dir, "periods.sqlite");
-  const duckdbPath = path.join(dir, "periods.duckdb");
+  const targets = fixtureTargets("observation-periods", FILES);
   let sqlite;
   let duckdb;
   let first;
 
-  const omopetl = (target) =>
-    run(process.execPath, [cli, "run", workflow, "--target", target, "--config", path.join(dir, "omopetl.config.yaml"), "--spec-dir", specDir, "-p", `source_dir=${dir}`], { cwd: dir });
-
   beforeAll(async () => {
-    for (const [name, text] of Object.entries(FILES)) writeFileSync(path.join(dir, name), text);
-    writeFileSync(
-      path.join(dir, "omopetl.config.yaml"),
-      [
-        `providers: [${JSON.stringify(path.join(packageDir, "src/index.js"))}]`,
-        "targets:",
-        `  sq: { provider: sqlite, path: ${JSON.stringify(sqlitePath)} }`,
-        `  dk: { provider: duckdb, path: ${JSON.stringify(duckdbPath)} }`,
-      ].join("\n"),
-    );
-    await omopetl("sq");
-    await omopetl("dk");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
-    duckdb = await duckdbProvider.connect({ provider: "duckdb", path: duckdbPath });
-    first = await contents(sqlite);
+    await targets.omopetl("sq");
+    await targets.omopetl("dk");
+    sqlite = await targets.connect("sq");
+    duckdb = await targets.connect("dk");
+    first = await contents(sqlite, QUERIES);
   }, 120_000);
 
   afterAll(async () => {
@@ -100,13 +63,13 @@ describe("kind: observation_period on SQLite", () => {
   });
 
   it("writes what DuckDB writes", async () => {
-    expect(await contents(duckdb)).toEqual(first);
+    expect(await contents(duckdb, QUERIES)).toEqual(first);
   });
 
   it("a second run on SQLite leaves the same tables", async () => {
     await sqlite.close();
-    await omopetl("sq");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
-    expect(await contents(sqlite)).toEqual(first);
+    await targets.omopetl("sq");
+    sqlite = await targets.connect("sq");
+    expect(await contents(sqlite, QUERIES)).toEqual(first);
   }, 120_000);
 });
