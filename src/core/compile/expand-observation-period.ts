@@ -1,8 +1,7 @@
-import type { JoinDmlSchema, SubSelectDml, TransformDml } from "../model/dml-schema.js";
+import type { SubSelectDml, SubSelectUnionDml, TransformDml } from "../model/dml-schema.js";
 import type { ObservationPeriodDml } from "../model/derivation-dml-schema.js";
 import type { PathOrigin } from "../yaml/mapped-yaml-file.js";
 import type { YamlPath } from "../yaml/yaml-file.js";
-import type { z } from "zod";
 import type { SourceColumn } from "./check-derivation-source.js";
 import { parseSource, type DerivationExpansion } from "./expand-era.js";
 
@@ -13,12 +12,10 @@ import { parseSource, type DerivationExpansion } from "./expand-era.js";
  * period and the next row starts another (the era algorithm's gaps and islands, over every row of the person).
  *
  * Stages (`with:` sub-selects):
- * 1. `events_<i>`: each table's rows as (person_id, start_date, end_date, part = i): dates (a datetime cast to its
- *    day), the end defaulted to the start, the person found in cdm.person by person_id or person_source_value (rows
- *    of no person are left out).
- * 2. `dated`: all of them as one relation. Sub-selects have no UNION, so it is written as a join: the table numbers
- *    1..n (`range(1, n)`), each table left-joined on its own number (`part`); the rows that matched are exactly the
- *    union of the tables' rows. Rows without a start are left out.
+ * 1. `dated`: a union_all with a branch per table: its rows as (person_id, start_date, end_date), dates (a datetime
+ *    cast to its day), the end defaulted to the start (NULL without a start), the person found in cdm.person by
+ *    person_id or person_source_value (rows of no person are left out).
+ * 2. Rows without a start are left out of the periods.
  * 3. Without gap_days: one period per person (min start, max end). With it: `period_flags` / `period_members` as in
  *    `kind: era`, then one period per person and period number.
  * Surrogate ids: keyed by person (one period per person) or by person and start.
@@ -38,12 +35,11 @@ const CDM_EVENTS: readonly { table: string; start: string; end?: string }[] = [
 /** OMOP's period type "EHR". */
 export const DEFAULT_PERIOD_TYPE = 32817;
 
-type Join = z.output<typeof JoinDmlSchema>;
-
 /** Expands a validated `kind: observation_period` document into the transform that computes it. */
 export function expandObservationPeriod(op: ObservationPeriodDml): DerivationExpansion {
   const origins: PathOrigin[] = [];
-  const w: Record<string, SubSelectDml> = {};
+  const w: Record<string, SubSelectDml | SubSelectUnionDml> = {};
+  const branches: SubSelectDml[] = [];
   const checks: DerivationExpansion["checks"] = [];
   const fallback: YamlPath = op.events ? ["events"] : op.from ? ["from"] : ["kind"];
   const gap = op.gap_days;
@@ -61,7 +57,7 @@ export function expandObservationPeriod(op: ObservationPeriodDml): DerivationExp
     }));
 
   for (const [i, e] of sources.entries()) {
-    const name = `events_${i + 1}`;
+    const at: YamlPath = ["with", "dated", "union_all", i];
     const { table, alias } = parseSource(e.source);
     const written = (field: string): YamlPath => (op.events ? [...e.path, field] : fallback);
     const bySourceValue = e.person_source_value !== undefined;
@@ -82,54 +78,36 @@ export function expandObservationPeriod(op: ObservationPeriodDml): DerivationExp
     checks.push({ owner: "observation period", table, columns });
     const start = `${alias}.${e.start}`;
     const startDate = `CAST(${start} AS date)`;
-    // A row without a start dates nothing: its end is NULL too (min and max skip it; `dated` leaves it out).
+    // A row without a start dates nothing: its end is NULL too (the periods leave it out).
     const endDate = `CAST(CASE WHEN ${start} IS NOT NULL THEN ${e.end !== undefined ? `coalesce(${alias}.${e.end}, ${start})` : start} END AS date)`;
-    w[name] = {
+    branches.push({
       from: `${table} AS ${alias}`,
       joins: [
         {
           table: "cdm.person",
           as: "per",
           on: bySourceValue ? `per.person_source_value = ${alias}.${personColumn}` : `per.person_id = ${alias}.${personColumn}`,
-          type: "inner" as const,
+          type: "inner",
         },
       ],
       ...(e.where !== undefined ? { where: e.where } : {}),
-      // Grouped: one row per person (first start, last end) without gap_days, else per distinct dated row (a
-      // duplicate changes no period). Grouping also keeps engines from folding the constant `part` into the join
-      // of `dated` (PostgreSQL then joined the tables as a cross product: 27 s at x10).
-      group_by: gap === undefined ? ["per.person_id"] : ["per.person_id", startDate, endDate],
-      columns: {
-        person_id: "per.person_id",
-        start_date: gap === undefined ? `min(${startDate})` : startDate,
-        end_date: gap === undefined ? `max(${endDate})` : endDate,
-        part: String(i + 1),
-      },
-    };
-    origins.push({ generated: ["with", name, "from"], written: written("source") });
-    origins.push({ generated: ["with", name, "columns", "person_id"], written: columns[0]!.path });
-    origins.push({ generated: ["with", name, "columns", "start_date"], written: written("start") });
-    origins.push({ generated: ["with", name, "columns", "end_date"], written: written(e.end !== undefined ? "end" : "start") });
-    if (e.where !== undefined) origins.push({ generated: ["with", name, "where"], written: [...e.path, "where"], verbatim: true });
+      columns: { person_id: "per.person_id", start_date: startDate, end_date: endDate },
+    });
+    origins.push({ generated: [...at], written: written("source") });
+    origins.push({ generated: [...at, "columns", "person_id"], written: columns[0]!.path });
+    origins.push({ generated: [...at, "columns", "start_date"], written: written("start") });
+    origins.push({ generated: [...at, "columns", "end_date"], written: written(e.end !== undefined ? "end" : "start") });
+    if (e.where !== undefined) origins.push({ generated: [...at, "where"], written: [...e.path, "where"], verbatim: true });
   }
 
-  // 2. The union of the tables' rows, as a join on the table number (see above): an equi-join, which every engine
-  // runs as a hash join (DuckDB ran the same join written `ON k.n = 1` as a nested loop: 40x slower at x10).
-  const n = sources.length;
-  const pick = (column: string) =>
-    n === 1 ? `e1.${column}` : `CASE k.n ${sources.map((_, i) => `WHEN ${i + 1} THEN e${i + 1}.${column}`).join(" ")} END`;
-  w.dated = {
-    from: `range(1, ${n}) AS k`,
-    joins: sources.map((_, i): Join => ({ table: `events_${i + 1}`, as: `e${i + 1}`, on: `e${i + 1}.part = k.n`, type: "left" })),
-    where: `${pick("start_date")} IS NOT NULL`,
-    columns: { person_id: pick("person_id"), start_date: pick("start_date"), end_date: pick("end_date") },
-  };
+  w.dated = { union_all: branches };
 
-  // 3. The periods.
+  // 2. The periods.
   let key: string[];
   if (gap === undefined) {
     w.periods = {
       from: "dated AS d",
+      where: "d.start_date IS NOT NULL",
       group_by: ["d.person_id"],
       columns: { person_id: "d.person_id", period_start: "min(d.start_date)", period_end: "max(d.end_date)" },
     };
@@ -139,6 +117,7 @@ export function expandObservationPeriod(op: ObservationPeriodDml): DerivationExp
     const previousEnd = `max(x.end_date) ${over("x", " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")}`;
     w.period_flags = {
       from: "dated AS x",
+      where: "x.start_date IS NOT NULL",
       columns: {
         person_id: "x.person_id",
         start_date: "x.start_date",
