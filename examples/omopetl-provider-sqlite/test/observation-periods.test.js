@@ -3,8 +3,8 @@
  * repository: visits found by the patient's source value, lab results by person_id with a filter, periods split by a
  * 30-day gap) run by omopetl's CLI on SQLite and on the built-in DuckDB provider: both write the periods worked out
  * by hand in omopetl's test/providers/observation-periods.test.ts, with the same ids, and a second run on SQLite
- * changes nothing. The union of the tables of dated rows is a join on the table number (range(1, n)), which SQLite
- * renders from omopetl's base generator like the other engines.
+ * changes nothing. The union of the tables of dated rows is a union_all sub-select, which SQLite renders from
+ * omopetl's base generator like the other engines.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contents, fixtureTargets } from "./fixture-targets.js";
