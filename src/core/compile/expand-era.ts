@@ -33,6 +33,8 @@ export interface DerivationExpansion {
   origins: PathOrigin[];
   fallback: YamlPath;
   checks: SourceCheck[];
+  /** Fields that mean nothing here (a dose column on a condition era): each an INVALID_VALUE at its path. */
+  invalid: { path: YamlPath; field: string; detail: string }[];
 }
 
 /** The default source and columns of each era, after the CDM tables OHDSI's scripts read. */
@@ -246,7 +248,15 @@ export function expandEra(era: EraDml): DerivationExpansion {
   };
   origins.push({ generated: ["target"], written: era.target !== undefined ? ["target"] : ["era"] });
   origins.push({ generated: ["description"], written: ["description"], verbatim: true });
-  return { dml, origins, fallback: ["era"], checks: [{ owner: "era", table, columns }] };
+  // A role the era does not read would be silently ignored: refuse it.
+  const invalid = Object.keys(given)
+    .filter((role) => !(role in d.columns))
+    .map((role) => ({
+      path: ["columns", role] as YamlPath,
+      field: `columns.${role}`,
+      detail: `a ${era.era} era reads no ${role} column (its roles: ${Object.keys(d.columns).join(", ")})`,
+    }));
+  return { dml, origins, fallback: ["era"], checks: [{ owner: "era", table, columns }], invalid };
 }
 
 /**

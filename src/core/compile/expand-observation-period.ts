@@ -154,5 +154,11 @@ export function expandObservationPeriod(op: ObservationPeriodDml): DerivationExp
   };
   origins.push({ generated: ["target"], written: op.target !== undefined ? ["target"] : fallback });
   origins.push({ generated: ["columns", "period_type_concept_id"], written: op.period_type_concept_id !== undefined ? ["period_type_concept_id"] : fallback });
-  return { dml, origins, fallback, checks };
+  // Both person columns would leave it unclear which one finds the person: refuse it.
+  const invalid = (op.events ?? []).flatMap((e, i) =>
+    e.person_id !== undefined && e.person_source_value !== undefined
+      ? [{ path: ["events", i, "person_source_value"] as YamlPath, field: `events[${i}]`, detail: "name the person by person_id or by person_source_value, not both" }]
+      : [],
+  );
+  return { dml, origins, fallback, checks, invalid };
 }

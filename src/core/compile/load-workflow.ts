@@ -13,7 +13,7 @@ import { EraDmlSchema, ObservationPeriodDmlSchema } from "../model/derivation-dm
 import { expandEra, type DerivationExpansion } from "./expand-era.js";
 import { expandObservationPeriod } from "./expand-observation-period.js";
 import type { SourceCheck } from "./check-derivation-source.js";
-import { duplicateStep, fileNotFound, invalidType, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
+import { duplicateStep, fileNotFound, invalidType, invalidValue, missingField, nameWithGlob, noFilesMatched, unknownDmlKind } from "./compile-errors.js";
 import { MAX_STEPS, tooManySteps } from "./limit-errors.js";
 import { resolveParams, type ParamOverride, type ParamValue } from "./params.js";
 import { transformSchemaFor } from "./transform-shape.js";
@@ -206,6 +206,10 @@ function validateDml(file: YamlFile, diagnostics: Diagnostic[]): ValidatedDml | 
     }
     const expansion: DerivationExpansion =
       kind === "era" ? expandEra(parsed.data as z.infer<typeof EraDmlSchema>) : expandObservationPeriod(parsed.data as z.infer<typeof ObservationPeriodDmlSchema>);
+    if (expansion.invalid.length > 0) {
+      for (const v of expansion.invalid) diagnostics.push(invalidValue(file.locate(v.path), v.field, v.detail));
+      return undefined;
+    }
     return {
       dml: { kind: "transform", dml: expansion.dml },
       yaml: new MappedYamlFile(file.file, file.text, expansion.origins, expansion.fallback),
