@@ -17,34 +17,35 @@ export const ColumnTypeSchema = z
     "must be one of varchar, varchar(n), integer, bigint, float, date, datetime, boolean",
   );
 
-const Description = z.string().optional();
-const Indexes = z.array(z.array(Identifier).min(1)).optional();
+const Description = z.string().optional().describe("What it does, for readers (shown by editors; the compiler ignores it).");
+const Indexes = z.array(z.array(Identifier).min(1)).optional().describe("Indexes to create on the table, each a list of its columns, e.g. [[person_id], [start_date]].");
 
 export const LoadDmlSchema = z.strictObject({
-  kind: z.literal("load"),
+  kind: z.literal("load").describe("A load: the database reads delimited or Parquet files into a table (rows never pass through omopetl)."),
   description: Description,
-  target: QualifiedTableSchema,
+  target: QualifiedTableSchema.describe("The table the files are loaded into, \"schema.table\" (logical schema: source, staging, cdm, vocab, ...)."),
   /** One path/URI/glob or a list; `${params.x}` substituted. Relative paths resolve against the DML file. */
-  files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe("One path, URI or glob, or a list of them; ${params.x} is substituted; relative paths resolve against the DML file."),
   format: z
     .strictObject({
-      type: z.enum(["csv", "tsv", "parquet", "auto"]).default("csv"),
-      header: z.boolean().default(true),
+      type: z.enum(["csv", "tsv", "parquet", "auto"]).default("csv").describe("File type: csv, tsv, parquet, or auto (from the extension). Default csv."),
+      header: z.boolean().default(true).describe("Whether the first line is a header naming the columns (matched by name). Default true."),
       /** One character, "\\t"/"tab", or "auto" (detected from the header); `${params.x}` allowed. */
-      delimiter: z.string().min(1).optional(),
+      delimiter: z.string().min(1).optional().describe("The field separator: one character, \"\\t\" or \"tab\", or \"auto\" (detected from the header); ${params.x} allowed."),
       /** A quote character, "none" (unquoted files), or "auto" (none for tab-separated files). */
-      quote: z.string().min(1).optional(),
+      quote: z.string().min(1).optional().describe("The quote character, \"none\" (unquoted files), or \"auto\" (none for tab-separated files)."),
       /** Field values read as NULL besides the empty field (`null` itself is a YAML keyword, hence `nulls`). */
-      nulls: z.union([z.string(), z.array(z.string())]).optional(),
+      nulls: z.union([z.string(), z.array(z.string())]).optional().describe("Field values read as NULL besides the empty field, e.g. ['NA', 'null'] (null itself is a YAML keyword)."),
       /**
        * strftime-style format of date columns (%Y %y %m %d, and %H %M %S %f read and dropped), "auto" (detected), or
        * a list of formats tried in order: the first that reads a value wins. Without it dates are ISO (YYYY-MM-DD).
        */
-      date_format: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+      date_format: z.union([z.string(), z.array(z.string()).min(1)]).optional().describe("strftime-style format of date columns (%Y %y %m %d; %H %M %S %f read and dropped), \"auto\", or a list of formats tried in order. Default ISO (YYYY-MM-DD)."),
       /** strftime-style format of datetime columns (%Y %y %m %d %H %M %S %f), or a list tried in order; default ISO. */
-      datetime_format: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+      datetime_format: z.union([z.string(), z.array(z.string()).min(1)]).optional().describe("strftime-style format of datetime columns (%Y %y %m %d %H %M %S %f), or a list tried in order. Default ISO."),
     })
-    .optional(),
+    .optional()
+    .describe("How the files are read: type, header, delimiter, quote, nulls, date formats (defaults: csv with a header, ISO dates)."),
   /**
    * Column name -> type, for non-CDM targets, or `from_header`: every column of the files' headers (read at compile
    * time), as varchar unless `column_types` names it. CDM targets take their columns from the spec.
@@ -67,19 +68,19 @@ export const LoadDmlSchema = z.strictObject({
    * What a declared column that no file's header has means: `error` (the default: LOAD_HEADER_MISMATCH, since it
    * would otherwise load as all-NULL) or `"null"` (the column is optional: NULL when the files lack it).
    */
-  missing_columns: z.enum(["error", "null"]).optional(),
+  missing_columns: z.enum(["error", "null"]).optional().describe("A declared column that no file's header has: error (the default: LOAD_HEADER_MISMATCH) or \"null\" (an optional column, NULL when absent)."),
   /**
    * What a value that does not convert to its column's type does: `fail` (the default: LOAD_BAD_VALUE, nothing
    * written) or `reject` (its row goes to the rejects table `<target>_rejects` beside the target, the other rows load).
    */
-  on_error: z.enum(["fail", "reject"]).optional(),
+  on_error: z.enum(["fail", "reject"]).optional().describe("A value that does not convert to its column's type: fail (the default: LOAD_BAD_VALUE, nothing written) or reject (the row goes to <target>_rejects, the others load)."),
   /**
    * The columns that identify a row of the files: the load fails when two rows share a key, and windows over the
    * table use it as their tie-breaker (deterministic results on every engine).
    */
-  key: z.array(Identifier).min(1).optional(),
+  key: z.array(Identifier).min(1).optional().describe("The columns identifying a row of the files: the load fails when two rows share a key, and windows over the table break ties on it."),
   indexes: Indexes,
-  mode: z.literal("replace").optional(),
+  mode: z.literal("replace").optional().describe("Loads always replace the target's rows (the only mode)."),
 });
 export type LoadDml = z.infer<typeof LoadDmlSchema>;
 
@@ -119,14 +120,14 @@ export const SelectSourceNameSchema = z
 
 export const TableSourceSchema = z.union([
   z.string(),
-  z.strictObject({ table: SelectSourceNameSchema, as: Identifier.optional() }),
+  z.strictObject({ table: SelectSourceNameSchema, as: Identifier.optional().describe("The alias its columns are read by.") }),
 ]);
 
 export const JoinDmlSchema = z.strictObject({
-  table: SelectSourceNameSchema,
-  as: Identifier.optional(),
-  on: ExpressionSchema,
-  type: z.enum(["inner", "left"]).default("inner"),
+  table: SelectSourceNameSchema.describe("The table joined: \"schema.table\", a with: sub-select or values: table, or range(a, b)."),
+  as: Identifier.optional().describe("The alias its columns are read by (default: the table's name)."),
+  on: ExpressionSchema.describe("The join condition, an expression over the tables joined so far (and lets that read only those)."),
+  type: z.enum(["inner", "left"]).default("inner").describe("inner (the default: rows without a match are dropped, counted by the row accounting) or left."),
 });
 
 /** A source of standard concepts for a lookup. */
@@ -134,33 +135,33 @@ export const LookupViaSchema = z.enum(["maps_to", "source_to_concept_map"]);
 
 /** A vocabulary lookup: source code (+ vocabulary, + expected domain) -> standard and source concept. */
 export const LookupDmlSchema = z.strictObject({
-  code: ExpressionSchema,
-  vocabulary: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  code: ExpressionSchema.describe("The source code, an expression over the select's tables (cast to text), e.g. c.code."),
+  vocabulary: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe("One vocabulary id or a list: CONCEPT's vocabulary_id of the code (and source_to_concept_map's source_vocabulary_id), e.g. ICD10CM."),
   /** Expected domain of the standard concept; rows mapping elsewhere are filtered out (routed to that domain's step). */
-  domain: z.string().optional(),
+  domain: z.string().optional().describe("Expected domain of the standard concept (e.g. Condition); rows mapping elsewhere are left to that domain's step."),
   /** Keep rows whose code has no standard concept (concept_id 0). Default true. */
-  keep_unmapped: z.boolean().optional(),
+  keep_unmapped: z.boolean().optional().describe("Keep rows whose code has no standard concept (concept_id 0). Default true."),
   /**
    * Where standard concepts come from, in order of precedence: the first source that maps a code wins (its rows
    * only). `maps_to`: CONCEPT_RELATIONSHIP 'Maps to'; `source_to_concept_map`: SOURCE_TO_CONCEPT_MAP rows whose
    * source_vocabulary_id is one of `vocabulary`. Default: [maps_to].
    */
-  via: z.union([LookupViaSchema, z.array(LookupViaSchema).min(1)]).optional(),
+  via: z.union([LookupViaSchema, z.array(LookupViaSchema).min(1)]).optional().describe("Where standard concepts come from, in order of precedence: maps_to (CONCEPT_RELATIONSHIP 'Maps to'), source_to_concept_map. Default [maps_to]."),
   /**
    * What the run does when a `vocabulary` id is not in the loaded VOCABULARY (nor, via source_to_concept_map, in
    * its source_vocabulary_id): `fail` the step (the default: a misspelt id would map nothing, silently), or leave
    * the codes `unmapped` (concept 0, counted by the coverage report), for a vocabulary a download may lack (CVX in
    * a vocabulary shard). The compiler's UNKNOWN_VOCABULARY warning still catches ids no OHDSI vocabulary has.
    */
-  missing_vocabulary: z.enum(["fail", "unmapped"]).optional(),
+  missing_vocabulary: z.enum(["fail", "unmapped"]).optional().describe("A vocabulary id not in the loaded VOCABULARY: fail the step (the default) or leave its codes unmapped (concept 0, in the coverage report)."),
 });
 
 export const IdDmlSchema = z.strictObject({
   /** Expressions identifying the source row; the same key always gets the same id. */
-  source_key: z.array(ExpressionSchema).min(1),
+  source_key: z.array(ExpressionSchema).min(1).describe("Expressions identifying the source row; the same key always gets the same id, on every run and engine."),
   /** The id space; defaults to "<target table>.<column>". Use another step's domain (with assign: false) to read its ids. */
-  domain: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).optional(),
-  assign: z.boolean().optional(),
+  domain: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).optional().describe("The id space; default \"<target table>.<column>\". Name another step's domain (with assign: false) to read its ids."),
+  assign: z.boolean().optional().describe("Whether this select assigns ids to new keys (default true); false only reads the ids another step assigned."),
 });
 
 /** A select's named expressions: name -> expression, usable by name in its other expressions. */
@@ -197,17 +198,17 @@ export const SelectDmlShape = {
       "Without it the select yields one row (its columns are then constants or expressions over nothing).",
   ),
   let: LetSchema,
-  joins: z.array(JoinDmlSchema).optional(),
+  joins: z.array(JoinDmlSchema).optional().describe("Tables joined to from, in order: { table, as, on, type }."),
   unpivot: UnpivotDmlSchema.optional(),
-  lookups: z.record(Identifier, LookupDmlSchema).optional(),
-  ids: z.record(Identifier, IdDmlSchema).optional(),
-  where: ExpressionSchema.optional(),
-  group_by: z.array(ExpressionSchema).optional(),
-  having: ExpressionSchema.optional(),
+  lookups: z.record(Identifier, LookupDmlSchema).optional().describe("Vocabulary lookups, name -> { code, vocabulary, ... }: read as <name>.concept_id, <name>.source_concept_id, ..."),
+  ids: z.record(Identifier, IdDmlSchema).optional().describe("Surrogate ids, target column -> { source_key, domain?, assign? }: the same key always gets the same id."),
+  where: ExpressionSchema.optional().describe("A boolean filter on the rows read (before grouping); its rows dropped are counted by the row accounting."),
+  group_by: z.array(ExpressionSchema).optional().describe("Expressions to group by; output columns are then grouped expressions or aggregates."),
+  having: ExpressionSchema.optional().describe("A boolean filter on the groups (may use aggregates)."),
   /** A boolean filter evaluated after window functions (and grouping): may use window calls, e.g. row_number() ... = 1. */
-  qualify: ExpressionSchema.optional(),
-  distinct: z.boolean().optional(),
-  columns: z.record(Identifier, ExpressionSchema),
+  qualify: ExpressionSchema.optional().describe("A boolean filter after window functions (and grouping), e.g. row_number() OVER (PARTITION BY p ORDER BY d) = 1 keeps the first row per p."),
+  distinct: z.boolean().optional().describe("Remove duplicate output rows (counted by the row accounting)."),
+  columns: z.record(Identifier, ExpressionSchema).describe("Output column -> expression (the target's columns, or a sub-select's own)."),
 };
 export const SelectDmlSchema = z.strictObject(SelectDmlShape);
 export type SelectDml = z.infer<typeof SelectDmlSchema>;
@@ -264,12 +265,12 @@ export const ValuesTableDmlSchema = z
 export type ValuesTableDml = z.infer<typeof ValuesTableDmlSchema>;
 
 const TransformCommon = {
-  kind: z.literal("transform"),
+  kind: z.literal("transform").describe("A transform: a set-based insert of one select (or a union_all of selects) into a CDM or staging table."),
   description: Description,
-  target: QualifiedTableSchema,
-  mode: z.enum(["merge", "replace", "rebuild"]),
-  key: z.array(Identifier).optional(),
-  slice: ExpressionSchema.optional(),
+  target: QualifiedTableSchema.describe("The table written, \"schema.table\": a CDM table (cdm.person) or a staging table (staging.x)."),
+  mode: z.enum(["merge", "replace", "rebuild"]).describe("merge (upsert on key, prune the step's rows whose source is gone), replace (delete the slice, insert), or rebuild (recreate a staging table)."),
+  key: z.array(Identifier).optional().describe("The columns identifying a row of the target (default: a CDM table's primary key); merge upserts on it."),
+  slice: ExpressionSchema.optional().describe("With mode: replace, a boolean expression over the target's columns (alias t) selecting the rows this step owns."),
   /**
    * What a select that leaves a column out writes there: column -> constant expression (null for NULL). A
    * `union_all` select may leave out any column with a default (and, on a CDM target, any nullable column: NULL).
@@ -282,7 +283,7 @@ const TransformCommon = {
         "map different columns. On a CDM target a nullable column left out is NULL without a default.",
     ),
   /** Types for non-CDM target columns whose type cannot be inferred (e.g. a NULL literal). */
-  column_types: z.record(Identifier, ColumnTypeSchema).optional(),
+  column_types: z.record(Identifier, ColumnTypeSchema).optional().describe("Types of non-CDM target columns whose type cannot be inferred (e.g. a NULL literal)."),
   indexes: Indexes,
   /**
    * Named sub-selects (common table expressions): name -> select. Each may read the ones it names, in any order
@@ -309,29 +310,38 @@ const TransformCommon = {
 /** A transform is either one select (from/joins/columns at the top level) or a `union_all` of selects. */
 export const TransformDmlSchema = z.union([
   z.strictObject({ ...TransformCommon, ...SelectDmlShape }),
-  z.strictObject({ ...TransformCommon, union_all: z.array(SelectDmlSchema).min(1) }),
+  z.strictObject({
+    ...TransformCommon,
+    union_all: z
+      .array(SelectDmlSchema)
+      .min(1)
+      .describe("The selects whose rows are written (UNION ALL), each with its own from, joins, lookups, ids and columns; a column one leaves out takes its default."),
+  }),
 ]);
 export type TransformDml = z.infer<typeof TransformDmlSchema>;
 
 export const SqlDmlSchema = z.strictObject({
-  kind: z.literal("sql"),
+  kind: z.literal("sql").describe("A sql step: statements run as written (the escape hatch), declaring what they read and write."),
   description: Description,
-  reads: z.array(QualifiedTableSchema).optional(),
+  reads: z.array(QualifiedTableSchema).optional().describe("The tables the statements read (\"schema.table\"), for the step order."),
   writes: z.array(
-    z.union([QualifiedTableSchema, z.strictObject({ table: QualifiedTableSchema, columns: z.record(Identifier, ColumnTypeSchema).optional() })]),
-  ),
-  sql: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    z.union([QualifiedTableSchema, z.strictObject({
+        table: QualifiedTableSchema.describe('The table written, "schema.table".'),
+        columns: z.record(Identifier, ColumnTypeSchema).optional().describe("Its columns, name -> type, for the steps that read it."),
+      })]),
+  ).describe("The tables the statements write, \"schema.table\" or { table, columns } (columns typed, for the steps that read it)."),
+  sql: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe("One statement or a list, run in order; {{schema}} placeholders name the physical schemas."),
   /** Per-dialect variants: dialect name -> statements. */
-  dialects: z.record(Identifier, z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
-  transactional: z.boolean().optional(),
+  dialects: z.record(Identifier, z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional().describe("Per-dialect variants, dialect name -> statements, used instead of sql: on that dialect."),
+  transactional: z.boolean().optional().describe("Whether the statements run in one transaction (default true)."),
 });
 export type SqlDml = z.infer<typeof SqlDmlSchema>;
 
 export const DdlDmlSchema = z.strictObject({
-  kind: z.literal("ddl"),
+  kind: z.literal("ddl").describe("A ddl step: CDM tables (or their constraints or indexes) created from the spec."),
   description: Description,
-  part: z.enum(["tables", "constraints", "indexes"]).default("tables"),
-  tables: z.union([z.literal("all"), z.array(Identifier).min(1)]).default("all"),
+  part: z.enum(["tables", "constraints", "indexes"]).default("tables").describe("What is created: tables (the default), constraints (keys) or indexes."),
+  tables: z.union([z.literal("all"), z.array(Identifier).min(1)]).default("all").describe('The CDM tables: "all" (the default) or a list of names, e.g. [person, visit_occurrence].'),
 });
 export type DdlDml = z.infer<typeof DdlDmlSchema>;
 
