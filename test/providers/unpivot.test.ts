@@ -1,7 +1,8 @@
 /**
  * `unpivot:`: the golden fixture compile/unpivot is compiled against a small claims file and run on DuckDB and on the
  * real PostgreSQL, twice: a pattern of diagnosis columns (dx_{1..3}) joined to an inline code map on the unpivoted
- * value, a list of amounts (paid, copay) with a window over the value, and an unpivot inside a with: sub-select give
+ * value, a list of amounts (paid, copay) with a window over the value, an unpivot inside a with: sub-select, and two
+ * column groups over the same slots (a line's code and amount: a line is skipped only when both are empty) give
  * exactly the expected rows, the same on both engines and on a re-run; the empty values (NULL, '') are skipped and
  * counted by the row accounting.
  */
@@ -16,12 +17,15 @@ import { openEngine, readableTempDir, removeDir, runStep, writeReadable } from "
 
 const FIXTURE = path.join(fixturesDir, "compile/unpivot");
 
-/** c1: two codes and a gap; c2: one code, no copay; c3: no code at all (one quoted empty); c4: three codes, no amounts. */
-const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay
-c1,p1,2020-01-01,4019,25000,,100.5,10
-c2,p1,2020-02-01,,4019,,50,
-c3,p2,2020-03-01,,"",,20,20
-c4,p2,2020-04-01,E119,4019,V700,,
+/**
+ * c1: two codes and a gap, three line amounts; c2: one code, no copay, no line amount; c3: no code at all (one quoted
+ * empty), no line amount; c4: three codes, no paid/copay, line amounts 1 and 3.
+ */
+const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay,amt_1,amt_2,amt_3
+c1,p1,2020-01-01,4019,25000,,100.5,10,10,20,5
+c2,p1,2020-02-01,,4019,,50,,,,
+c3,p2,2020-03-01,,"",,20,20,,,
+c4,p2,2020-04-01,E119,4019,V700,,,1,,3
 `;
 
 async function compile(sourceDir: string): Promise<CompiledWorkflowPlan> {
@@ -55,6 +59,16 @@ const AMOUNTS = [
   { claim_id: "c2", slot: 1, kind: "paid", amount: 50, rank_in_patient: 2 },
   { claim_id: "c3", slot: 1, kind: "paid", amount: 20, rank_in_patient: 1 },
   { claim_id: "c3", slot: 2, kind: "copay", amount: 20, rank_in_patient: 2 },
+];
+/** A line is kept when its code or its amount is there (c1's third line: an amount only; c2's second: a code only). */
+const LINES = [
+  { claim_id: "c1", line: 1, code: "4019", amount: 10 },
+  { claim_id: "c1", line: 2, code: "25000", amount: 20 },
+  { claim_id: "c1", line: 3, code: null, amount: 5 },
+  { claim_id: "c2", line: 2, code: "4019", amount: null },
+  { claim_id: "c4", line: 1, code: "E119", amount: 1 },
+  { claim_id: "c4", line: 2, code: "4019", amount: null },
+  { claim_id: "c4", line: 3, code: "V700", amount: 3 },
 ];
 const CODES = [
   { patient: "p1", codes: 2, first_code: "25000" },
@@ -92,11 +106,12 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs unpivot", (engine
       await rows(`SELECT claim_id, slot, code, concept_id, is_primary FROM ${table("claim_diagnoses")} ORDER BY claim_id, slot`),
       await rows(`SELECT claim_id, slot, kind, amount, rank_in_patient FROM ${table("claim_amounts")} ORDER BY claim_id, slot`),
       await rows(`SELECT patient, codes, first_code FROM ${table("patient_codes")} ORDER BY patient`),
+      await rows(`SELECT claim_id, line, code, amount FROM ${table("claim_lines")} ORDER BY claim_id, line`),
     ];
-    const expected = { claim_diagnoses: 6, claim_amounts: 5, patient_codes: 2 };
+    const expected = { claim_diagnoses: 6, claim_amounts: 5, patient_codes: 2, claim_lines: 7 };
     expect(await runAll()).toMatchObject(expected);
     const first = await read();
-    expect(first).toEqual([DIAGNOSES, AMOUNTS, CODES]);
+    expect(first).toEqual([DIAGNOSES, AMOUNTS, CODES, LINES]);
     expect(await runAll()).toMatchObject(expected);
     expect(await read()).toEqual(first);
   });

@@ -1,8 +1,8 @@
 /**
  * omopetl's `unpivot:` (the fixture test/fixtures/compile/unpivot of the omopetl repository) run by omopetl's CLI on
  * SQLite and on the built-in DuckDB provider: a pattern of diagnosis columns joined to an inline code map on the
- * unpivoted value, a list of amounts with a window over the value, and an unpivot inside a with: sub-select write the
- * same rows on both (one per non-empty slot, the slot number kept), and a second run on SQLite changes nothing.
+ * unpivoted value, a list of amounts with a window over the value, an unpivot inside a with: sub-select, and a
+ * claim's lines as two column groups over the same slots write the same rows on both (one per non-empty slot, the slot number kept), and a second run on SQLite changes nothing.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,11 +21,11 @@ const omopetlPackage = require.resolve("omopetl/package.json");
 const cli = path.join(path.dirname(omopetlPackage), JSON.parse(readFileSync(omopetlPackage, "utf8")).bin.omopetl);
 const workflow = path.join(omopetlDir, "test/fixtures/compile/unpivot/workflow.yaml");
 
-const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay
-c1,p1,2020-01-01,4019,25000,,100.5,10
-c2,p1,2020-02-01,,4019,,50,
-c3,p2,2020-03-01,,"",,20,20
-c4,p2,2020-04-01,E119,4019,V700,,
+const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay,amt_1,amt_2,amt_3
+c1,p1,2020-01-01,4019,25000,,100.5,10,10,20,5
+c2,p1,2020-02-01,,4019,,50,,,,
+c3,p2,2020-03-01,,"",,20,20,,,
+c4,p2,2020-04-01,E119,4019,V700,,,1,,3
 `;
 
 /** The written tables, ordered, with numbers as numbers so both engines' values compare. */
@@ -33,6 +33,7 @@ const QUERIES = {
   claim_diagnoses: "SELECT claim_id, slot, code, concept_id, CASE WHEN is_primary THEN 1 ELSE 0 END AS is_primary FROM staging.claim_diagnoses ORDER BY claim_id, slot",
   claim_amounts: "SELECT claim_id, slot, kind, amount, rank_in_patient FROM staging.claim_amounts ORDER BY claim_id, slot",
   patient_codes: "SELECT patient, codes, first_code FROM staging.patient_codes ORDER BY patient",
+  claim_lines: "SELECT claim_id, line, code, amount FROM staging.claim_lines ORDER BY claim_id, line",
 };
 
 /** Counts and row numbers (BIGINT) come back as bigint or text; codes stay text even where they look like numbers. */
@@ -95,6 +96,16 @@ describe("unpivot on SQLite", () => {
       ["c2", 1, "paid", 50, 2],
       ["c3", 1, "paid", 20, 1],
       ["c3", 2, "copay", 20, 2],
+    ]);
+    // Two column groups over the same slots: a line is skipped only when its code and its amount are both empty.
+    expect(first.claim_lines).toEqual([
+      ["c1", 1, "4019", 10],
+      ["c1", 2, "25000", 20],
+      ["c1", 3, null, 5],
+      ["c2", 2, "4019", null],
+      ["c4", 1, "E119", 1],
+      ["c4", 2, "4019", null],
+      ["c4", 3, "V700", 3],
     ]);
     expect(first.patient_codes).toEqual([
       ["p1", 2, "25000"],

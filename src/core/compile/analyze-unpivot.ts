@@ -7,16 +7,16 @@ import type { YamlFile, YamlPath } from "../yaml/yaml-file.js";
 import type { AnalysisContext } from "./analysis-context.js";
 import type { AnalyzedSubSelect } from "./analyze-sub-selects.js";
 import { RANGE_MAX } from "./analyze-values.js";
-import { unpivotEmpty, unpivotTypeMismatch } from "./compile-errors.js";
-import { and, bin, col, isNull, lit, mapExpr } from "./expr-builders.js";
+import { unpivotEmpty, unpivotSlotName, unpivotSlotsMismatch, unpivotTypeMismatch } from "./compile-errors.js";
+import { and, bin, col, isNull, lit, mapExpr, or } from "./expr-builders.js";
 import { substituteAsLiteral } from "./params.js";
 
 /**
  * A select's `unpivot:` after analysis. It compiles into plain plan constructs, so every provider renders it with
  * what it already has: an inner join (ON TRUE) on an implicit VALUES table of the slot numbers, whose column `slot`
- * is the alias's `slot`; `<alias>.value` expanded into `CASE <alias>.slot WHEN 1 THEN <first column> ... END`
- * wherever it is used; and a WHERE part that skips the empty values (NULL, and '' for text), which the row
- * accounting counts under its own reason.
+ * is the alias's `slot`; `<alias>.value` (or each `<alias>.<name>` of a map of columns) expanded into
+ * `CASE <alias>.slot WHEN 1 THEN <first column> ... END` wherever it is used; and a WHERE part that skips the empty
+ * slots (every value NULL, or '' for text), which the row accounting counts under its own reason.
  */
 export interface AnalyzedUnpivot {
   alias: string;
@@ -25,8 +25,8 @@ export interface AnalyzedUnpivot {
   join: Join;
   /** The alias as the select's expressions see it: slot (integer) and value (the columns' type). */
   scope: ScopeTable;
-  /** The value of a row: CASE over the slot. */
-  value: Expr;
+  /** Each value column (`value`, or the names of a map of columns): CASE over the slot. */
+  values: ReadonlyMap<string, Expr>;
   /** True for the rows whose value is not empty. */
   nonEmpty: Expr;
   /** The row accounting's reason for the rows `nonEmpty` drops. */
@@ -49,9 +49,9 @@ const PATTERN = /\{\s*(\d+)\s*\.\.\s*(\d+)\s*\}/g;
  * a..b, each substituted into the text; `{01..10}` pads to the width written). A string saying why it names no
  * column otherwise.
  */
-function slotColumns(u: UnpivotDml, path: YamlPath): SlotColumn[] | string {
-  if (Array.isArray(u.columns)) return u.columns.map((text, i) => ({ slot: i + 1, text, path: [...path, "columns", i] }));
-  const text = u.columns;
+function slotColumns(columns: string | readonly (string | number | boolean | null)[], path: YamlPath): SlotColumn[] | string {
+  if (Array.isArray(columns)) return columns.map((text, i) => ({ slot: i + 1, text, path: [...path, i] }));
+  const text = columns as string;
   const ranges = [...text.matchAll(PATTERN)];
   if (ranges.length === 0) return "a single pattern needs one slot range {a..b} (or write a list of columns)";
   if (ranges.length > 1) return "a pattern takes one slot range {a..b}";
@@ -67,7 +67,7 @@ function slotColumns(u: UnpivotDml, path: YamlPath): SlotColumn[] | string {
     const n = String(slot).padStart(width, "0");
     const expanded = text.slice(0, start) + n + text.slice(end);
     // Offsets before the range are the scalar's; inside or after it, the range's own position.
-    out.push({ slot, text: expanded, path: [...path, "columns"], offset: (o) => (o < start ? o : o >= start + n.length ? o - n.length + m[0].length : start) });
+    out.push({ slot, text: expanded, path, offset: (o) => (o < start ? o : o >= start + n.length ? o - n.length + m[0].length : start) });
   }
   return out;
 }
@@ -81,20 +81,34 @@ function commonType(a: ValueType, b: ValueType): ValueType | undefined {
   return undefined;
 }
 
+/** One value column of an unpivot: its name and, per slot, the column it takes the value from. */
+interface ValueGroup {
+  name: string;
+  /** Where the group's columns are written (the pattern or list). */
+  path: YamlPath;
+  columns: { slot: number; expr: Expr; label: string; path: YamlPath }[];
+  type: ValueType;
+}
+
 /**
- * Analyzes a select's `unpivot:` over the tables in `scope` (its from and joins): each column is checked like an
- * expression (an unknown column is UNKNOWN_COLUMN at the list item or pattern), every column must have one type
- * (UNPIVOT_TYPE_MISMATCH at the first that differs), a pattern must name at least one column (UNPIVOT_EMPTY).
- * Undefined when it has errors (reported).
+ * One value column's columns (a pattern or list), each checked like an expression over `scope` (an unknown column
+ * is UNKNOWN_COLUMN at the list item or pattern), all of one type (UNPIVOT_TYPE_MISMATCH at the first that differs),
+ * at least one (UNPIVOT_EMPTY). Undefined when it has errors (reported).
  */
-export function analyzeUnpivot(u: UnpivotDml, path: YamlPath, y: YamlFile, ctx: AnalysisContext, scope: readonly ScopeTable[]): AnalyzedUnpivot | undefined {
-  const base = [...path, "unpivot"];
-  const slots = slotColumns(u, base);
+function analyzeGroup(
+  name: string,
+  columns: string | readonly (string | number | boolean | null)[],
+  path: YamlPath,
+  y: YamlFile,
+  ctx: AnalysisContext,
+  scope: readonly ScopeTable[],
+): ValueGroup | undefined {
+  const slots = slotColumns(columns, path);
   if (typeof slots === "string") {
-    ctx.diagnostics.push(unpivotEmpty(y.locate([...base, "columns"]), String(u.columns), slots));
+    ctx.diagnostics.push(unpivotEmpty(y.locate(path), String(columns), slots));
     return undefined;
   }
-  const columns: { slot: number; expr: Expr; label: string; path: YamlPath }[] = [];
+  const out: ValueGroup["columns"] = [];
   let failed = false;
   for (const c of slots) {
     const text = typeof c.text === "string" ? substituteAsLiteral(c.text, ctx.params) : c.text;
@@ -104,44 +118,82 @@ export function analyzeUnpivot(u: UnpivotDml, path: YamlPath, y: YamlFile, ctx: 
       const exact = typeof c.text === "string" && text === c.text;
       ctx.diagnostics.push(issueToDiagnostic(issue, (o) => (exact ? y.locateInScalar(c.path, c.offset ? c.offset(o) : o) : y.locate(c.path))));
     }
-    if (result.expr) columns.push({ slot: c.slot, expr: result.expr, label: String(text), path: c.path });
+    if (result.expr) out.push({ slot: c.slot, expr: result.expr, label: String(text), path: c.path });
   }
-  if (failed || columns.length !== slots.length) return undefined;
-  let type: ValueType = columns[0]!.expr.type;
-  for (const c of columns.slice(1)) {
+  if (failed || out.length !== slots.length) return undefined;
+  let type: ValueType = out[0]!.expr.type;
+  for (const c of out.slice(1)) {
     const t = commonType(type, c.expr.type);
     if (!t) {
-      const first = columns.find((x) => commonType(x.expr.type, type) !== undefined && x.expr.type !== "any") ?? columns[0]!;
+      const first = out.find((x) => commonType(x.expr.type, type) !== undefined && x.expr.type !== "any") ?? out[0]!;
       ctx.diagnostics.push(unpivotTypeMismatch(y.locate(c.path), c.label, c.expr.type, first.label, first.expr.type));
       return undefined;
     }
     type = t;
   }
+  return { name, path, columns: out, type };
+}
+
+/**
+ * Analyzes a select's `unpivot:` over the tables in `scope` (its from table): one value column (`columns` a pattern
+ * or list: `<as>.value`) or several (`columns` a map name -> pattern or list: `<as>.<name>` each, over the same slots,
+ * else UNPIVOT_SLOTS_MISMATCH). Undefined when it has errors (reported).
+ */
+export function analyzeUnpivot(u: UnpivotDml, path: YamlPath, y: YamlFile, ctx: AnalysisContext, scope: readonly ScopeTable[]): AnalyzedUnpivot | undefined {
+  const base = [...path, "unpivot", "columns"];
+  const entries: [string, string | readonly (string | number | boolean | null)[], YamlPath][] =
+    typeof u.columns === "string" || Array.isArray(u.columns)
+      ? [["value", u.columns, base]]
+      : Object.entries(u.columns).map(([name, c]) => [name.toLowerCase(), c, [...base, name]]);
+  const groups: ValueGroup[] = [];
+  for (const [name, columns, p] of entries) {
+    if (name === "slot") {
+      ctx.diagnostics.push(unpivotSlotName(y.locate(p, "key")));
+      continue;
+    }
+    const g = analyzeGroup(name, columns, p, y, ctx, scope);
+    if (g) groups.push(g);
+  }
+  const slotsOf = (g: ValueGroup) => g.columns.map((c) => c.slot);
+  let ok = groups.length === entries.length;
+  const first = groups[0];
+  for (const g of groups.slice(1)) {
+    if (slotsOf(g).join(",") !== slotsOf(first!).join(",")) {
+      ctx.diagnostics.push(unpivotSlotsMismatch(y.locate(g.path), g.name, slotsOf(g), first!.name, slotsOf(first!)));
+      ok = false;
+    }
+  }
+  if (!ok || !first) return undefined;
   const alias = u.as;
-  const [a, b] = [columns[0]!.slot, columns[columns.length - 1]!.slot];
+  const slotNumbers = slotsOf(first);
+  const [a, b] = [slotNumbers[0]!, slotNumbers[slotNumbers.length - 1]!];
   const name = `__slots_${a}_${b}`;
   const slotsTable: AnalyzedSubSelect = {
     name,
     columns: [{ name: "slot", type: { kind: "integer" }, required: false }],
-    values: columns.map((c) => [lit(c.slot)]),
+    values: slotNumbers.map((n) => [lit(n)]),
     reads: new Set(),
     key: ["slot"],
   };
   const slot = col(alias, "slot", "integer");
-  const value: Expr = { k: "case", operand: slot, whens: columns.map((c) => ({ when: lit(c.slot), then: c.expr })), type };
-  const nonEmpty = type === "string" ? and(isNull(value, true), bin("<>", value, lit(""))) : isNull(value, true);
+  const values = new Map<string, Expr>(
+    groups.map((g) => [g.name, { k: "case", operand: slot, whens: g.columns.map((c) => ({ when: lit(c.slot), then: c.expr })), type: g.type } as Expr]),
+  );
+  // A slot is skipped when every value column is empty there: a slot with any value keeps its row.
+  const filled = (v: Expr): Expr => (v.type === "string" ? and(isNull(v, true), bin("<>", v, lit(""))) : isNull(v, true));
+  const nonEmpty = or(...[...values.values()].map(filled));
   return {
     alias,
     slots: slotsTable,
     join: { type: "inner", table: { schema: SUB_SELECT_SCHEMA, name }, alias, on: lit(true), role: "user", sub: name, unpivot: alias },
-    scope: { alias, columns: new Map<string, ValueType>([["slot", "integer"], ["value", type]]), description: `unpivot ${alias}` },
-    value,
+    scope: { alias, columns: new Map<string, ValueType>([["slot", "integer"], ...groups.map((g) => [g.name, g.type] as [string, ValueType])]), description: `unpivot ${alias}` },
+    values,
     nonEmpty,
     reason: `empty value in unpivot ${alias} (slot skipped)`,
   };
 }
 
-/** `e` with each `<alias>.value` of the unpivot replaced by its CASE over the slot. */
+/** `e` with each value column of the unpivot (`<alias>.value`, or `<alias>.<name>`) replaced by its CASE over the slot. */
 export function expandUnpivot(e: Expr, u: AnalyzedUnpivot): Expr {
-  return mapExpr(e, (n) => (n.k === "col" && n.table === u.alias && n.column === "value" ? u.value : undefined));
+  return mapExpr(e, (n) => (n.k === "col" && n.table === u.alias ? u.values.get(n.column) : undefined));
 }

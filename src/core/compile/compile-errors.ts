@@ -291,3 +291,13 @@ export const subSelectUnionType = (loc: SourceLocation, column: string, sub: str
     `column "${column}" of sub-select ${sub} is ${type} in union_all select #${index + 1}, but ${firstType} in select #${firstIndex + 1}.`,
     `CAST it to one type in every select of the union (e.g. CAST(... AS ${firstType === "string" ? "varchar" : firstType})).`,
   );
+export const unpivotSlotName = (loc: SourceLocation) =>
+  error("UNPIVOT_SLOT_NAME", loc, `"slot" cannot name an unpivot value column: <as>.slot is the slot number.`, "Give the value column another name.");
+export const unpivotSlotsMismatch = (loc: SourceLocation, name: string, slots: readonly number[], firstName: string, firstSlots: readonly number[]) =>
+  error(
+    "UNPIVOT_SLOTS_MISMATCH",
+    loc,
+    `unpivot value column "${name}" has slots ${slotText(slots)}, but "${firstName}" has ${slotText(firstSlots)}: the value columns of one unpivot share their slots.`,
+    "Give every value column the same slot range (or the same number of columns in a list); unpivot the others in a select of their own.",
+  );
+const slotText = (slots: readonly number[]): string => (slots.length === 1 ? String(slots[0]) : `${slots[0]}..${slots[slots.length - 1]}`);

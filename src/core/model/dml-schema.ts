@@ -175,20 +175,26 @@ const LetSchema = z
   );
 
 /** Wide to long: one row per non-empty column of a list or pattern, as `<as>.slot` and `<as>.value`. */
+const UnpivotColumnsSchema = z.union([z.string().min(1), z.array(ExpressionSchema).min(1)]);
 export const UnpivotDmlSchema = z
   .strictObject({
-    as: Identifier.describe("The alias its two columns are read by: <as>.slot (the slot number, integer) and <as>.value (the column's value)."),
+    as: Identifier.describe(
+      "The alias its columns are read by: <as>.slot (the slot number, integer) and <as>.value (or <as>.<name> for each " +
+        "name of a map of columns).",
+    ),
     columns: z
-      .union([z.string().min(1), z.array(ExpressionSchema).min(1)])
+      .union([UnpivotColumnsSchema, z.record(Identifier, UnpivotColumnsSchema)])
       .describe(
         "The columns to unpivot: a pattern with one slot range, e.g. c.ICD9_DGNS_CD_{1..10} (slots 1..10; {01..10} pads " +
-          "the number), or a list of columns (slots 1..n in order). All of one type, columns of the from table (unpivot a joined table in a with: sub-select).",
+          "the number), or a list of columns (slots 1..n in order), all of one type: <as>.value. Or a map name -> pattern " +
+          "or list over the same slots (a claim line's code, date and amount): <as>.<name> each. Columns of the from table " +
+          "(unpivot a joined table in a with: sub-select).",
       ),
   })
   .describe(
-    "Wide to long: each row of the select becomes one row per column of the list or pattern whose value is not empty " +
-      "(NULL, or '' for text): the empty ones are skipped and counted in the row accounting. Joins, lookups, lets, " +
-      "where and columns read <as>.slot and <as>.value.",
+    "Wide to long: each row of the select becomes one row per slot whose value is not empty (NULL, or '' for text; " +
+      "with a map, a slot whose every value is empty): the empty ones are skipped and counted in the row accounting. " +
+      "Joins, lookups, lets, where and columns read <as>.slot and the value columns.",
   );
 export type UnpivotDml = z.infer<typeof UnpivotDmlSchema>;
 
