@@ -126,12 +126,14 @@ export function renderRowAccounting(g: RowAccountingGenerator, body: TransformBo
     const bare: Select = { ...select, where: undefined, groupBy: [], ids: [] } as Select;
     // Stages: the FROM table, then each inner join on its own, then each run of left joins (which only add rows).
     const stages: { end: number; inner?: Join; joins: Join[] }[] = [{ end: 0, joins: [] }];
+    // An unpivot's join on its slots (ON TRUE) drops no row: like a left join, it only adds rows.
+    const adds = (j: Join) => j.type === "left" || j.unpivot !== undefined;
     joins.forEach((j, i) => {
       const last = stages[stages.length - 1]!;
-      if (j.type === "left" && last.end > 0 && !last.inner) {
+      if (adds(j) && last.end > 0 && !last.inner) {
         last.end = i + 1;
         last.joins.push(j);
-      } else stages.push({ end: i + 1, joins: [j], ...(j.type === "inner" ? { inner: j } : {}) });
+      } else stages.push({ end: i + 1, joins: [j], ...(adds(j) ? {} : { inner: j }) });
     });
     const hit = g.ident("__omopetl_hit");
     stages.forEach((stage, k) => {
