@@ -44,13 +44,14 @@ const normal = (rows: Row[]): Row[] =>
     ),
   );
 
+/** Surrogate ids over (claim, slot), assigned in byte order of the key: the same on both engines and on a re-run. */
 const DIAGNOSES = [
-  { claim_id: "c1", slot: 1, code: "4019", concept_id: 320128, is_primary: true },
-  { claim_id: "c1", slot: 2, code: "25000", concept_id: 201826, is_primary: false },
-  { claim_id: "c2", slot: 2, code: "4019", concept_id: 320128, is_primary: false },
-  { claim_id: "c4", slot: 1, code: "E119", concept_id: 201826, is_primary: true },
-  { claim_id: "c4", slot: 2, code: "4019", concept_id: 320128, is_primary: false },
-  { claim_id: "c4", slot: 3, code: "V700", concept_id: 0, is_primary: false },
+  { diagnosis_id: 1, claim_id: "c1", slot: 1, code: "4019", concept_id: 320128, is_primary: true },
+  { diagnosis_id: 2, claim_id: "c1", slot: 2, code: "25000", concept_id: 201826, is_primary: false },
+  { diagnosis_id: 3, claim_id: "c2", slot: 2, code: "4019", concept_id: 320128, is_primary: false },
+  { diagnosis_id: 4, claim_id: "c4", slot: 1, code: "E119", concept_id: 201826, is_primary: true },
+  { diagnosis_id: 5, claim_id: "c4", slot: 2, code: "4019", concept_id: 320128, is_primary: false },
+  { diagnosis_id: 6, claim_id: "c4", slot: 3, code: "V700", concept_id: 0, is_primary: false },
 ];
 /** p2's two amounts of 20 tie: the key (claim, slot) breaks the tie, paid (slot 1) first. */
 const AMOUNTS = [
@@ -103,7 +104,7 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs unpivot", (engine
 
   it("writes one row per non-empty slot, keeping the slot number, and re-runs to the same rows", async () => {
     const read = async () => [
-      await rows(`SELECT claim_id, slot, code, concept_id, is_primary FROM ${table("claim_diagnoses")} ORDER BY claim_id, slot`),
+      await rows(`SELECT diagnosis_id, claim_id, slot, code, concept_id, is_primary FROM ${table("claim_diagnoses")} ORDER BY claim_id, slot`),
       await rows(`SELECT claim_id, slot, kind, amount, rank_in_patient FROM ${table("claim_amounts")} ORDER BY claim_id, slot`),
       await rows(`SELECT patient, codes, first_code FROM ${table("patient_codes")} ORDER BY patient`),
       await rows(`SELECT claim_id, line, code, amount FROM ${table("claim_lines")} ORDER BY claim_id, line`),

@@ -30,7 +30,7 @@ c4,p2,2020-04-01,E119,4019,V700,,,1,,3
 
 /** The written tables, ordered, with numbers as numbers so both engines' values compare. */
 const QUERIES = {
-  claim_diagnoses: "SELECT claim_id, slot, code, concept_id, CASE WHEN is_primary THEN 1 ELSE 0 END AS is_primary FROM staging.claim_diagnoses ORDER BY claim_id, slot",
+  claim_diagnoses: "SELECT diagnosis_id, claim_id, slot, code, concept_id, CASE WHEN is_primary THEN 1 ELSE 0 END AS is_primary FROM staging.claim_diagnoses ORDER BY claim_id, slot",
   claim_amounts: "SELECT claim_id, slot, kind, amount, rank_in_patient FROM staging.claim_amounts ORDER BY claim_id, slot",
   patient_codes: "SELECT patient, codes, first_code FROM staging.patient_codes ORDER BY patient",
   claim_lines: "SELECT claim_id, line, code, amount FROM staging.claim_lines ORDER BY claim_id, line",
@@ -83,12 +83,12 @@ describe("unpivot on SQLite", () => {
 
   it("writes one row per non-empty slot, keeping the slot number", () => {
     expect(first.claim_diagnoses).toEqual([
-      ["c1", 1, "4019", 320128, 1],
-      ["c1", 2, "25000", 201826, 0],
-      ["c2", 2, "4019", 320128, 0],
-      ["c4", 1, "E119", 201826, 1],
-      ["c4", 2, "4019", 320128, 0],
-      ["c4", 3, "V700", 0, 0],
+      [1, "c1", 1, "4019", 320128, 1],
+      [2, "c1", 2, "25000", 201826, 0],
+      [3, "c2", 2, "4019", 320128, 0],
+      [4, "c4", 1, "E119", 201826, 1],
+      [5, "c4", 2, "4019", 320128, 0],
+      [6, "c4", 3, "V700", 0, 0],
     ]);
     expect(first.claim_amounts).toEqual([
       ["c1", 1, "paid", 100.5, 1],
