@@ -7,13 +7,11 @@
  * counted by the row accounting.
  */
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompiledWorkflowPlan, TransformBody } from "../../src/core/model/plan.js";
-import type { RenderContext } from "../../src/providers/provider-api.js";
-import { compileFixture } from "../helpers/compile.js";
+import { describe, expect, it } from "vitest";
+import type { TransformBody } from "../../src/core/model/plan.js";
 import { fixturesDir } from "../helpers/paths.js";
-import type { Engine, EngineName } from "./helpers/engines.js";
-import { openEngine, readableTempDir, removeDir, runStep, writeReadable } from "./helpers/engines.js";
+import type { EngineName } from "./helpers/engines.js";
+import { fixtureOnEngine } from "./helpers/fixture-on-engine.js";
 
 const FIXTURE = path.join(fixturesDir, "compile/unpivot");
 
@@ -28,21 +26,9 @@ c3,p2,2020-03-01,,"",,20,20,,,
 c4,p2,2020-04-01,E119,4019,V700,,,1,,3
 `;
 
-async function compile(sourceDir: string): Promise<CompiledWorkflowPlan> {
-  const r = await compileFixture("workflow.yaml", FIXTURE, { source_dir: sourceDir });
-  if (!r.plan) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  return r.plan;
-}
-
-type Row = Record<string, unknown>;
 /** Text columns stay text (codes look like numbers); numbers come back as bigint, number or numeric text. */
 const TEXT = new Set(["claim_id", "patient", "code", "first_code", "kind"]);
-const normal = (rows: Row[]): Row[] =>
-  rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [k, !TEXT.has(k) && (typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v))) ? Number(v) : v]),
-    ),
-  );
+const normal = (k: string, v: unknown): unknown => (!TEXT.has(k) && (typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v))) ? Number(v) : v);
 
 /** Surrogate ids over (claim, slot), assigned in byte order of the key: the same on both engines and on a re-run. */
 const DIAGNOSES = [
@@ -77,30 +63,10 @@ const CODES = [
 ];
 
 describe.each(["duckdb", "postgres"] as EngineName[])("%s runs unpivot", (engineName) => {
-  let engine: Engine;
-  let dir: string;
-  let plan: CompiledWorkflowPlan;
-  let ctx: RenderContext;
-  const table = (name: string): string => `"${engine.schemas["staging"]}".${name}`;
-  const rows = async (sql: string): Promise<Row[]> => normal(await engine.conn.query(sql));
-
-  beforeAll(async () => {
-    engine = await openEngine(engineName, "unpivot");
-    dir = await readableTempDir();
-    await writeReadable(dir, "claims.csv", CLAIMS);
-    plan = await compile(dir);
-    ctx = { tables: plan.tables, schemas: engine.schemas, idMap: plan.idMap };
-  });
-  afterAll(async () => {
-    await engine?.dispose();
-    if (dir) await removeDir(dir);
-  });
-
-  async function runAll(): Promise<Record<string, number | undefined>> {
-    const counts: Record<string, number | undefined> = {};
-    for (const step of plan.steps) counts[step.name] = await runStep(engine, step, ctx);
-    return counts;
-  }
+  const f = fixtureOnEngine(engineName, "unpivot", FIXTURE, { "claims.csv": CLAIMS }, normal);
+  const table = (name: string): string => f.staging(name);
+  const rows = (sql: string) => f.rows(sql);
+  const runAll = () => f.runAll();
 
   it("writes one row per non-empty slot, keeping the slot number, and re-runs to the same rows", async () => {
     const read = async () => [
@@ -118,10 +84,10 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs unpivot", (engine
   });
 
   it("counts the skipped empty values in the row accounting", async () => {
-    const g = engine.provider.generator;
-    const step = (name: string) => plan.steps.find((s) => s.name === name)!.body as TransformBody;
-    const q = g.renderRowAccounting!(step("claim_diagnoses"), ctx)!;
-    const [counts] = normal(await engine.conn.query(q.sql));
+    const g = f.engine.provider.generator;
+    const step = (name: string) => f.plan.steps.find((s) => s.name === name)!.body as TransformBody;
+    const q = g.renderRowAccounting!(step("claim_diagnoses"), f.ctx)!;
+    const [counts] = await rows(q.sql);
     // 4 claims read, 12 slots after the join on dx_{1..3} (and the left join, which adds none), 6 not empty.
     expect(q.counts.map((c) => c.reason)).toEqual([
       "rows read",
@@ -129,8 +95,8 @@ describe.each(["duckdb", "postgres"] as EngineName[])("%s runs unpivot", (engine
       "empty value in unpivot dx (slot skipped)",
     ]);
     expect(Object.values(counts!)).toEqual([4, 12, 6]);
-    const amounts = g.renderRowAccounting!(step("claim_amounts"), ctx)!;
-    const [a] = normal(await engine.conn.query(amounts.sql));
+    const amounts = g.renderRowAccounting!(step("claim_amounts"), f.ctx)!;
+    const [a] = await rows(amounts.sql);
     // 8 slots, 5 amounts not empty (c2's copay and c4's two are NULL), all 5 above zero; then the window's select.
     expect(amounts.counts.map((c) => c.reason)).toEqual([
       "rows read",

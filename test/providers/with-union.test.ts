@@ -4,13 +4,11 @@
  * branch leaves `cost` out (NULL there) and adds a day to a date; the inline class map is joined on a let.
  */
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompiledWorkflowPlan, TransformBody } from "../../src/core/model/plan.js";
-import type { RenderContext } from "../../src/providers/provider-api.js";
-import { compileFixture } from "../helpers/compile.js";
+import { describe, expect, it } from "vitest";
+import type { TransformBody } from "../../src/core/model/plan.js";
 import { fixturesDir } from "../helpers/paths.js";
-import type { Engine, EngineName } from "./helpers/engines.js";
-import { openEngine, readableTempDir, removeDir, runStep, writeReadable } from "./helpers/engines.js";
+import type { EngineName } from "./helpers/engines.js";
+import { compileWithSource, fixtureOnEngine } from "./helpers/fixture-on-engine.js";
 
 const FIXTURE = path.join(fixturesDir, "compile/with-union");
 
@@ -20,22 +18,9 @@ e2,p1,2020-01-05,50,inpatient
 e3,p2,2020-02-29,,emergency
 `;
 
-async function compile(sourceDir: string): Promise<CompiledWorkflowPlan> {
-  const r = await compileFixture("workflow.yaml", FIXTURE, { source_dir: sourceDir });
-  if (!r.plan) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  return r.plan;
-}
-
-type Row = Record<string, unknown>;
-const normal = (rows: Row[]): Row[] =>
-  rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [
-        k,
-        v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) ? Number(v) : v,
-      ]),
-    ),
-  );
+/** Dates as ISO text, numbers (bigint, numeric text) as numbers. */
+const normal = (_k: string, v: unknown): unknown =>
+  v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === "bigint" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) ? Number(v) : v;
 
 /** Every encounter's start; e2 (inpatient) also a follow-up a day later, classed outpatient, without a cost. */
 const EVENTS = [
@@ -47,7 +32,7 @@ const EVENTS = [
 
 describe("a lookup's code may be a let", () => {
   it("is expanded into the lookup's join", async () => {
-    const plan = await compile("s3://bucket/encounters");
+    const plan = await compileWithSource(FIXTURE, "s3://bucket/encounters");
     const body = plan.steps.find((s) => s.name === "encounter_codes")!.body as TransformBody;
     const code = body.selects[0]!.lookups![0]!.code;
     expect(code).toEqual({ k: "fn", name: "upper", args: [{ k: "col", table: "e", column: "class", type: "string" }], type: "string" });
@@ -55,31 +40,16 @@ describe("a lookup's code may be a let", () => {
 });
 
 describe.each(["duckdb", "postgres"] as EngineName[])("%s runs a union_all sub-select", (engineName) => {
-  let engine: Engine;
-  let dir: string;
-  let plan: CompiledWorkflowPlan;
-  let ctx: RenderContext;
-  const table = (name: string): string => `"${engine.schemas["staging"]}".${name}`;
-
-  beforeAll(async () => {
-    engine = await openEngine(engineName, "with_union");
-    dir = await readableTempDir();
-    await writeReadable(dir, "encounters.csv", ENCOUNTERS);
-    plan = await compile(dir);
-    ctx = { tables: plan.tables, schemas: engine.schemas, idMap: plan.idMap };
-  });
-  afterAll(async () => {
-    await engine?.dispose();
-    if (dir) await removeDir(dir);
-  });
+  const f = fixtureOnEngine(engineName, "with_union", FIXTURE, { "encounters.csv": ENCOUNTERS }, normal);
 
   it("writes every branch's rows, NULL where a branch leaves a column out, and re-runs to the same rows", async () => {
-    const steps = plan.steps.filter((s) => s.name !== "encounter_codes");
-    const read = async () => normal(await engine.conn.query(`SELECT id, kind, "at", cost, visit_class, concept_id FROM ${table("encounter_events")} ORDER BY id, kind`));
-    for (const step of steps) await runStep(engine, step, ctx);
+    // encounter_codes' lookup reads a vocabulary this test has not loaded.
+    const only = (s: { name: string }) => s.name !== "encounter_codes";
+    const read = () => f.rows(`SELECT id, kind, "at", cost, visit_class, concept_id FROM ${f.staging("encounter_events")} ORDER BY id, kind`);
+    await f.runAll(only);
     const first = await read();
     expect(first).toEqual(EVENTS);
-    for (const step of steps) await runStep(engine, step, ctx);
+    await f.runAll(only);
     expect(await read()).toEqual(first);
   });
 });

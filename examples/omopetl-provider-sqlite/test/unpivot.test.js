@@ -4,22 +4,8 @@
  * unpivoted value, a list of amounts with a window over the value, an unpivot inside a with: sub-select, and a
  * claim's lines as two column groups over the same slots write the same rows on both (one per non-empty slot, the slot number kept), and a second run on SQLite changes nothing.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { duckdbProvider } from "omopetl/provider/duckdb";
-import provider from "../src/index.js";
-import { omopetlDir, packageDir, specDir } from "./paths.js";
-
-const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const omopetlPackage = require.resolve("omopetl/package.json");
-const cli = path.join(path.dirname(omopetlPackage), JSON.parse(readFileSync(omopetlPackage, "utf8")).bin.omopetl);
-const workflow = path.join(omopetlDir, "test/fixtures/compile/unpivot/workflow.yaml");
+import { fixtureRun } from "./fixture-run.js";
 
 const CLAIMS = `id,patient,claim_date,dx_1,dx_2,dx_3,paid,copay,amt_1,amt_2,amt_3
 c1,p1,2020-01-01,4019,25000,,100.5,10,10,20,5
@@ -48,31 +34,16 @@ async function contents(conn) {
 }
 
 describe("unpivot on SQLite", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-sqlite-unpivot-"));
-  const sqlitePath = path.join(dir, "unpivot.sqlite");
-  const duckdbPath = path.join(dir, "unpivot.duckdb");
+  const fixture = fixtureRun("unpivot", { "claims.csv": CLAIMS }, []);
   let sqlite;
   let duckdb;
   let first;
 
-  const omopetl = (target) =>
-    run(process.execPath, [cli, "run", workflow, "--target", target, "--config", path.join(dir, "omopetl.config.yaml"), "--spec-dir", specDir, "-p", `source_dir=${dir}`], { cwd: dir });
-
   beforeAll(async () => {
-    writeFileSync(path.join(dir, "claims.csv"), CLAIMS);
-    writeFileSync(
-      path.join(dir, "omopetl.config.yaml"),
-      [
-        `providers: [${JSON.stringify(path.join(packageDir, "src/index.js"))}]`,
-        "targets:",
-        `  sq: { provider: sqlite, path: ${JSON.stringify(sqlitePath)} }`,
-        `  dk: { provider: duckdb, path: ${JSON.stringify(duckdbPath)} }`,
-      ].join("\n"),
-    );
-    await omopetl("sq");
-    await omopetl("dk");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
-    duckdb = await duckdbProvider.connect({ provider: "duckdb", path: duckdbPath });
+    await fixture.run("sq");
+    await fixture.run("dk");
+    sqlite = await fixture.connect("sq");
+    duckdb = await fixture.connect("dk");
     first = await contents(sqlite);
   }, 120_000);
 
@@ -119,8 +90,8 @@ describe("unpivot on SQLite", () => {
 
   it("a second run changes nothing", async () => {
     await sqlite.close();
-    await omopetl("sq");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
+    await fixture.run("sq");
+    sqlite = await fixture.connect("sq");
     expect(await contents(sqlite)).toEqual(first);
   }, 60_000);
 });

@@ -4,22 +4,8 @@
  * DuckDB provider: the union's rows (NULL where a branch leaves a column out) joined to an inline map on a let are
  * the same on both, and a second run on SQLite changes nothing.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { duckdbProvider } from "omopetl/provider/duckdb";
-import provider from "../src/index.js";
-import { omopetlDir, packageDir, specDir } from "./paths.js";
-
-const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const omopetlPackage = require.resolve("omopetl/package.json");
-const cli = path.join(path.dirname(omopetlPackage), JSON.parse(readFileSync(omopetlPackage, "utf8")).bin.omopetl);
-const workflow = path.join(omopetlDir, "test/fixtures/compile/with-union/workflow.yaml");
+import { fixtureRun } from "./fixture-run.js";
 
 const ENCOUNTERS = `id,patient,start,cost,class
 e1,p1,2020-01-10,100.5,outpatient
@@ -34,35 +20,16 @@ async function contents(conn) {
 }
 
 describe("union_all sub-selects on SQLite", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "omopetl-sqlite-with-union-"));
-  const sqlitePath = path.join(dir, "wu.sqlite");
-  const duckdbPath = path.join(dir, "wu.duckdb");
+  const fixture = fixtureRun("with-union", { "encounters.csv": ENCOUNTERS }, ["--exclude", "encounter_codes"]);
   let sqlite;
   let duckdb;
   let first;
 
-  const omopetl = (target) =>
-    run(
-      process.execPath,
-      [cli, "run", workflow, "--exclude", "encounter_codes", "--target", target, "--config", path.join(dir, "omopetl.config.yaml"), "--spec-dir", specDir, "-p", `source_dir=${dir}`],
-      { cwd: dir },
-    );
-
   beforeAll(async () => {
-    writeFileSync(path.join(dir, "encounters.csv"), ENCOUNTERS);
-    writeFileSync(
-      path.join(dir, "omopetl.config.yaml"),
-      [
-        `providers: [${JSON.stringify(path.join(packageDir, "src/index.js"))}]`,
-        "targets:",
-        `  sq: { provider: sqlite, path: ${JSON.stringify(sqlitePath)} }`,
-        `  dk: { provider: duckdb, path: ${JSON.stringify(duckdbPath)} }`,
-      ].join("\n"),
-    );
-    await omopetl("sq");
-    await omopetl("dk");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
-    duckdb = await duckdbProvider.connect({ provider: "duckdb", path: duckdbPath });
+    await fixture.run("sq");
+    await fixture.run("dk");
+    sqlite = await fixture.connect("sq");
+    duckdb = await fixture.connect("dk");
     first = await contents(sqlite);
   }, 120_000);
 
@@ -86,8 +53,8 @@ describe("union_all sub-selects on SQLite", () => {
 
   it("a second run changes nothing", async () => {
     await sqlite.close();
-    await omopetl("sq");
-    sqlite = await provider.connect({ provider: "sqlite", path: sqlitePath });
+    await fixture.run("sq");
+    sqlite = await fixture.connect("sq");
     expect(await contents(sqlite)).toEqual(first);
   }, 60_000);
 });
