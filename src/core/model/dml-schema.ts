@@ -97,7 +97,7 @@ export type LoadTableDml = z.infer<typeof LoadTableDmlSchema>;
  * them.
  */
 export const LoadTablesDmlSchema = z.strictObject({
-  kind: z.literal("load"),
+  kind: z.literal("load").describe("A load of several tables: each entry of tables is a load of its own."),
   description: Description,
   format: LoadDmlSchema.shape.format.describe("The default format of every table's files; a table's own format overrides it field by field."),
   missing_columns: LoadDmlSchema.shape.missing_columns.describe("The default missing_columns of every table."),
