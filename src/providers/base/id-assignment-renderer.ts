@@ -275,7 +275,9 @@ export abstract class IdAssignmentRenderer extends SelectRenderer {
 
   /**
    * Assigns ids to the keys `step` recorded for `domain` that are not yet in the map: new keys get MAX(id)+1, +2, ...
-   * in byte order of the key, so the assignment is deterministic and identical on every engine.
+   * in byte order of the key, so the assignment is deterministic and identical on every engine. `from`: where the
+   * keys are read instead of the key table (a table or derived table with columns domain and source_key, holding
+   * this step's keys only: a sole assigner's, see {@link renderSoleIdAssignments}).
    */
   protected renderIdAssignment(domainName: string, step: string, ctx: RenderContext, from?: string): string {
     const map = this.table(ctx.idMap, ctx);
