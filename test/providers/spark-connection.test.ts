@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection } from "../../src/providers/provider-api.js";
 import { SqlExecutionError } from "../../src/providers/provider-errors.js";
 import { classifySparkError, cleanSparkMessage, connectSpark, SparkSqlError } from "../../src/providers/spark/index.js";
+import { fromNonErrorRejection } from "../../src/providers/spark/spark-errors.js";
 import { isCi } from "../setup/postgres.js";
 
 const host = process.env["OMOPETL_TEST_SPARK_HOST"] ?? "127.0.0.1";
@@ -66,6 +67,22 @@ describe("Spark errors (no server needed)", () => {
     expect(classifySparkError(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))).toBe("transient");
     expect(classifySparkError(new SparkSqlError("[DIVIDE_BY_ZERO] Division by zero.", "22012"))).toBe("permanent");
     expect(classifySparkError(new Error("something else"))).toBeUndefined();
+  });
+
+  it("a driver rejection that is no Error reads as the server's text, never [object Object]; Errors pass unchanged", () => {
+    const plain = fromNonErrorRejection({ errorMessage: "org.apache.thrift.transport.TTransportException: connection lost" });
+    expect(plain).toBeInstanceOf(SparkSqlError);
+    expect((plain as SparkSqlError).message).toBe("connection lost");
+    expect(classifySparkError(plain)).toBe("transient");
+    const status = fromNonErrorRejection({ status: { statusCode: 3 }, operationHandle: null }) as SparkSqlError;
+    expect(status.message).toBe('the Spark driver failed with {"status":{"statusCode":3},"operationHandle":null}');
+    expect(String(status)).not.toContain("[object Object]");
+    const long = fromNonErrorRejection({ rows: "x".repeat(2000) }) as SparkSqlError;
+    expect(long.message.length).toBeLessThan(600);
+    expect((fromNonErrorRejection("socket hang up") as SparkSqlError).message).toBe("socket hang up");
+    expect((fromNonErrorRejection(undefined) as SparkSqlError).message).toBe("the Spark driver failed with undefined");
+    const err = new Error("kept");
+    expect(fromNonErrorRejection(err)).toBe(err);
   });
 
   it("an unreachable server is CONNECTION_FAILED naming the address and how to start one; bad options are INVALID_TARGET", async () => {

@@ -15,7 +15,7 @@ import type { Connection, ExecuteResult } from "../provider-api.js";
 import { connectionFailed } from "../provider-errors.js";
 import { databricksRows, type DatabricksColumnDesc } from "./databricks-values.js";
 import { affectedRows, isTimeout, withTimeout } from "./spark-connection-rules.js";
-import { classifySparkError, SparkSqlError } from "./spark-errors.js";
+import { classifySparkError, fromNonErrorRejection, SparkSqlError } from "./spark-errors.js";
 import { sessionDriver, SessionPoolConnection } from "./spark-session-connection.js";
 import type { DatabricksTarget } from "./spark-target.js";
 
@@ -244,7 +244,7 @@ function asSparkError(e: unknown): unknown {
     const m = (e as { message?: unknown }).message;
     if (typeof m === "string" && m !== "") return Object.assign(new SparkSqlError(m, undefined), { cause: e });
   }
-  return e;
+  return fromNonErrorRejection(e);
 }
 
 function toExecuteResult(r: StatementResult): ExecuteResult {

@@ -12,7 +12,7 @@ import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js
 import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
 import { connectDatabricks } from "./databricks-connection.js";
 import { affectedRows, isTimeout, withTimeout } from "./spark-connection-rules.js";
-import { classifySparkError, SparkSqlError } from "./spark-errors.js";
+import { classifySparkError, fromNonErrorRejection, SparkSqlError } from "./spark-errors.js";
 import { sessionDriver, SessionPoolConnection } from "./spark-session-connection.js";
 import { resolveSparkTarget, SparkTargetSchema, type SparkTarget } from "./spark-target.js";
 import { sparkRows, type ThriftRowSet, type ThriftTableSchema } from "./spark-values.js";
@@ -228,7 +228,7 @@ function asSparkError(e: unknown): unknown {
   const response = (e as { response?: { errorMessage?: string; sqlState?: string; status?: { errorMessage?: string; sqlState?: string } } }).response;
   const message = response?.errorMessage ?? response?.status?.errorMessage;
   if (typeof message === "string" && message !== "") return Object.assign(new SparkSqlError(message, response?.sqlState ?? response?.status?.sqlState), { cause: e });
-  return e;
+  return fromNonErrorRejection(e);
 }
 
 /** `{ rowCount }` of a statement (see {@link affectedRows}). */

@@ -37,6 +37,28 @@ export function cleanSparkMessage(serverMessage: string): string {
 }
 
 /**
+ * A driver rejection that is not an Error (hive-driver and the Thrift layer under it have rejected with a bare
+ * response object or a string) as a {@link SparkSqlError} carrying its text, so the user reads what the server said
+ * instead of "[object Object]", and the classification below sees it. An Error is returned unchanged.
+ */
+export function fromNonErrorRejection(e: unknown): unknown {
+  if (e instanceof Error) return e;
+  if (typeof e === "string") return new SparkSqlError(e === "" ? "the Spark driver failed without a message" : e, undefined);
+  if (typeof e !== "object" || e === null) return new SparkSqlError(`the Spark driver failed with ${String(e)}`, undefined);
+  const m = (e as { message?: unknown; errorMessage?: unknown }).message ?? (e as { errorMessage?: unknown }).errorMessage;
+  if (typeof m === "string" && m !== "") return Object.assign(new SparkSqlError(m, undefined), { cause: e });
+  let json: string;
+  try {
+    json = JSON.stringify(e) ?? String(e);
+  } catch {
+    json = Object.prototype.toString.call(e);
+  }
+  // Cut: a response object can carry a whole result set.
+  const text = json.length > 500 ? `${json.slice(0, 500)}...` : json;
+  return Object.assign(new SparkSqlError(`the Spark driver failed with ${text}`, undefined), { cause: e });
+}
+
+/**
  * Spark error classes of a statement that did not take effect and may succeed unchanged: Delta's optimistic
  * concurrency conflicts (another writer committed first; the losing commit was rejected whole).
  */
