@@ -132,6 +132,13 @@ describe.skipIf(!runReal)(`Spark connection on a real Thrift server at ${host}:$
     expect(agg).toEqual({ n: "3", s: 2147483640, z: null, m: "2020-01-01 10:00:00.5" });
   }, 180_000);
 
+  it("every session opens with Delta as the default table format and constraint propagation off (the optimizer's time on wide load checks)", async () => {
+    const settings = await conn.query("SET");
+    const value = (key: string) => settings.find((r) => r["key"] === key)?.["value"];
+    expect(value("spark.sql.sources.default")).toBe("delta");
+    expect(value("spark.sql.constraintPropagation.enabled")).toBe("false");
+  });
+
   it("MERGE updates and inserts atomically and reports the rows it touched; a re-run of the same MERGE changes nothing", async () => {
     await conn.execute(`CREATE TABLE ${schema}.m (k STRING, v INT) USING DELTA`);
     await conn.execute(`INSERT INTO ${schema}.m VALUES ('a', 1), ('b', 2)`);
