@@ -43,6 +43,16 @@ async function cdmContents(conn: Connection, plan: CompiledWorkflowPlan, qualifi
   return out;
 }
 
+/** Every CDM table's row count and content hash on the Spark target, as the plan's run left it. */
+async function sparkCdm(plan: CompiledWorkflowPlan): Promise<Record<string, { rows: number; hash: string }>> {
+  const conn = await connect(spark);
+  try {
+    return await cdmContents(conn, plan, (t) => sparkTable("cdm", t));
+  } finally {
+    await conn.close();
+  }
+}
+
 async function dropSchemas(): Promise<void> {
   const conn = await sparkProvider.connect!(sparkConfig);
   try {
@@ -67,12 +77,7 @@ describe.skipIf(!BY_HAND)(title, () => {
     const started = Date.now();
     await runPlan(plan, spark);
     process.stderr.write(`synthea-cdm54 on Spark: first run ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-    const conn = await connect(spark);
-    try {
-      first = await cdmContents(conn, plan, (t) => sparkTable("cdm", t));
-    } finally {
-      await conn.close();
-    }
+    first = await sparkCdm(plan);
   }, 7_200_000);
   afterAll(async () => {
     await dropSchemas();
@@ -93,12 +98,7 @@ describe.skipIf(!BY_HAND)(title, () => {
 
   it("a second run (nothing changed) leaves every CDM table as the first run left it", async () => {
     await runPlan(plan, spark);
-    const conn = await connect(spark);
-    try {
-      expect(await cdmContents(conn, plan, (t) => sparkTable("cdm", t))).toEqual(first);
-    } finally {
-      await conn.close();
-    }
+    expect(await sparkCdm(plan)).toEqual(first);
   }, 7_200_000);
 
   it(`a second run, killed (SIGKILL) in step ${KILLED_IN} and resumed, leaves every table as the first run did`, async () => {
@@ -114,11 +114,6 @@ describe.skipIf(!BY_HAND)(title, () => {
     const resumed = spawnCli([...args, "--resume"], { cwd: dir });
     const r = await resumed.exited;
     expect(r.code, r.stderr).toBe(0);
-    const conn = await connect(spark);
-    try {
-      expect(await cdmContents(conn, plan, (t) => sparkTable("cdm", t))).toEqual(first);
-    } finally {
-      await conn.close();
-    }
+    expect(await sparkCdm(plan)).toEqual(first);
   }, 7_200_000);
 });
