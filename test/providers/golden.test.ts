@@ -38,15 +38,20 @@ const EXECUTED = (p: Provider): boolean => p.dialect !== "spark" || sparkRunsHer
  * on 2026-12-05 at load ~5, most of it a 45 s plan of one load check.
  */
 const NOT_ON_SPARK: Readonly<Record<string, string>> = {};
+/** Each case module, loaded once (its notExecuted names the tests). */
+const CASES: Readonly<Record<string, GoldenCase>> = Object.fromEntries(
+  await Promise.all(cases.map(async (n) => [n, ((await import(pathToFileURL(join(FIXTURES, n, "case.ts")).href)) as { default: GoldenCase }).default] as const)),
+);
 /** Why `provider` does not execute case `name`, or undefined when it does. */
 const notExecuted = (p: Provider, name: string): string | undefined =>
-  !EXECUTED(p) ? `no Spark Thrift server answers at ${SPARK_HOST}:${SPARK_PORT}` : p.dialect === "spark" ? NOT_ON_SPARK[name] : undefined;
+  CASES[name]?.notExecuted ??
+  (!EXECUTED(p) ? `no Spark Thrift server answers at ${SPARK_HOST}:${SPARK_PORT}` : p.dialect === "spark" ? NOT_ON_SPARK[name] : undefined);
 
 describe.each(cases)("golden %s", (name) => {
   let gc: GoldenCase;
   let dir: string;
   beforeAll(async () => {
-    gc = ((await import(pathToFileURL(join(FIXTURES, name, "case.ts")).href)) as { default: GoldenCase }).default;
+    gc = CASES[name]!;
     dir = await readableTempDir();
     for (const [file, content] of Object.entries(gc.files ?? {})) await writeReadable(dir, file, content);
   });

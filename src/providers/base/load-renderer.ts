@@ -122,7 +122,12 @@ export abstract class LoadRenderer extends DdlRenderer {
     if (body.rejects) return undefined; // on_error: reject diverts the rows instead (loadRejects)
     const checks = this.loadChecks(body);
     if (checks.length === 0) return undefined;
-    return this.failIfAny(badValueSelect(this.loadValueDialect(), stage, checks, ", or set on_error: reject on the load to divert bad rows to a rejects table"));
+    return this.failIfAny(badValueSelect(this.loadValueDialect(), stage, checks, ", or set on_error: reject on the load to divert bad rows to a rejects table", this.loadRowsInFileOrder(body)));
+  }
+
+  /** False when the dialect stages some file of `body` in no defined row order (then no row number is reported). */
+  protected loadRowsInFileOrder(_body: LoadBody): boolean {
+    return true;
   }
 
   /**

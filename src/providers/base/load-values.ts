@@ -155,9 +155,10 @@ export const CHECKED_ALIAS = "v";
  * number shown counts the data rows of that file from 1 (the header is not a row), which is the file's line number
  * minus one when no quoted field spans lines. Each row's values are NULL-handled once (the innermost query), each
  * row is given the position of its first bad column, and only the first bad row is turned into the message, built
- * here so that it is the same text on every engine.
+ * here so that it is the same text on every engine. `rowsInFileOrder` false (files copied into a table first, in no
+ * defined order) leaves the row number out of the message.
  */
-export function badValueSelect(d: LoadValueDialect, stage: string, checks: readonly CheckedColumn[], rejectHint: string): string {
+export function badValueSelect(d: LoadValueDialect, stage: string, checks: readonly CheckedColumn[], rejectHint: string, rowsInFileOrder = true): string {
   const lit = (s: string): string => d.stringLiteral(s);
   const byK = (f: (c: CheckedColumn) => string): string => `CASE b.k ${checks.map((c, i) => `WHEN ${i + 1} THEN ${f(c)}`).join(" ")} END`;
   const values = [
@@ -178,9 +179,10 @@ export function badValueSelect(d: LoadValueDialect, stage: string, checks: reado
     byK((c) => lit(c.check.code)),
     lit(": "),
     "b.file",
-    lit(" row "),
-    d.textCast(rowInFile),
-    lit(" (data rows counted from 1, after the header), column "),
+    // Files copied into a table first (COPY INTO on Databricks) come back in no defined order: no row number then.
+    ...(rowsInFileOrder
+      ? [lit(" row "), d.textCast(rowInFile), lit(" (data rows counted from 1, after the header), column ")]
+      : [lit(" (a row of the file: the load copies it with COPY INTO, which keeps no line order), column ")]),
     byK((c) => lit(c.name)),
     lit(': "'),
     value,

@@ -9,7 +9,7 @@
  */
 import pRetry from "p-retry";
 import type { Connection, ExecuteResult, TargetConfig } from "../provider-api.js";
-import { connectionFailed, invalidTargetConfig } from "../provider-errors.js";
+import { connectionFailed, invalidTargetConfig, UnsupportedFeatureError } from "../provider-errors.js";
 import { connectDatabricks } from "./databricks-connection.js";
 import { affectedRows, isTimeout, withTimeout } from "./spark-connection-rules.js";
 import { classifySparkError, fromNonErrorRejection, SparkSqlError } from "./spark-errors.js";
@@ -196,8 +196,31 @@ const THRIFT_SESSION_SETTINGS: readonly (readonly [string, string])[] = [
   ["spark.sql.constraintPropagation.enabled", "false"],
 ];
 
-/** Runs one statement on `slot` to completion and fetches its whole result. */
+/**
+ * Runs one statement on `slot` to completion and fetches its whole result. A COPY INTO the server cannot parse
+ * (open-source Spark has no such statement; the Spark provider renders it for loads of cloud URIs, for Databricks)
+ * is UNSUPPORTED_FEATURE saying so, not a syntax error the user did not write.
+ */
 async function runStatement(slot: Slot, sql: string): Promise<StatementResult> {
+  try {
+    return await runOnSlot(slot, sql);
+  } catch (e) {
+    if (e instanceof SparkSqlError && e.errorClass === "PARSE_SYNTAX_ERROR" && /^\s*COPY\s+INTO\b/i.test(sql)) {
+      throw Object.assign(
+        new UnsupportedFeatureError(
+          "spark",
+          "COPY INTO on a Spark Thrift server",
+          "a load of a cloud URI (s3://, abfss://, gs://, dbfs://, ...) is landed with COPY INTO, which Databricks runs and open-source Spark does not",
+          "Run the workflow against a Databricks SQL warehouse (method: databricks), or copy the files to a folder the Thrift server reads and load them by path.",
+        ),
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+async function runOnSlot(slot: Slot, sql: string): Promise<StatementResult> {
   if (slot.broken) throw slot.broken;
   const broken = new Promise<never>((_, reject) => {
     slot.onBroken = reject;

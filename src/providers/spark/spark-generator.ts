@@ -17,7 +17,7 @@ import { findTableDef, tableDefOrColumns } from "../base/plan-helpers.js";
 import { indent, sqlComment } from "../base/sql-text.js";
 import type { CatalogSql, ExistingTablesBySchema, LedgerSql, ProviderCapabilities, RenderContext, RenderedStep } from "../provider-api.js";
 import { SparkCatalogSql, SparkLedgerSql, sparkExistingTables } from "./spark-ledger-sql.js";
-import { emptyFilesCheck, fileView, fileViewSql, headerNamesSelect, SPARK_STAGE, SPARK_TYPED, sparkLoadFiles, stagedRowsSelect } from "./spark-load.js";
+import { cloudFileStatements, CLOUD_SCHEMES, copyTable, emptyFilesCheck, fileView, fileViewSql, headerNamesSelect, isCloudFile, SPARK_STAGE, SPARK_TYPED, sparkLoadFiles, stagedRowsSelect } from "./spark-load.js";
 
 /** What Spark 4.0 with Delta 4.0 can do (checked against the server scripts/services.sh up spark starts). */
 export const SPARK_CAPABILITIES: ProviderCapabilities = {
@@ -27,7 +27,8 @@ export const SPARK_CAPABILITIES: ProviderCapabilities = {
   transactionalDdl: false,
   createOrReplaceTable: true,
   serverSideFileLoad: true,
-  fileUriSchemes: ["file"],
+  // Cloud URIs are landed with COPY INTO, which Databricks runs and a Spark Thrift server refuses (spark-load.ts).
+  fileUriSchemes: ["file", ...CLOUD_SCHEMES],
   // Spark skips 0-byte files a pattern matches, so LOAD_EMPTY_FILE could not be raised: files are listed one by one.
   fileGlobs: false,
   parquet: false,
@@ -245,7 +246,12 @@ export class SparkGenerator extends SparkExpressions {
   protected override renderLoad(body: LoadBody, ctx: RenderContext): RenderedStep {
     const paths = sparkLoadFiles(this, body);
     const def = findTableDef(ctx, body.target);
-    const statements = paths.map((p, i) => fileViewSql(this, body, p, i + 1));
+    const schema = this.physicalSchema(body.target.schema, ctx);
+    const raw = (i: number): string => `${this.ident(schema)}.${this.ident(copyTable(body.target.name, i))}`;
+    const cloud = paths.map((p, i) => (isCloudFile(p) ? i + 1 : 0)).filter((i) => i > 0);
+    // The copies of cloud files live in the target's schema, which a staging target's load creates only later.
+    const statements = cloud.length > 0 ? [this.renderCreateSchema(schema)] : [];
+    statements.push(...paths.flatMap((p, i) => (isCloudFile(p) ? cloudFileStatements(this, body, p, i + 1, raw(i + 1)) : [fileViewSql(this, body, p, i + 1)])));
     statements.push(emptyFilesCheck(this, body, paths));
     if (checksHeader(body, def?.cdm === true)) statements.push(this.failIfAny(headerMismatchSelect(this, body, headerNamesSelect(this, paths))));
     statements.push(...this.createTempTableAs(SPARK_STAGE, stagedRowsSelect(this, body, paths)));
@@ -279,7 +285,13 @@ export class SparkGenerator extends SparkExpressions {
     statements.push(...this.dropTempTable(SPARK_TYPED), ...this.dropTempTable(SPARK_STAGE));
     if (rejects) statements.push(...rejects.cleanup);
     statements.push(...paths.map((_, i) => `DROP VIEW IF EXISTS ${this.ident(fileView(i + 1))}`));
+    statements.push(...cloud.map((i) => `DROP TABLE IF EXISTS ${raw(i)}`));
     return { statements, transactional: true, resultStatement, countStatement };
+  }
+
+  /** A cloud file is copied into a table first (COPY INTO), which keeps no line order (spark-load.ts). */
+  protected override loadRowsInFileOrder(body: LoadBody): boolean {
+    return !body.files.some((f) => isCloudFile(f));
   }
 
   /** The count of the rows of `from` (a FROM clause), as the connection reads a statement's count. */

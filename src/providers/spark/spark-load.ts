@@ -29,6 +29,19 @@ const NO_NULL_TEXT = "'\\u0001omopetl-no-null\\u0001'";
 /** Characters Hadoop's path globbing reads in a path (Spark expands them itself; loads name plain files only). */
 const HADOOP_GLOB = /[*?[\]{}\\]/;
 
+/**
+ * Cloud storage URI schemes a Databricks SQL warehouse reads (S3, Azure Data Lake / Blob storage, Google Cloud
+ * Storage, DBFS). A load of such a file is landed with `COPY INTO` (see {@link cloudFileStatements}); a Spark Thrift
+ * server does not take COPY INTO (open-source Spark has no such statement): its connection says so.
+ */
+export const CLOUD_SCHEMES: readonly string[] = ["s3", "s3a", "s3n", "abfs", "abfss", "wasb", "wasbs", "gs", "dbfs"];
+
+/** True when `path` (as sparkLoadFiles returns it) is a cloud URI, loaded with COPY INTO. */
+export function isCloudFile(path: string): boolean {
+  const scheme = uriScheme(path);
+  return scheme !== undefined && CLOUD_SCHEMES.includes(scheme);
+}
+
 /** What the Spark load needs of the generator: pure SQL text. */
 export interface SparkLoadHooks {
   readonly dialect: string;
@@ -47,13 +60,19 @@ export function sparkLoadFiles(g: SparkLoadHooks, body: LoadBody): string[] {
   }
   return body.files.map((f) => {
     const scheme = uriScheme(f);
-    if (scheme !== undefined && scheme !== "file") {
-      throw new UnsupportedFeatureError(g.dialect, `loading from ${scheme}:// URIs`, f, "Copy the files to a folder the Spark server reads, or use the duckdb provider.");
+    if (scheme !== undefined && scheme !== "file" && !CLOUD_SCHEMES.includes(scheme)) {
+      throw new UnsupportedFeatureError(
+        g.dialect,
+        `loading from ${scheme}:// URIs`,
+        f,
+        `Spark loads local paths and, on Databricks, ${CLOUD_SCHEMES.map((c) => `${c}://`).join(", ")}; copy the files there, or use the duckdb provider.`,
+      );
     }
-    const path = localPath(f);
-    if (HADOOP_GLOB.test(path)) {
+    const path = scheme === "file" ? localPath(f) : f;
+    if (HADOOP_GLOB.test(scheme === undefined || scheme === "file" ? path : path.replace(/^[^:]+:\/\/[^/]*/, ""))) {
       throw new UnsupportedFeatureError(g.dialect, "glob patterns (or the characters * ? [ ] { } \\) in load file names", f, "List the files one by one under files:.");
     }
+    if (isCloudFile(path)) return path;
     if (!path.startsWith("/")) throw invalidPlan(`load file "${f}" is not an absolute path; the Spark server resolves paths.`);
     return path;
   });
@@ -66,28 +85,68 @@ function charOption(g: SparkLoadHooks, ch: string | null): string {
 
 /** `CREATE OR REPLACE TEMPORARY VIEW` reading file `i` (1-based) as rows of text, its header line a row too. */
 export function fileViewSql(g: SparkLoadHooks, body: LoadBody, path: string, i: number): string {
-  const f = body.format;
-  if (f.delimiter.length !== 1) throw new UnsupportedFeatureError(g.dialect, `the delimiter ${JSON.stringify(f.delimiter)}`, "Spark's CSV reader takes one character");
-  if (f.quote !== null && f.quote.length > 1) throw new UnsupportedFeatureError(g.dialect, `the quote ${JSON.stringify(f.quote)}`, "Spark's CSV reader takes one character");
   const options = [
     `path ${g.stringLiteral(path)}`,
     // The header is read as the first row: the columns are matched to it here, by name and ignoring case.
     "header 'false'",
-    `sep ${charOption(g, f.delimiter)}`,
-    `quote ${charOption(g, f.quote)}`,
-    // A quote inside a quoted field is doubled (RFC 4180), as DuckDB and PostgreSQL read it.
-    `escape ${charOption(g, f.quote)}`,
-    // Quoted fields may span lines; the file is then read whole by one task, in order.
-    "multiLine 'true'",
-    `nullValue ${NO_NULL_TEXT}`,
-    "emptyValue ''",
-    "ignoreLeadingWhiteSpace 'false'",
-    "ignoreTrailingWhiteSpace 'false'",
-    // A row with more or fewer fields than the first line fails the load instead of being padded or cut.
-    "mode 'FAILFAST'",
-    "encoding 'UTF-8'",
+    ...csvReadOptions(g, body).map(([k, v]) => `${k} ${v}`),
   ];
   return `CREATE OR REPLACE TEMPORARY VIEW ${g.ident(fileView(i))}\nUSING csv\nOPTIONS (\n${indent(options.join(",\n"))}\n)`;
+}
+
+/** Spark's CSV reader options of a load (name, SQL literal), besides path and header: the same for a view and COPY INTO. */
+function csvReadOptions(g: SparkLoadHooks, body: LoadBody): [string, string][] {
+  const f = body.format;
+  if (f.delimiter.length !== 1) throw new UnsupportedFeatureError(g.dialect, `the delimiter ${JSON.stringify(f.delimiter)}`, "Spark's CSV reader takes one character");
+  if (f.quote !== null && f.quote.length > 1) throw new UnsupportedFeatureError(g.dialect, `the quote ${JSON.stringify(f.quote)}`, "Spark's CSV reader takes one character");
+  return [
+    ["sep", charOption(g, f.delimiter)],
+    ["quote", charOption(g, f.quote)],
+    // A quote inside a quoted field is doubled (RFC 4180), as DuckDB and PostgreSQL read it.
+    ["escape", charOption(g, f.quote)],
+    // Quoted fields may span lines; the file is then read whole by one task, in order.
+    ["multiLine", "'true'"],
+    ["nullValue", NO_NULL_TEXT],
+    ["emptyValue", "''"],
+    ["ignoreLeadingWhiteSpace", "'false'"],
+    ["ignoreTrailingWhiteSpace", "'false'"],
+    // A row with more or fewer fields than the first line fails the load instead of being padded or cut.
+    ["mode", "'FAILFAST'"],
+    ["encoding", "'UTF-8'"],
+  ];
+}
+
+/** The Delta table a cloud file `i` (1-based) of a load into `target` is copied into, in the target's schema. */
+export const copyTable = (targetName: string, i: number): string => `omopetl_copy_${targetName}_${i}`;
+
+/**
+ * A cloud file (Databricks): landed with `COPY INTO` in a Delta table of its own (`raw`, qualified), recreated empty
+ * first so that COPY INTO gives it the file's columns (mergeSchema) and copies the file again at every run (force:
+ * COPY INTO otherwise skips a file it loaded before), then read like a local file's view. Every field is text
+ * (inferSchema off). With a header, COPY INTO names the columns after it, so the header is never a row: a row's
+ * values are matched to the load's columns by those names (stagedRowsSelect), which needs no row order. COPY INTO
+ * keeps no line order, so a bad value's row number counts the rows as the copied table reads back.
+ */
+export function cloudFileStatements(g: SparkLoadHooks, body: LoadBody, uri: string, i: number, raw: string): string[] {
+  const options = [["header", body.format.header ? "'true'" : "'false'"], ["inferSchema", "'false'"], ["mergeSchema", "'true'"], ...csvReadOptions(g, body)];
+  return [
+    `DROP TABLE IF EXISTS ${raw}`,
+    `CREATE TABLE ${raw}`,
+    [
+      `COPY INTO ${raw}`,
+      `FROM ${g.stringLiteral(uri)}`,
+      "FILEFORMAT = CSV",
+      `FORMAT_OPTIONS (\n${indent(options.map(([k, v]) => `'${k}' = ${v}`).join(",\n"))}\n)`,
+      "COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'true')",
+    ].join("\n"),
+    `CREATE OR REPLACE TEMPORARY VIEW ${g.ident(fileView(i))} AS\nSELECT * FROM ${raw}`,
+  ];
+}
+
+/** A cloud file's rows (header consumed by COPY INTO) as a map of lower-cased column name -> text, and a row id. */
+function namedRows(g: SparkLoadHooks, i: number): string {
+  // to_json keeps NULL fields (ignoreNullFields false) so that a NULL and a missing column read the same.
+  return `SELECT transform_keys(from_json(to_json(struct(*), map('ignoreNullFields', 'false')), 'map<string,string>'), (k, v) -> lower(k)) AS m, monotonically_increasing_id() AS mid FROM ${g.ident(fileView(i))}`;
 }
 
 /** The statement failing the load with LOAD_EMPTY_FILE for the first 0-byte file (Spark's text reader gives it no line). */
@@ -105,9 +164,10 @@ export function emptyFilesCheck(g: SparkLoadHooks, body: LoadBody, paths: readon
  * file lacks reads NULL), or, without a header, the fields are the load's columns in order.
  */
 export function stagedRowsSelect(g: SparkLoadHooks, body: LoadBody, paths: readonly string[]): string {
-  const perFile = paths.map((_, i) => {
+  const perFile = paths.map((p, i) => {
     const rows = `SELECT array(*) AS v, monotonically_increasing_id() AS mid FROM ${g.ident(fileView(i + 1))}`;
     const head = [`SELECT ${i + 1} AS fidx, ${g.stringLiteral(body.files[i]!)} AS file, r.mid`];
+    if (body.format.header && isCloudFile(p)) return [`${head[0]}, r.m`, `FROM (${namedRows(g, i + 1)}) AS r`].join("\n");
     if (body.format.header) {
       // The header line is the file's first row (the smallest id: one task reads the file in order).
       const header = `SELECT transform(min_by(v, mid), x -> lower(x)) AS names, min(mid) AS mid FROM (${rows})`;
@@ -133,8 +193,11 @@ export function stagedRowsSelect(g: SparkLoadHooks, body: LoadBody, paths: reado
 
 /** The header names of every file (`name`, `pos` in first-appearance order), for the header check. */
 export function headerNamesSelect(g: SparkLoadHooks, paths: readonly string[]): string {
-  const perFile = paths.map(
-    (_, i) => `SELECT ${i + 1} AS fidx, min_by(r.v, r.mid) AS names FROM (SELECT array(*) AS v, monotonically_increasing_id() AS mid FROM ${g.ident(fileView(i + 1))}) AS r`,
+  const perFile = paths.map((p, i) =>
+    isCloudFile(p)
+      ? // The copied table's columns, in the header's order (a header-only file copies no row: no names to check).
+        `SELECT ${i + 1} AS fidx, map_keys(from_json(to_json(first(struct(*)), map('ignoreNullFields', 'false')), 'map<string,string>')) AS names FROM ${g.ident(fileView(i + 1))}`
+      : `SELECT ${i + 1} AS fidx, min_by(r.v, r.mid) AS names FROM (SELECT array(*) AS v, monotonically_increasing_id() AS mid FROM ${g.ident(fileView(i + 1))}) AS r`,
   );
   return [
     "SELECT n.name, row_number() OVER (ORDER BY min(n.fidx), min(n.p)) AS pos",

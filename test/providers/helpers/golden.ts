@@ -15,6 +15,8 @@ export interface GoldenCase {
   files?: Record<string, string>;
   /** The target's `indexes:` option (RenderContext.indexes); unset: each provider's default. */
   indexes?: boolean;
+  /** Why no engine executes the case (its SQL is rendered and compared only); unset: every engine that renders it runs it. */
+  notExecuted?: string;
   /** The steps, in execution order. */
   steps(dataDir: string): PlanStep[];
 }
