@@ -69,6 +69,12 @@ describe.skipIf(!sparkRunsHere)(title, () => {
     const status = runCli(["status", "--target", "spark", "--json"], { cwd: dir });
     expect(status.code, status.stderr).toBe(0);
     expect((JSON.parse(status.stdout) as { runs: { status: string; workflow: string }[] }).runs).toMatchObject([{ status: "succeeded", workflow: "spark_etl" }]);
+    // --all: every schema searched one by one (Spark has no catalog of every schema's tables); other runs of the
+    // suite may have ledgers on the same server, so ours is looked for among them.
+    const ours = (JSON.parse(status.stdout) as { runs: { runId: string }[] }).runs[0]!.runId;
+    const all = runCli(["status", "--target", "spark", "--json", "--all"], { cwd: dir });
+    expect(all.code, all.stderr).toBe(0);
+    expect((JSON.parse(all.stdout) as { runs: { runId: string; status: string }[] }).runs).toContainEqual(expect.objectContaining({ runId: ours, status: "succeeded" }));
     const onSpark = await contents(conn, (s, t) => `${SCHEMAS[s as keyof typeof SCHEMAS]}.${t}`);
     expect(onSpark["cdm.person"]).toMatch(/^12 rows /);
 

@@ -462,6 +462,14 @@ function stepFromRow(r: Record<string, unknown>): LedgerStepRun {
 
 /** Finds the ledgers on a connection: the staging schemas that hold an omopetl_run table. */
 export async function findLedgerSchemas(conn: Connection, generator: Pick<SqlGenerator, "catalogSql">): Promise<string[]> {
-  const rows = await conn.query<{ table_schema: unknown }>(catalogSqlOf(generator).findTables(RUN_TABLE));
+  const catalog = catalogSqlOf(generator);
+  if (catalog.listSchemas) {
+    // Schema by schema (Spark): sorted, as findTables orders by schema.
+    const schemas = (await conn.query<Record<string, unknown>>(catalog.listSchemas())).map((r) => String(Object.values(r)[0])).sort();
+    const found: string[] = [];
+    for (const schema of schemas) if ((await conn.query(catalog.findTables(RUN_TABLE, schema))).length > 0) found.push(schema);
+    return found;
+  }
+  const rows = await conn.query<{ table_schema: unknown }>(catalog.findTables(RUN_TABLE));
   return [...new Set(rows.map((r) => String(r.table_schema)))];
 }

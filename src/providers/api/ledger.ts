@@ -63,4 +63,10 @@ export interface CatalogSql {
    * else in every schema, ordered by schema: how `status` finds the run ledgers of a database.
    */
   findTables(name: string, schema?: string): string;
+  /**
+   * For an engine whose `findTables` needs a schema (it has no catalog of every schema's tables, as Spark): a query
+   * whose rows name every schema (first column), each then searched with `findTables(name, schema)`, a hit being any
+   * row. Unset: `findTables(name)` searches every schema at once.
+   */
+  listSchemas?(): string;
 }

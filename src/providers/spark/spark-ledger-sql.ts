@@ -57,6 +57,11 @@ export class SparkCatalogSql extends BaseCatalogSql {
     super(spark, renderCreateSchema);
   }
 
+  /** Every schema of the session's catalog (column `namespace`), each then searched by findTables(name, schema). */
+  listSchemas(): string {
+    return "SHOW SCHEMAS";
+  }
+
   /** The table `name` of `schema`; Spark lists one schema at a time, so a search of every schema is refused. */
   override findTables(name: string, schema?: string): string {
     if (schema === undefined) {
@@ -64,7 +69,7 @@ export class SparkCatalogSql extends BaseCatalogSql {
         "spark",
         "finding tables in every schema",
         "Spark lists the tables of one schema at a time (SHOW TABLES IN schema)",
-        "name the schema of the run ledger (the target's staging schema)",
+        "name the schema of the run ledger (the target's staging schema), or search schema by schema (listSchemas)",
       );
     }
     return `SHOW TABLES IN ${this.spark.ident(schema)} LIKE ${this.spark.stringLiteral(name)}`;
