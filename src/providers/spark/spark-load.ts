@@ -68,8 +68,10 @@ export function sparkLoadFiles(g: SparkLoadHooks, body: LoadBody): string[] {
         `Spark loads local paths and, on Databricks, ${CLOUD_SCHEMES.map((c) => `${c}://`).join(", ")}; copy the files there, or use the duckdb provider.`,
       );
     }
+    const local = scheme === undefined || scheme === "file";
     const path = scheme === "file" ? localPath(f) : f;
-    if (HADOOP_GLOB.test(scheme === undefined || scheme === "file" ? path : path.replace(/^[^:]+:\/\/[^/]*/, ""))) {
+    // A cloud URI's authority (bucket, container@account) is not part of its path.
+    if (HADOOP_GLOB.test(local ? path : path.replace(/^[^:]+:\/\/[^/]*/, ""))) {
       throw new UnsupportedFeatureError(g.dialect, "glob patterns (or the characters * ? [ ] { } \\) in load file names", f, "List the files one by one under files:.");
     }
     if (isCloudFile(path)) return path;
@@ -125,7 +127,7 @@ export const copyTable = (targetName: string, i: number): string => `omopetl_cop
  * COPY INTO otherwise skips a file it loaded before), then read like a local file's view. Every field is text
  * (inferSchema off). With a header, COPY INTO names the columns after it, so the header is never a row: a row's
  * values are matched to the load's columns by those names (stagedRowsSelect), which needs no row order. COPY INTO
- * keeps no line order, so a bad value's row number counts the rows as the copied table reads back.
+ * keeps no line order, so a bad value's message names no row (the generator's loadRowsInFileOrder).
  */
 export function cloudFileStatements(g: SparkLoadHooks, body: LoadBody, uri: string, i: number, raw: string): string[] {
   const options = [["header", body.format.header ? "'true'" : "'false'"], ["inferSchema", "'false'"], ["mergeSchema", "'true'"], ...csvReadOptions(g, body)];
