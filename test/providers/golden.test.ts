@@ -115,11 +115,22 @@ describe.each(cases)("golden %s", (name) => {
     try {
       const run = async (c: Connection): Promise<void> => {
         for (const [i, step] of steps.entries()) {
-          for (const [j, sql] of (rendered[i] as RenderedStep).statements.entries()) {
+          const r = rendered[i] as RenderedStep;
+          for (const [j, sql] of r.statements.entries()) {
             try {
               await c.execute(sql);
             } catch (e) {
               throw new SqlExecutionError(step.name, j, sql, e);
+            }
+          }
+          // The statements explaining a failure run too (on good data they find nothing and fail nothing).
+          for (const x of r.explainFailure ?? []) {
+            for (const sql of x.statements) {
+              try {
+                await c.execute(sql);
+              } catch (e) {
+                throw new SqlExecutionError(step.name, x.statement, sql, e);
+              }
             }
           }
         }

@@ -75,6 +75,14 @@ export interface RenderedStep {
    * `countStatement` are then the first table's. Optional; absent for a step with one result.
    */
   partResults?: { resultStatement: number; countStatement?: number }[];
+  /**
+   * Statements explaining a failure: when statement `statement` fails, the step rolls back, then `statements` run
+   * (in one transaction, on the same session) and the first of them to fail gives the step's error instead. A fast
+   * statement that only knows that something is wrong (DuckDB's one-pass load fails on the first bad value with a
+   * marker) pairs with the slower one naming it (the file, row and column), which then costs nothing on success.
+   * Read-only but for temporary tables; when none fails, the original error stands. Optional.
+   */
+  explainFailure?: { statement: number; statements: string[] }[];
 }
 
 /** Pure SQL generation for one dialect: no I/O, deterministic output for equal input. */

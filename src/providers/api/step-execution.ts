@@ -73,7 +73,15 @@ export async function executeRenderedStep(
     }
     return counts;
   };
-  const rowCounts = rendered.transactional && transactions === "multi-statement" ? await conn.transaction(run) : await conn.session(run);
+  const inTransaction = rendered.transactional && transactions === "multi-statement";
+  let rowCounts: (number | undefined)[];
+  try {
+    rowCounts = inTransaction ? await conn.transaction(run) : await conn.session(run);
+  } catch (e) {
+    const explain = e instanceof SqlExecutionError && e.stepName === stepName ? rendered.explainFailure?.find((x) => x.statement === e.statementIndex) : undefined;
+    if (explain) await explainFailure(conn, stepName, explain, inTransaction);
+    throw e;
+  }
   const out: StepExecution = { rowCounts };
   if (rendered.partResults) {
     // A step writing several tables: its result is the sum of theirs, known only when each is.
@@ -84,4 +92,23 @@ export async function executeRenderedStep(
     if (n !== undefined) out.rowCount = n;
   }
   return out;
+}
+
+/**
+ * Runs the statements explaining a failed statement (RenderedStep.explainFailure) after the step rolled back: the
+ * first of them to fail is the step's error, reported at the failed statement's index with its own SQL. Returns when
+ * none fails (the caller then reports the original error).
+ */
+async function explainFailure(conn: Connection, stepName: string, explain: { statement: number; statements: string[] }, inTransaction: boolean): Promise<void> {
+  const run = async (c: Connection): Promise<void> => {
+    for (const sql of explain.statements) {
+      try {
+        await c.execute(sql);
+      } catch (e) {
+        throw new SqlExecutionError(stepName, explain.statement, sql, e);
+      }
+    }
+  };
+  if (inTransaction) await conn.transaction(run);
+  else await conn.session(run);
 }

@@ -312,11 +312,13 @@ function concatParts(parts: readonly RenderedStep[]): RenderedStep {
   const statements: string[] = [];
   const partResults: NonNullable<RenderedStep["partResults"]> = [];
   const bookkeeping: number[] = [];
+  const explain: NonNullable<RenderedStep["explainFailure"]> = [];
   for (const p of parts) {
     const at = statements.length;
     statements.push(...p.statements);
     if (p.resultStatement !== undefined) partResults.push({ resultStatement: at + p.resultStatement, ...(p.countStatement !== undefined ? { countStatement: at + p.countStatement } : {}) });
     bookkeeping.push(...(p.bookkeepingStatements ?? []).map((i) => at + i));
+    explain.push(...(p.explainFailure ?? []).map((x) => ({ ...x, statement: at + x.statement })));
   }
   const first = partResults[0];
   return {
@@ -324,5 +326,6 @@ function concatParts(parts: readonly RenderedStep[]): RenderedStep {
     transactional: parts.every((p) => p.transactional),
     ...(first ? { resultStatement: first.resultStatement, ...(first.countStatement !== undefined ? { countStatement: first.countStatement } : {}), partResults } : {}),
     ...(bookkeeping.length > 0 ? { bookkeepingStatements: bookkeeping } : {}),
+    ...(explain.length > 0 ? { explainFailure: explain } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { LOAD_KEY_FIX, renderKeyCheck } from "./key-check.js";
 import { requiredCheck } from "./load-required.js";
 import { BAD_VALUES_TABLE, badValuesSelect, insertRejects, keepRow, rejectsCountSelect, rejectsTableDef, type LoadRejects } from "./load-rejects.js";
 import { DdlRenderer } from "./ddl-renderer.js";
+import { indent } from "./sql-text.js";
 import { regexShape } from "../../core/expr/regex-flavour.js";
 
 /**
@@ -92,15 +93,19 @@ export abstract class LoadRenderer extends DdlRenderer {
     return this.valueDialect();
   }
 
-  /** The checked columns of a load (see load-values.ts). */
-  protected loadChecks(body: LoadBody): CheckedColumn[] {
+  /**
+   * The checked columns of a load (see load-values.ts). `distinct`: each checked value named omopetl_value_<n>, not
+   * by its column, so it can sit beside the file's own columns.
+   */
+  protected loadChecks(body: LoadBody, distinct = false): CheckedColumn[] {
     const d = this.loadValueDialect();
     const out: CheckedColumn[] = [];
     for (const [i, col] of body.columns.entries()) {
-      const ident = this.ident(col.name);
-      if (col.required) out.push(requiredCheck(`omopetl_required_${i + 1}`, col.name, `s.${ident}`, (x) => this.loadText(x, col, body.format)));
+      const column = this.ident(col.name);
+      const ident = distinct ? `omopetl_value_${i + 1}` : column;
+      if (col.required) out.push(requiredCheck(`omopetl_required_${i + 1}`, col.name, `s.${column}`, (x) => this.loadText(x, col, body.format)));
       const check = valueCheck(d, `${CHECKED_ALIAS}.${ident}`, col, body.format) ?? this.dateFormatCheck(`${CHECKED_ALIAS}.${ident}`, col, body.format);
-      if (check) out.push({ ident, name: col.name, value: this.loadText(`s.${ident}`, col, body.format), check });
+      if (check) out.push({ ident, name: col.name, value: this.loadText(`s.${column}`, col, body.format), check });
     }
     return out;
   }
@@ -123,6 +128,27 @@ export abstract class LoadRenderer extends DdlRenderer {
     const checks = this.loadChecks(body);
     if (checks.length === 0) return undefined;
     return this.failIfAny(badValueSelect(this.loadValueDialect(), stage, checks, ", or set on_error: reject on the load to divert bad rows to a rejects table", this.loadRowsInFileOrder(body)));
+  }
+
+  /**
+   * The file rows of `source` (a query) checked as they are read, for a load that checks while it inserts: a row
+   * whose values all convert passes, any other fails the query with `marker` (through failValue), so the insert
+   * stops at the first bad value. The marker names no row: the step pairs the insert with {@link loadValueProbe}
+   * (RenderedStep.explainFailure), which names file, row and column with the message every engine gives. The rows
+   * keep the source's columns (and add the checked values, as omopetl_value_<n>). Undefined when nothing is
+   * checked, or with `on_error: reject`.
+   */
+  protected loadCheckedSource(body: LoadBody, source: string, marker: string): string | undefined {
+    if (body.rejects) return undefined;
+    const checks = this.loadChecks(body, true);
+    if (checks.length === 0) return undefined;
+    const values = [`SELECT s.*,\n${indent(checks.map((c) => `${c.value} AS ${c.ident}`).join(",\n"))}`, `FROM (\n${indent(source)}\n) AS s`].join("\n");
+    const bad = checks.map((c) => `NOT ${c.check.ok}`).join("\n  OR ");
+    return [
+      `SELECT ${CHECKED_ALIAS}.*`,
+      `FROM (\n${indent(values)}\n) AS ${CHECKED_ALIAS}`,
+      `WHERE CASE WHEN ${bad}\nTHEN ${this.failValue(this.stringLiteral(marker), "BOOLEAN")} ELSE TRUE END`,
+    ].join("\n");
   }
 
   /** False when the dialect stages some file of `body` in no defined row order (then no row number is reported). */

@@ -202,6 +202,7 @@ export class SparkGenerator extends SparkExpressions {
       countStatement: at,
       ...(r.staleRowsStatement !== undefined ? { staleRowsStatement: shift(r.staleRowsStatement) } : {}),
       ...(r.bookkeepingStatements ? { bookkeepingStatements: r.bookkeepingStatements.map(shift) } : {}),
+      ...(r.explainFailure ? { explainFailure: r.explainFailure.map((x) => ({ ...x, statement: shift(x.statement) })) } : {}),
     };
   }
 

@@ -30,5 +30,8 @@ export function goldenText(step: PlanStep, rendered: RenderedStep, dataDir: stri
     rendered.resultStatement !== undefined ? `, result of statement ${rendered.resultStatement + 1}` : ""
   }`;
   const body = rendered.statements.map((s) => `${s};`).join("\n\n");
-  return `${header}\n${body}\n`.split(dataDir).join(DATA_DIR_PLACEHOLDER);
+  const explain = (rendered.explainFailure ?? []).map(
+    (x) => `\n\n-- if statement ${x.statement + 1} fails: rolled back, then these name the failure\n${x.statements.map((s) => `${s};`).join("\n\n")}`,
+  );
+  return `${header}\n${body}${explain.join("")}\n`.split(dataDir).join(DATA_DIR_PLACEHOLDER);
 }
