@@ -136,7 +136,8 @@ export abstract class LoadRenderer extends DdlRenderer {
    * stops at the first bad value. The marker names no row: the step pairs the insert with {@link loadValueProbe}
    * (RenderedStep.explainFailure), which names file, row and column with the message every engine gives. The rows
    * keep the source's columns (and add the checked values, as omopetl_value_<n>). Undefined when nothing is
-   * checked, or with `on_error: reject`.
+   * checked, or with `on_error: reject`. The marker is a constant: with failValue's default (a cast of the text),
+   * a planner folding constants would fail it before reading a row (PostgreSQL does); DuckDB's error() does not.
    */
   protected loadCheckedSource(body: LoadBody, source: string, marker: string): string | undefined {
     if (body.rejects) return undefined;

@@ -299,7 +299,7 @@ export class DuckDbGenerator extends BaseSqlGenerator {
     // No row is written unless every value converts. With on_error: reject, the files' rows are staged as text,
     // numbered in file order (row_number() over the scan follows the files' order, and the files' list order), and
     // the rows holding a bad value are diverted to the rejects table. Otherwise the insert reads the files once,
-    // checking every value as it goes (loadInlineCheck) and failing at the first bad one with a marker; only then
+    // checking every value as it goes (loadCheckedSource) and failing at the first bad one with a marker; only then
     // are the rows staged and probed (explainFailure), for the message naming file, row and column. Staging first
     // cost more than the insert itself: 4.8 of the 11.2 s of Synthea's x1000 load, the probe another 1.6 s.
     const probe = stagedSource === undefined ? undefined : this.loadValueProbe(body, STAGE);
@@ -322,7 +322,8 @@ export class DuckDbGenerator extends BaseSqlGenerator {
       from = `FROM ${STAGE} AS ${f}`;
     } else if (probe !== undefined) {
       const files = body.files.join(", ");
-      const marker = `LOAD_BAD_VALUE: a value of ${files} does not convert to its column's type (the query naming its row, run after, found none: please report this).`;
+      // Seen alone only where the SQL runs without omopetl (compile --sql-dir), which runs the probe after it.
+      const marker = `LOAD_BAD_VALUE: a value of ${files} does not convert to its column's type (omopetl run names its file, row and column).`;
       const checked = this.loadCheckedSource(body, fileValues.length > 0 ? stagedSource! : source, marker);
       if (checked !== undefined) {
         from = `FROM (\n${indent(checked)}\n) AS ${f}`;
