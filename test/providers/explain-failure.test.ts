@@ -55,6 +55,19 @@ describe.each([duckdbProvider, postgresProvider])("explainFailure on $dialect", 
     expect((e as Error).message).not.toContain("never");
   });
 
+  it("when the connection refuses to run the explaining statements (a stopped step), the original error stands", async () => {
+    let calls = 0;
+    // The orchestrator's guard refuses new work once a step's timeout or the run's interrupt stopped it.
+    const refusing: Connection = Object.assign(Object.create(conn) as Connection, {
+      transaction: <T>(fn: (tx: Connection) => Promise<T>): Promise<T> => (++calls === 1 ? conn.transaction(fn) : Promise.reject(new Error("step stopped: timed out"))),
+    });
+    const e = await executeRenderedStep(refusing, "s", step([fail(provider, "never")])).catch((x: unknown) => x);
+    expect(calls).toBe(2);
+    expect((e as SqlExecutionError).statementIndex).toBe(1);
+    expect((e as Error).message).toContain("marker");
+    expect((e as Error).message).not.toContain("stopped");
+  });
+
   it("a step that succeeds never runs its explaining statements", async () => {
     const ok: RenderedStep = { statements: [`CREATE TABLE ${schema}.t (x INTEGER)`, `DROP TABLE ${schema}.t`], transactional: true, explainFailure: [{ statement: 1, statements: [fail(provider, "never")] }] };
     await expect(executeRenderedStep(conn, "s", ok)).resolves.toBeDefined();

@@ -79,8 +79,8 @@ export async function executeRenderedStep(
     rowCounts = inTransaction ? await conn.transaction(run) : await conn.session(run);
   } catch (e) {
     const explain = e instanceof SqlExecutionError && e.stepName === stepName ? rendered.explainFailure?.find((x) => x.statement === e.statementIndex) : undefined;
-    if (explain) await explainFailure(conn, stepName, explain, inTransaction);
-    throw e;
+    const explained = explain ? await explainFailure(conn, stepName, explain, inTransaction) : undefined;
+    throw explained ?? e;
   }
   const out: StepExecution = { rowCounts };
   if (rendered.partResults) {
@@ -95,11 +95,12 @@ export async function executeRenderedStep(
 }
 
 /**
- * Runs the statements explaining a failed statement (RenderedStep.explainFailure) after the step rolled back: the
- * first of them to fail is the step's error, reported at the failed statement's index with its own SQL. Returns when
- * none fails (the caller then reports the original error).
+ * Runs the statements explaining a failed statement (RenderedStep.explainFailure) after the step rolled back and
+ * returns the error of the first of them to fail, reported at the failed statement's index with its own SQL; or
+ * undefined when none fails, or when they could not run at all (the connection refused them: a step stopped by its
+ * timeout or the run's interrupt keeps the error that stopped it), and the caller reports the original error.
  */
-async function explainFailure(conn: Connection, stepName: string, explain: { statement: number; statements: string[] }, inTransaction: boolean): Promise<void> {
+async function explainFailure(conn: Connection, stepName: string, explain: { statement: number; statements: string[] }, inTransaction: boolean): Promise<SqlExecutionError | undefined> {
   const run = async (c: Connection): Promise<void> => {
     for (const sql of explain.statements) {
       try {
@@ -109,6 +110,11 @@ async function explainFailure(conn: Connection, stepName: string, explain: { sta
       }
     }
   };
-  if (inTransaction) await conn.transaction(run);
-  else await conn.session(run);
+  try {
+    if (inTransaction) await conn.transaction(run);
+    else await conn.session(run);
+    return undefined;
+  } catch (e) {
+    return e instanceof SqlExecutionError ? e : undefined;
+  }
 }
